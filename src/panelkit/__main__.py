@@ -1,0 +1,3 @@
+from panelkit.cli import main
+
+main()

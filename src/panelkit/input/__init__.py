@@ -1,0 +1,1 @@
+"""Reading raw survey exports and the files that describe them."""

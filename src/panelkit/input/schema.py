@@ -1,0 +1,417 @@
+"""The schema (formats §2): which raw column is which variable, and what it may hold.
+
+The YAML is loaded with ``yaml.safe_load`` and then checked key by key, so a
+mistake is reported with its key path (``variables.age.min: expected a number,
+got "femten"``) instead of surfacing later as a confusing validation result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from panelkit.errors import SchemaError
+
+MULTI_DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (("0", "Ikke valgt"), ("1", "Valgt"))
+
+
+class VarType(StrEnum):
+    """The type of a schema variable."""
+
+    ID = "id"
+    INTEGER = "integer"
+    NUMBER = "number"
+    CATEGORY = "category"
+    TEXT = "text"  # free text: personal data, never written to any output
+    MULTI = "multi"  # one 0/1 column of a multiple-choice question
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (VarType.INTEGER, VarType.NUMBER)
+
+    @property
+    def is_categorical(self) -> bool:
+        return self in (VarType.CATEGORY, VarType.MULTI)
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One raw column mapped to a named variable."""
+
+    name: str
+    column: str
+    type: VarType
+    text: str | None = None
+    categories: tuple[Category, ...] = ()
+    missing: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(c.label for c in self.categories)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A variable computed from another by cutting it into left-closed bins."""
+
+    name: str
+    source: str
+    bins: tuple[float, ...]
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    sheet: str | None = None
+    header_row: int = 1
+    skip_rows: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A checked schema. ``variables`` and ``derived`` keep the file's order."""
+
+    name: str
+    title: str | None
+    id: str | None
+    source: Source
+    variables: tuple[Variable, ...]
+    derived: tuple[Derived, ...]
+    path: Path | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.variables) + tuple(d.name for d in self.derived)
+
+    def variable(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def labels_of(self, name: str) -> tuple[str, ...] | None:
+        """The ordered labels of a categorical or derived variable; None for others."""
+        for d in self.derived:
+            if d.name == name:
+                return d.labels
+        for v in self.variables:
+            if v.name == name:
+                return v.labels if v.type.is_categorical else None
+        raise KeyError(name)
+
+    def is_numeric(self, name: str) -> bool:
+        return any(v.name == name and v.type.is_numeric for v in self.variables)
+
+    def describe_name(self, name: str) -> str:
+        """How a variable should be named to a person in a message."""
+        return f"{name!r}"
+
+
+_TOP_KEYS = {"name", "title", "id", "source", "variables", "derived", "description"}
+_VAR_KEYS = {"column", "type", "text", "categories", "missing", "min", "max", "description"}
+_DERIVED_KEYS = {"from", "bins", "labels", "text", "description"}
+_SOURCE_KEYS = {"sheet", "header_row", "skip_rows"}
+
+
+class _Checker:
+    """Walks the parsed YAML and raises SchemaError naming the file and key path."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.where = f"{path.name}: " if path is not None else "schema: "
+
+    def fail(self, keypath: str, problem: str) -> SchemaError:
+        return SchemaError(f"{self.where}{keypath}: {problem}")
+
+    def mapping(self, value: Any, keypath: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(keypath, f"expected a mapping of keys to values, got {_show(value)}")
+        for key in value:
+            if not isinstance(key, str):
+                raise self.fail(keypath, f"keys must be names, got {_show(key)}")
+        return value
+
+    def known_keys(self, value: Mapping[str, Any], allowed: set[str], keypath: str) -> None:
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            where = f"{keypath}.{unknown[0]}" if keypath else unknown[0]
+            raise self.fail(
+                where,
+                f"unknown key; expected one of {', '.join(sorted(allowed))}",
+            )
+
+    def text(self, value: Any, keypath: str) -> str:
+        if isinstance(value, bool):
+            raise self.fail(
+                keypath,
+                f'YAML read {_show(value)} as a boolean; quote it ("{_yaml_word(value)}") '
+                "to use it as text",
+            )
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _number_text(value)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(keypath, f"expected text, got {_show(value)}")
+        return value.strip()
+
+    def number(self, value: Any, keypath: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise self.fail(keypath, f"expected a number, got {_show(value)}")
+        return float(value)
+
+    def whole(self, value: Any, keypath: str, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(
+                keypath, f"expected a whole number of at least {minimum}, got {_show(value)}"
+            )
+        return value
+
+    def sequence(self, value: Any, keypath: str) -> Sequence[Any]:
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise self.fail(keypath, f"expected a list, got {_show(value)}")
+        return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _yaml_word(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def _number_text(value: float) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_schema(document: Any, path: Path | None = None) -> Schema:
+    """Check a parsed schema document and build a Schema."""
+    c = _Checker(path)
+    top = c.mapping(document, "(top level)")
+    c.known_keys(top, _TOP_KEYS, "")
+    name = c.text(top["name"], "name") if "name" in top else (path.stem if path else "schema")
+    title = c.text(top["title"], "title") if top.get("title") is not None else None
+    if "variables" not in top:
+        raise c.fail(
+            "variables", "missing; a schema maps raw columns to variables under `variables:`"
+        )
+    raw_vars = c.mapping(top["variables"], "variables")
+    if not raw_vars:
+        raise c.fail("variables", "is empty; list at least one variable")
+    variables = tuple(_parse_variable(c, n, spec) for n, spec in raw_vars.items())
+    seen_columns: dict[str, str] = {}
+    for v in variables:
+        if v.column in seen_columns:
+            raise c.fail(
+                f"variables.{v.name}.column",
+                f'column "{v.column}" is already used by variable {seen_columns[v.column]}; '
+                "map each column once",
+            )
+        seen_columns[v.column] = v.name
+
+    derived: list[Derived] = []
+    raw_derived = top.get("derived") or {}
+    known = {v.name: v for v in variables}
+    for dname, spec in c.mapping(raw_derived, "derived").items():
+        if dname in known or any(d.name == dname for d in derived):
+            raise c.fail(f"derived.{dname}", "this name is already a variable; choose another")
+        derived.append(_parse_derived(c, dname, spec, known))
+
+    id_name: str | None = None
+    if top.get("id") is not None:
+        id_name = c.text(top["id"], "id")
+        if id_name not in known:
+            raise c.fail("id", f'"{id_name}" is not a variable; expected one of {", ".join(known)}')
+
+    source = _parse_source(c, top.get("source"))
+    return Schema(
+        name=name,
+        title=title,
+        id=id_name,
+        source=source,
+        variables=variables,
+        derived=tuple(derived),
+        path=path,
+    )
+
+
+def _parse_variable(c: _Checker, name: str, spec: Any) -> Variable:
+    kp = f"variables.{name}"
+    spec = c.mapping(spec, kp)
+    c.known_keys(spec, _VAR_KEYS, kp)
+    if "type" not in spec:
+        raise c.fail(
+            f"{kp}.type", f"missing; expected one of {', '.join(t.value for t in VarType)}"
+        )
+    try:
+        vtype = VarType(spec["type"])
+    except ValueError:
+        raise c.fail(
+            f"{kp}.type",
+            f"unknown type {_show(spec['type'])}; expected one of {', '.join(t.value for t in VarType)}",
+        ) from None
+    column = c.text(spec["column"], f"{kp}.column") if "column" in spec else name
+    text = c.text(spec["text"], f"{kp}.text") if spec.get("text") is not None else None
+
+    categories: tuple[Category, ...] = ()
+    if "categories" in spec:
+        if not vtype.is_categorical:
+            raise c.fail(
+                f"{kp}.categories",
+                f"only category and multi variables have categories, this is {vtype}",
+            )
+        categories = _parse_categories(c, spec["categories"], f"{kp}.categories")
+    elif vtype is VarType.CATEGORY:
+        raise c.fail(
+            f"{kp}.categories",
+            "missing; a category variable lists its answers (a list, or code: label)",
+        )
+    elif vtype is VarType.MULTI:
+        categories = tuple(Category(code, label) for code, label in MULTI_DEFAULT_CATEGORIES)
+
+    missing: tuple[str, ...] = ()
+    if spec.get("missing") is not None:
+        items = c.sequence(spec["missing"], f"{kp}.missing")
+        missing = tuple(c.text(item, f"{kp}.missing[{i}]") for i, item in enumerate(items))
+        clash = {m.casefold() for m in missing} & {x.label.casefold() for x in categories}
+        if clash:
+            raise c.fail(
+                f"{kp}.missing", f"{sorted(clash)[0]!r} is both a category and a missing answer"
+            )
+
+    lo = c.number(spec["min"], f"{kp}.min") if spec.get("min") is not None else None
+    hi = c.number(spec["max"], f"{kp}.max") if spec.get("max") is not None else None
+    if (lo is not None or hi is not None) and not vtype.is_numeric:
+        raise c.fail(
+            f"{kp}.{'min' if lo is not None else 'max'}",
+            f"only integer and number variables have bounds, this is {vtype}",
+        )
+    if lo is not None and hi is not None and lo > hi:
+        raise c.fail(f"{kp}.min", f"{_number_text(lo)} is above max {_number_text(hi)}")
+    return Variable(name, column, vtype, text, categories, missing, lo, hi)
+
+
+def _parse_categories(c: _Checker, value: Any, kp: str) -> tuple[Category, ...]:
+    if isinstance(value, Mapping):
+        pairs = [
+            (c.text(code, f"{kp} (code {_show(code)})"), c.text(label, f"{kp}.{code}"))
+            for code, label in value.items()
+        ]
+    elif isinstance(value, list):
+        pairs = []
+        for i, item in enumerate(value):
+            label = c.text(item, f"{kp}[{i}]")
+            pairs.append((label, label))
+    else:
+        raise c.fail(
+            kp, f"expected a list of labels or a mapping of code: label, got {_show(value)}"
+        )
+    if not pairs:
+        raise c.fail(kp, "is empty; list the answers")
+    labels = [p[1].casefold() for p in pairs]
+    codes = [p[0].casefold() for p in pairs]
+    for seen, what in ((labels, "label"), (codes, "code")):
+        dup = next((x for i, x in enumerate(seen) if x in seen[:i]), None)
+        if dup is not None:
+            raise c.fail(kp, f"the {what} {dup!r} appears twice; each answer once")
+    return tuple(Category(code, label) for code, label in pairs)
+
+
+def _parse_derived(c: _Checker, name: str, spec: Any, known: Mapping[str, Variable]) -> Derived:
+    kp = f"derived.{name}"
+    spec = c.mapping(spec, kp)
+    c.known_keys(spec, _DERIVED_KEYS, kp)
+    for key in ("from", "bins", "labels"):
+        if key not in spec:
+            raise c.fail(f"{kp}.{key}", "missing; a derived variable needs from, bins and labels")
+    source = c.text(spec["from"], f"{kp}.from")
+    numeric = [n for n, v in known.items() if v.type.is_numeric]
+    if source not in known or not known[source].type.is_numeric:
+        raise c.fail(
+            f"{kp}.from",
+            f'"{source}" is not a numeric variable; expected one of {", ".join(numeric) or "(none)"}',
+        )
+    bins = tuple(
+        c.number(b, f"{kp}.bins[{i}]") for i, b in enumerate(c.sequence(spec["bins"], f"{kp}.bins"))
+    )
+    if len(bins) < 2 or any(b >= a for a, b in zip(bins[1:], bins[:-1], strict=False)):
+        raise c.fail(f"{kp}.bins", "expected at least two numbers in increasing order")
+    labels = tuple(
+        c.text(x, f"{kp}.labels[{i}]")
+        for i, x in enumerate(c.sequence(spec["labels"], f"{kp}.labels"))
+    )
+    if len(labels) != len(bins) - 1:
+        raise c.fail(
+            f"{kp}.labels",
+            f"{len(bins)} bins make {len(bins) - 1} groups, but {len(labels)} labels are given; "
+            "give one label per group",
+        )
+    if len(set(labels)) != len(labels):
+        raise c.fail(f"{kp}.labels", "a label appears twice; each group needs its own")
+    return Derived(name, source, bins, labels)
+
+
+def _parse_source(c: _Checker, value: Any) -> Source:
+    if value is None:
+        return Source()
+    spec = c.mapping(value, "source")
+    c.known_keys(spec, _SOURCE_KEYS, "source")
+    sheet = c.text(spec["sheet"], "source.sheet") if spec.get("sheet") is not None else None
+    header_row = c.whole(spec.get("header_row", 1), "source.header_row", 1)
+    skip = spec.get("skip_rows") or []
+    skip_rows = tuple(
+        c.whole(x, f"source.skip_rows[{i}]", header_row + 1)
+        for i, x in enumerate(c.sequence(skip, "source.skip_rows"))
+    )
+    return Source(sheet, header_row, skip_rows)
+
+
+def load_yaml(path: Path, error: type[Exception] = SchemaError) -> Any:
+    """Read a YAML file safely (no Python objects), as one-line errors."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"{path}: file not found; check the path") from None
+    except UnicodeDecodeError:
+        raise error(f"{path.name}: not UTF-8 text; save the file as UTF-8") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(
+            f"{path.name}:{where}: not valid YAML ({problem}); check the indentation and quoting"
+        ) from None
+
+
+def load_schema(path: str | Path) -> Schema:
+    """Load and check a schema file."""
+    p = Path(path)
+    return parse_schema(load_yaml(p, SchemaError), p)

@@ -1,0 +1,186 @@
+"""Which files a run uses: command-line options, else ``panelkit.yaml``, else the bundled demo."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from panelkit.errors import SettingsError
+
+PROJECT_FILE = "panelkit.yaml"
+_KEYS = ("data", "schema", "margins", "indicators", "baselines", "out")
+_PREVIOUS_KEYS = ("data", "schema", "margins", "label")
+
+
+class Origin(StrEnum):
+    """Where a run's files came from."""
+
+    OPTIONS = "options"
+    PROJECT = "project"  # panelkit.yaml
+    DEMO = "demo"  # the bundled demo survey
+
+
+@dataclass(frozen=True)
+class PreviousWave:
+    """Last year's export, to compare wave on wave."""
+
+    data: Path
+    schema: Path
+    margins: Path | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """The resolved input files of one run (None where not given)."""
+
+    data: Path
+    schema: Path
+    margins: Path | None = None
+    indicators: Path | None = None
+    baselines: Path | None = None
+    out: Path | None = None
+    origin: Origin = Origin.OPTIONS
+    project_file: Path | None = None
+    previous: PreviousWave | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def inputs(self) -> tuple[Path, ...]:
+        """Every input file, for hashing and for refusing to overwrite them."""
+        items = [self.data, self.schema, self.margins, self.indicators, self.baselines]
+        if self.previous is not None:
+            items += [self.previous.data, self.previous.schema, self.previous.margins]
+        if self.project_file is not None:
+            items.append(self.project_file)
+        return tuple(p for p in items if p is not None)
+
+
+def resolve_files(
+    *,
+    data: Path | None = None,
+    schema: Path | None = None,
+    margins: Path | None = None,
+    indicators: Path | None = None,
+    baselines: Path | None = None,
+    cwd: Path | None = None,
+) -> ProjectFiles:
+    """Fill in what the options leave out, from panelkit.yaml or the bundled demo."""
+    given = {
+        "data": data,
+        "schema": schema,
+        "margins": margins,
+        "indicators": indicators,
+        "baselines": baselines,
+    }
+    cwd = Path.cwd() if cwd is None else cwd
+    project_file = cwd / PROJECT_FILE
+    if project_file.is_file():
+        settings = _read_project(project_file)
+        base = project_file.parent
+        from_file = {k: (base / settings[k]) if settings.get(k) else None for k in _KEYS}
+        merged = {k: given[k] if given[k] is not None else from_file[k] for k in given}
+        if merged["data"] is None or merged["schema"] is None:
+            missing = "data" if merged["data"] is None else "schema"
+            raise SettingsError(
+                f"{project_file.name}: no `{missing}:` key and no --{missing} option; "
+                f"add `{missing}: PATH` to {PROJECT_FILE} or pass --{missing}"
+            )
+        return ProjectFiles(
+            data=_existing(merged["data"], "data"),
+            schema=_existing(merged["schema"], "schema"),
+            margins=_maybe(merged["margins"], "margins"),
+            indicators=_maybe(merged["indicators"], "indicators"),
+            baselines=_maybe(merged["baselines"], "baselines"),
+            out=from_file["out"],
+            origin=Origin.PROJECT,
+            project_file=project_file,
+            previous=_previous(settings.get("previous"), base, project_file),
+            settings=settings,
+        )
+    if data is None and schema is None:
+        from panelkit.demo import bundled_demo
+
+        demo = bundled_demo()
+        return ProjectFiles(
+            data=demo.data,
+            schema=demo.schema,
+            margins=margins if margins is not None else demo.margins,
+            indicators=indicators if indicators is not None else demo.indicators,
+            baselines=baselines if baselines is not None else demo.baselines,
+            origin=Origin.DEMO,
+        )
+    if data is None or schema is None:
+        missing = "data" if data is None else "schema"
+        raise SettingsError(
+            f"no {missing} given; pass {'the export as DATA' if missing == 'data' else '--schema FILE'}, "
+            f"or write a {PROJECT_FILE} (see `panelkit demo DIR` for an example)"
+        )
+    return ProjectFiles(
+        data=_existing(data, "data"),
+        schema=_existing(schema, "schema"),
+        margins=_maybe(margins, "margins"),
+        indicators=_maybe(indicators, "indicators"),
+        baselines=_maybe(baselines, "baselines"),
+        origin=Origin.OPTIONS,
+    )
+
+
+def _existing(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise SettingsError(f"{path}: {what} file not found; check the path")
+    if path.is_dir():
+        raise SettingsError(f"{path}: is a folder; give the {what} file")
+    return path
+
+
+def _maybe(path: Path | None, what: str) -> Path | None:
+    return None if path is None else _existing(path, what)
+
+
+def _read_project(path: Path) -> Mapping[str, Any]:
+    from panelkit.input.schema import load_yaml
+
+    doc = load_yaml(path, SettingsError)
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, Mapping):
+        raise SettingsError(
+            f"{path.name}: expected keys such as data: and schema:, got a {type(doc).__name__}"
+        )
+    allowed = set(_KEYS) | {"previous", "lang", "min_n", "ci", "by", "cap", "adjust", "title"}
+    unknown = sorted(str(k) for k in doc if k not in allowed)
+    if unknown:
+        raise SettingsError(
+            f"{path.name}: {unknown[0]}: unknown key; expected one of {', '.join(sorted(allowed))}"
+        )
+    for key in _KEYS:
+        value = doc.get(key)
+        if value is not None and not isinstance(value, str):
+            raise SettingsError(f"{path.name}: {key}: expected a file path, got {value!r}")
+    return doc
+
+
+def _previous(value: Any, base: Path, project_file: Path) -> PreviousWave | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or "data" not in value or "schema" not in value:
+        raise SettingsError(
+            f"{project_file.name}: previous: expected data: and schema: (and optionally margins:, label:) "
+            "of last year's export"
+        )
+    unknown = sorted(str(k) for k in value if k not in _PREVIOUS_KEYS)
+    if unknown:
+        raise SettingsError(
+            f"{project_file.name}: previous.{unknown[0]}: unknown key; expected one of {', '.join(_PREVIOUS_KEYS)}"
+        )
+    margins = value.get("margins")
+    label = value.get("label")
+    return PreviousWave(
+        data=_existing(base / str(value["data"]), "previous data"),
+        schema=_existing(base / str(value["schema"]), "previous schema"),
+        margins=_existing(base / str(margins), "previous margins") if margins else None,
+        label=str(label) if label is not None else None,
+    )

@@ -1,0 +1,1 @@
+"""Publishing: tables, charts, fact boxes and the report."""

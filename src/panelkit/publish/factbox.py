@@ -1,0 +1,478 @@
+"""The district plan's fact box: short bullets with a figure, a comparison and a source.
+
+    • 22 pct. savner at føle sig som en del af et fællesskab og 25 pct. vil gerne
+      have mere information om, hvor de kan opsøge fællesskaber (ca. 1340 svar.
+      Borgerpanelundersøgelse om bydelsplan 2022)
+
+Each indicator is written by a template (``Indicator.factbox[lang]``, else
+``"{pct} {label}"``). Several indicators can share a bullet; their texts are
+joined with "og"/"and". A suppressed estimate never appears: its part is left
+out (the whole bullet when nothing remains) and listed in ``FactBox.omitted``.
+
+Placeholders (``PLACEHOLDERS``); write ``{{`` and ``}}`` for literal braces:
+
+``{pct}``            the estimate, whole percent: "22 pct." / "22%"
+``{pct1}``           with one decimal: "22,1 pct." / "22.1%"
+``{label}``          the indicator's label in the language
+``{area}``           the survey's area (``build_factbox(area=…)``), e.g. "Amager Øst"
+``{group}``          the group of the row shown (a layout entry with by/group)
+``{n}``              answers behind the figure: "ca. 210 svar" / "about 210 responses"
+``{verdict}``        the comparison sentence: "Det er ca. på niveau med København."
+``{baseline}``       the baseline's figure, whole percent: "18 pct." / "18%"
+``{baseline_area}``  the baseline's area, e.g. "Region Hovedstaden"
+
+When a part has a comparison and its template does not use ``{verdict}``, the
+sentence is added after the bullet's text ("Det er …" for a one-part bullet,
+"De 22 pct. er …" when several figures share the bullet, so it is clear which
+one is compared).
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from panelkit.errors import SettingsError
+from panelkit.results import Estimate, Lang
+from panelkit.stats.comparison import Comparison, Verdict, verdict_text
+
+DEFAULT_TEMPLATE = "{pct} {label}"
+PLACEHOLDERS = (
+    "pct",
+    "pct1",
+    "label",
+    "area",
+    "group",
+    "n",
+    "verdict",
+    "baseline",
+    "baseline_area",
+)
+
+_HEADING = {Lang.DA: "Fakta", Lang.EN: "Facts"}
+_AND = {Lang.DA: "og", Lang.EN: "and"}
+_COMPARED = {Lang.DA: "Sammenligning", Lang.EN: "Comparison"}
+# Below this many answers the count is shown exactly; from it on, "ca." to the nearest 10.
+_EXACT_BELOW = 100
+
+
+class IndicatorLike(Protocol):
+    """What the fact box needs of an indicator (``input.indicators.Indicator``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str | None: ...  # names the survey in the bullet, else survey_title
+    def label(self, lang: str) -> str: ...
+    def factbox_text(self, lang: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class FactRef:
+    """One figure in a bullet: an indicator's overall row, or one group of a breakdown."""
+
+    indicator: str
+    by: str | None = None
+    group: str | None = None
+
+    def describe(self) -> str:
+        return self.indicator if self.by is None else f"{self.indicator} ({self.by} = {self.group})"
+
+
+class OmitReason(StrEnum):
+    """Why a figure is not in the fact box."""
+
+    SUPPRESSED = "suppressed"  # too few answers (or secondary suppression)
+    MISSING = "missing"  # no estimate row for it
+
+
+@dataclass(frozen=True)
+class Omission:
+    """A figure the layout asked for that the fact box leaves out."""
+
+    indicator: str
+    by: str | None
+    group: str | None
+    reason: OmitReason
+    bullet: int  # 0-based position of its bullet in the layout
+
+
+@dataclass(frozen=True)
+class FactPart:
+    """One figure as written in its bullet."""
+
+    indicator: str
+    by: str | None
+    group: str | None
+    text: str
+    estimate: float
+    n: int
+    comparison: Comparison | None = None
+
+
+@dataclass(frozen=True)
+class Bullet:
+    """One bullet: its figures, the sentence they make, and its source."""
+
+    parts: tuple[FactPart, ...]
+    text: str  # without the source
+    source: str  # without the parentheses
+
+    def line(self) -> str:
+        """The bullet as one line of plain text: text and source in parentheses."""
+        return f"{self.text} ({self.source})" if self.source else self.text
+
+
+@dataclass(frozen=True)
+class FactBox:
+    """A fact box in one language; render it with ``markdown``, ``html`` or ``text``."""
+
+    lang: Lang
+    bullets: tuple[Bullet, ...]
+    omitted: tuple[Omission, ...] = ()
+
+    @property
+    def heading(self) -> str:
+        return _HEADING[self.lang]
+
+    def text(self) -> str:
+        lines = [self.heading, *(f"• {b.line()}" for b in self.bullets)]
+        return "\n".join(lines) + "\n"
+
+    def markdown(self, heading_level: int = 3) -> str:
+        head = "#" * heading_level + " " + _md(self.heading)
+        items = [f"- {_md(b.line())}" for b in self.bullets]
+        return "\n".join([head, "", *items]) + "\n"
+
+    def html(self) -> str:
+        items = []
+        for b in self.bullets:
+            source = f' <span class="source">({_h(b.source)})</span>' if b.source else ""
+            items.append(f"<li>{_h(b.text)}{source}</li>")
+        return (
+            f'<section class="factbox" lang="{_h(str(self.lang))}">\n'
+            f"<h3>{_h(self.heading)}</h3>\n"
+            "<ul>\n" + "".join(f"{item}\n" for item in items) + "</ul>\n</section>\n"
+        )
+
+
+def build_factbox(
+    estimates: Sequence[Estimate],
+    indicators: Sequence[IndicatorLike],
+    *,
+    survey_title: str,
+    n_answers: int | None = None,
+    comparisons: Sequence[Comparison] = (),
+    lang: Lang = Lang.DA,
+    area: str | None = None,
+    bullets: Sequence[Sequence[str | FactRef] | str | FactRef] | None = None,
+) -> FactBox:
+    """Write the fact box.
+
+    ``bullets`` is the layout: per bullet, the indicator ids (or ``FactRef``\\s for
+    a group row) it joins; default one bullet per indicator, overall rows.
+    ``n_answers`` (the survey's answers, e.g. ``rows_used``) and ``survey_title``
+    make each bullet's source, ``(ca. 1340 svar. Borgerpanelundersøgelse …)``
+    (an indicator's own ``source`` replaces the title for its figure); a
+    compared figure adds its baseline's source.
+    """
+    lang = Lang(lang)
+    by_id = {ind.id: ind for ind in indicators}
+    layout = _layout(bullets, indicators, by_id)
+    # Check every template now, so a typo shows even while its figure is suppressed.
+    for refs in layout:
+        for ref in refs:
+            _template(by_id[ref.indicator], lang)
+    rows = {(e.indicator, e.by, e.group): e for e in estimates}
+    compared: dict[tuple[str, str | None, str | None], Comparison] = {}
+    for c in comparisons:
+        compared.setdefault((c.indicator, c.by, c.group), c)
+
+    built: list[Bullet] = []
+    omitted: list[Omission] = []
+    for position, refs in enumerate(layout):
+        parts: list[tuple[FactPart, bool]] = []  # and whether its template placed the verdict
+        titles: list[str] = []  # the survey each figure comes from
+        for ref in refs:
+            est = rows.get((ref.indicator, ref.by, ref.group))
+            if est is None or est.suppressed or est.estimate is None:
+                reason = OmitReason.MISSING if est is None else OmitReason.SUPPRESSED
+                omitted.append(Omission(ref.indicator, ref.by, ref.group, reason, position))
+                continue
+            comparison = compared.get((ref.indicator, ref.by, ref.group))
+            if comparison is not None and comparison.verdict is None:
+                comparison = None
+            indicator = by_id[ref.indicator]
+            parts.append(_part(indicator, ref, est, comparison, lang, area))
+            titles.append(indicator.source or survey_title)
+        if parts:
+            built.append(_bullet(parts, _survey_source(titles, n_answers, lang), lang, area))
+    return FactBox(lang=lang, bullets=tuple(built), omitted=tuple(omitted))
+
+
+def layout_from_data(data: Any, where: str = "factbox") -> tuple[tuple[FactRef, ...], ...]:
+    """A layout from YAML data: a list of bullets, each an id, a list of ids, or
+    mappings ``{indicator: ID, by: VAR, group: LABEL}``.
+
+    ``[[miss_community, want_info], lonely_17_29]`` gives two bullets.
+    """
+    if not isinstance(data, list):
+        raise SettingsError(
+            f"{where}: the bullets must be a list, e.g. [[miss_community, want_info], lonely]"
+        )
+    layout = []
+    for i, bullet in enumerate(data, start=1):
+        items = bullet if isinstance(bullet, list) else [bullet]
+        if not items:
+            raise SettingsError(f"{where}: bullet {i} is empty; name at least one indicator")
+        layout.append(tuple(_ref_from_data(item, f"{where}: bullet {i}") for item in items))
+    return tuple(layout)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def format_pct(value: float, lang: Lang, decimals: int = 0) -> str:
+    """A proportion as the fact box prints it: "22 pct." / "22,1 pct." / "22%"."""
+    # Half up, as a reader rounds (22.5 → 23), not Python's half to even; the
+    # rounding to 10 places first removes float noise (100 · 0.145 = 14.4999…).
+    percent = Decimal(repr(round(100.0 * value, 10)))
+    shown = percent.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{shown:f}"
+    if text.startswith("-") and shown == 0:
+        text = text[1:]
+    if lang is Lang.DA:
+        return text.replace(".", ",") + " pct."
+    return text + "%"
+
+
+def format_answers(n: int, lang: Lang) -> str:
+    """How many answers: "ca. 1340 svar" / "about 1,340 responses"; exact under 100."""
+    if n < _EXACT_BELOW:
+        if lang is Lang.DA:
+            return f"{n} svar"
+        return f"{n} response" + ("" if n == 1 else "s")
+    rounded = (n + 5) // 10 * 10
+    if lang is Lang.DA:
+        # Danish writes four-digit numbers without a separator, longer ones with ".".
+        shown = str(rounded) if rounded < 10_000 else f"{rounded:,}".replace(",", ".")
+        return f"ca. {shown} svar"
+    return f"about {rounded:,} responses"
+
+
+def verdict_sentence(
+    comparison: Comparison, lang: Lang, subject: str | None = None, area: str | None = None
+) -> str:
+    """The comparison as a sentence: "Det er ca. på niveau med resten af København."
+
+    With a ``subject`` ("22 pct."): "De 22 pct. er …", for a bullet with several
+    figures. When the baseline describes the survey's own ``area`` (another
+    survey of the same place), it is named by its source instead:
+    "Det er under tallet fra Region Hovedstaden Sundhedsprofil 2021."
+    """
+    if comparison.verdict is None:
+        raise ValueError("a suppressed comparison has no verdict")
+    lang = Lang(lang)
+    b = comparison.baseline
+    group = "" if b.group is None else f" ({b.group})"
+    words = verdict_text(comparison.verdict, lang)
+    same = comparison.verdict is Verdict.SAME
+    own_area = area is not None and b.area.strip().casefold() == area.strip().casefold()
+    if lang is Lang.DA:
+        who = "Det er" if subject is None else f"De {subject} er"
+        if own_area:
+            return f"{who} {words} tallet fra {b.source}{group}."
+        place = f"{b.area}{group}"
+        return f"{who} {words} {place}." if same else f"{who} {words} niveauet i {place}."
+    who = "This is" if subject is None else f"The {subject} figure is"
+    if own_area:
+        return f"{who} {words} the figure from {b.source}{group}."
+    place = f"{b.area}{group}"
+    return f"{who} {words} in {place}." if same else f"{who} {words} the level in {place}."
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _layout(
+    bullets: Sequence[Sequence[str | FactRef] | str | FactRef] | None,
+    indicators: Sequence[IndicatorLike],
+    by_id: Mapping[str, IndicatorLike],
+) -> list[tuple[FactRef, ...]]:
+    if bullets is None:
+        return [(FactRef(ind.id),) for ind in indicators]
+    layout: list[tuple[FactRef, ...]] = []
+    for bullet in bullets:
+        items = [bullet] if isinstance(bullet, str | FactRef) else list(bullet)
+        refs = tuple(item if isinstance(item, FactRef) else FactRef(item) for item in items)
+        for ref in refs:
+            if ref.indicator not in by_id:
+                known = ", ".join(by_id) or "(none)"
+                raise SettingsError(
+                    f'fact box layout: "{ref.indicator}" is not an indicator; '
+                    f"expected one of {known}"
+                )
+        layout.append(refs)
+    return layout
+
+
+def _ref_from_data(item: Any, where: str) -> FactRef:
+    if isinstance(item, str) and item.strip():
+        return FactRef(item.strip())
+    if isinstance(item, dict):
+        unknown = sorted(set(item) - {"indicator", "by", "group"})
+        if unknown:
+            raise SettingsError(
+                f"{where}: unknown key {', '.join(map(str, unknown))}; use indicator, by, group"
+            )
+        ind, by, group = item.get("indicator"), item.get("by"), item.get("group")
+        if not isinstance(ind, str) or not ind.strip():
+            raise SettingsError(f"{where}: give the indicator's id as indicator: ID")
+        if (by is None) != (group is None):
+            raise SettingsError(
+                f"{where}: {ind} needs both by and group (e.g. by: age_group, group: '17-29') "
+                "or neither"
+            )
+        if by is not None and not (isinstance(by, str) and isinstance(group, str)):
+            raise SettingsError(
+                f"{where}: {ind}: by and group must be text; quote the group label, e.g. '17-29'"
+            )
+        return FactRef(ind.strip(), by, group)
+    raise SettingsError(
+        f"{where}: {item!r} is not an indicator id; write the id, or "
+        "{indicator: ID, by: VAR, group: LABEL}"
+    )
+
+
+def _template(indicator: IndicatorLike, lang: Lang) -> tuple[str, set[str]]:
+    """The indicator's template in ``lang`` (or the default) and the placeholders it uses."""
+    template = indicator.factbox_text(lang.value) or DEFAULT_TEMPLATE
+    used: set[str] = set()
+    where = f"indicator {indicator.id}: fact box template ({lang.value})"
+    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        raise SettingsError(
+            f"{where}: unbalanced braces; write {{{{ and }}}} for a literal brace"
+        ) from None
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            shown = (
+                "{"
+                + name
+                + ("!" + conversion if conversion else "")
+                + (":" + spec if spec else "")
+                + "}"
+            )
+            raise SettingsError(f"{where}: unknown placeholder {shown}; use one of {known}")
+        used.add(name)
+    return template, used
+
+
+def _part(
+    indicator: IndicatorLike,
+    ref: FactRef,
+    est: Estimate,
+    comparison: Comparison | None,
+    lang: Lang,
+    area: str | None,
+) -> tuple[FactPart, bool]:
+    template, used = _template(indicator, lang)
+    where = f"indicator {indicator.id}: fact box template ({lang.value}) uses"
+    assert est.estimate is not None
+    values: dict[str, str] = {
+        "pct": format_pct(est.estimate, lang),
+        "pct1": format_pct(est.estimate, lang, 1),
+        "label": indicator.label(lang.value),
+        "n": format_answers(est.n, lang),
+        "area": area or "",
+        "group": ref.group or "",
+    }
+    if "area" in used and not area:
+        raise SettingsError(f"{where} {{area}} but no area is set; give the survey's area")
+    if "group" in used and ref.group is None:
+        raise SettingsError(
+            f"{where} {{group}} but the fact box shows its overall row; "
+            "name a group in the layout ({indicator, by, group}) or drop {group}"
+        )
+    if comparison is not None:
+        values["verdict"] = verdict_sentence(comparison, lang, area=area)
+        values["baseline"] = format_pct(comparison.baseline.estimate, lang)
+        values["baseline_area"] = comparison.baseline.area
+    else:
+        for name in ("verdict", "baseline", "baseline_area"):
+            if name in used:
+                raise SettingsError(
+                    f"{where} {{{name}}} but {ref.describe()} has no baseline comparison; "
+                    "give the indicator a baseline and run with baselines"
+                )
+    text = template.format_map(values).strip()
+    part = FactPart(
+        indicator=ref.indicator,
+        by=ref.by,
+        group=ref.group,
+        text=text,
+        estimate=est.estimate,
+        n=est.n,
+        comparison=comparison,
+    )
+    return part, "verdict" in used
+
+
+def _bullet(
+    parts: list[tuple[FactPart, bool]], survey_source: str, lang: Lang, area: str | None
+) -> Bullet:
+    texts = [p.text for p, _ in parts]
+    head, last = texts[:-1], texts[-1]
+    text = f"{', '.join(head)} {_AND[lang]} {last}" if head else last
+
+    sentences: list[str] = []
+    baseline_sources: list[str] = []
+    for part, placed in parts:
+        if part.comparison is None:
+            continue
+        baseline_sources.append(part.comparison.baseline.source)
+        if not placed:
+            # With several figures in the bullet, say which one is compared.
+            subject = None if len(parts) == 1 else format_pct(part.estimate, lang)
+            sentences.append(verdict_sentence(part.comparison, lang, subject, area))
+    if sentences:
+        if not text.endswith((".", "!", "?")):
+            text += "."
+        text = " ".join([text, *sentences])
+
+    source = survey_source
+    if baseline_sources:
+        listed = "; ".join(dict.fromkeys(baseline_sources))
+        source = f"{source}. {_COMPARED[lang]}: {listed}" if source else listed
+    return Bullet(parts=tuple(p for p, _ in parts), text=text, source=source)
+
+
+def _survey_source(titles: list[str], n_answers: int | None, lang: Lang) -> str:
+    title = "; ".join(dict.fromkeys(t.strip().rstrip(".") for t in titles if t.strip()))
+    if n_answers is None:
+        return title
+    count = format_answers(n_answers, lang)
+    return f"{count}. {title}" if title else count
+
+
+# --------------------------------------------------------------------------- escaping
+
+# Characters that Markdown would read as formatting, a link or raw HTML.
+_MD_SPECIAL = set("\\`*_[]<>|&#")
+
+
+def _md(text: str) -> str:
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -1,0 +1,225 @@
+"""Typed results that the library returns and the CLI renders.
+
+All are frozen dataclasses; closed choices are Enums. Heavy libraries are only
+imported inside the methods that need them, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+class CiMethod(StrEnum):
+    """How a confidence interval for a proportion is built."""
+
+    LOGIT = "logit"
+    WILSON = "wilson"
+    BETA = "beta"  # Korn-Graubard (Clopper-Pearson on the effective sample size)
+
+
+class Lang(StrEnum):
+    """Language of labels and texts in outputs."""
+
+    DA = "da"
+    EN = "en"
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One row error: the row as a person sees it (CSV line / sheet row), the
+    raw column, and what is wrong. Never carries a free-text answer."""
+
+    line: int
+    column: str
+    message: str
+    unit: str = "line"  # "line" in a CSV, "row" in a sheet or a data file without lines
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.line}, {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Every input row accounted for: rows_read == rows_used + rows_rejected."""
+
+    rows_read: int
+    rows_used: int
+    rows_rejected: int
+
+    def __post_init__(self) -> None:
+        if self.rows_read != self.rows_used + self.rows_rejected:
+            raise ValueError("rows_read must equal rows_used + rows_rejected")
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "rows_rejected": self.rows_rejected,
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What validation found in one export."""
+
+    source: Path
+    rows_read: int
+    rows_valid: int
+    problems: tuple[RowProblem, ...]
+    rejected_lines: tuple[int, ...]
+    missing_answers: int = 0  # cells that held a recognised "no answer" (e.g. "Ved ikke")
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected_lines)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def reconciliation(self, drop_invalid: bool) -> Reconciliation:
+        """Rows used: all valid rows; rejected rows only count as rejected when dropped."""
+        if drop_invalid:
+            return Reconciliation(self.rows_read, self.rows_valid, self.rows_rejected)
+        return Reconciliation(self.rows_read, self.rows_read, 0)
+
+
+# --------------------------------------------------------------------------- weighting
+
+
+@dataclass(frozen=True)
+class MarginCheck:
+    """One cell of one raking margin, before and after weighting."""
+
+    margin: str  # "sex" or "age_group|sex"
+    category: str  # "Kvinde" or "17-29|Kvinde"
+    n: int  # respondents in the cell
+    sample_share: float
+    target_share: float
+    weighted_share: float
+    target: float  # the target as given (count, or share)
+
+
+@dataclass(frozen=True, eq=False)
+class WeightingResult:
+    """Raked weights (one per used respondent, in data order) and their diagnostics."""
+
+    weights: np.ndarray
+    method: str
+    converged: bool
+    iterations: int
+    deff_kish: float
+    n_effective: float
+    weight_min: float
+    weight_max: float
+    weight_sum: float
+    margins: tuple[MarginCheck, ...]
+    # The design for the variance: per raking margin, each respondent's cell index
+    # (0..k-1). Estimation centres linearised values within these cells, as R's
+    # survey package does for a rake()d design.
+    calibration: tuple[np.ndarray, ...] = ()
+    cap: float | None = None
+    trim_rounds: int = 0
+
+    @property
+    def weight_ratio(self) -> float:
+        return self.weight_max / self.weight_min
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `weighting` object of the JSON output (formats §6)."""
+        return {
+            "method": self.method,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "deff_kish": self.deff_kish,
+            "n_effective": self.n_effective,
+            "weight_min": self.weight_min,
+            "weight_max": self.weight_max,
+            "weight_ratio": self.weight_ratio,
+            "weight_sum": self.weight_sum,
+            "cap": self.cap,
+            "trim_rounds": self.trim_rounds,
+            "margins": [m.__dict__.copy() for m in self.margins],
+        }
+
+    def margins_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([m.__dict__ for m in self.margins])
+
+
+# --------------------------------------------------------------------------- estimation
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One indicator, overall (by=None) or for one group of a breakdown."""
+
+    indicator: str
+    by: str | None
+    group: str | None
+    n: int
+    n_positive: int | None  # None when suppressed: a small count is itself disclosive
+    estimate: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    ci_method: str
+    suppressed: bool
+    df: int = 0
+    suppression: str | None = None  # "primary" (n < min-n) or "secondary" (by difference)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "by": self.by,
+            "group": self.group,
+            "n": self.n,
+            "n_positive": self.n_positive,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "ci_method": self.ci_method,
+            "df": self.df,
+            "suppressed": self.suppressed,
+            "suppression": self.suppression,
+        }
+
+
+@dataclass(frozen=True)
+class EstimateSet:
+    """All estimates of one run, with how the rows and weights came about."""
+
+    survey: Reconciliation
+    weighting: WeightingResult | None
+    estimates: tuple[Estimate, ...]
+    ci_method: CiMethod = CiMethod.LOGIT
+    min_n: int = 20
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # indicator -> lang -> label
+
+    def to_dict(self, version: str) -> dict[str, Any]:
+        """The JSON document of formats §6."""
+        return {
+            "panelkit_version": version,
+            "survey": self.survey.to_dict(),
+            "weighting": None if self.weighting is None else self.weighting.to_dict(),
+            "ci_method": str(self.ci_method),
+            "min_n": self.min_n,
+            "estimates": [e.to_dict() for e in self.estimates],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([e.to_dict() for e in self.estimates])

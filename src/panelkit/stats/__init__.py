@@ -1,0 +1,1 @@
+"""Statistics: raking weights (weighting) and design-based estimates."""
