@@ -40,14 +40,20 @@ for (name in names(ind)) {
   if (!is.null(spec$young)) keep <- keep & des$variables$age_group == "17-29"
   des <- update(des, y = as.numeric(des$variables[[spec$col]] %in% spec$yes))
   sub <- subset(des, keep)
-  ci <- svyciprop(~y, sub, method = "logit")
+  # svymean gives the estimate and SE; svyciprop the logit interval (its own point
+  # estimate can collapse to 0 in small groups with large weights, where glm fails).
+  mean <- svymean(~y, sub)
+  ci <- attr(svyciprop(~y, sub, method = "logit"), "ci")
   out[[length(out) + 1]] <- data.frame(indicator = name, by = "", group = "",
-                                       estimate = as.numeric(ci), se = SE(ci))
+                                       estimate = as.numeric(coef(mean)), se = as.numeric(SE(mean)),
+                                       ci_low = ci[1], ci_high = ci[2])
   for (by in c("age_group", "sex", "area")) {
-    r <- svyby(~y, as.formula(paste0("~", by)), sub, svyciprop, method = "logit",
-               vartype = c("se", "ci"))
-    out[[length(out) + 1]] <- data.frame(indicator = name, by = by, group = as.character(r[[1]]),
-                                         estimate = r$y, se = r$se)
+    f <- as.formula(paste0("~", by))
+    m <- svyby(~y, f, sub, svymean)
+    r <- svyby(~y, f, sub, svyciprop, method = "logit", vartype = "ci")
+    out[[length(out) + 1]] <- data.frame(indicator = name, by = by, group = as.character(m[[1]]),
+                                         estimate = as.numeric(coef(m)), se = as.numeric(SE(m)),
+                                         ci_low = r$ci_l, ci_high = r$ci_u)
   }
 }
 write.csv(do.call(rbind, out), "r-estimates.csv", row.names = FALSE)

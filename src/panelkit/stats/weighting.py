@@ -132,7 +132,7 @@ def _check_options(cap: float | None, tolerance: float, max_iterations: int) -> 
     if cap is not None and not (cap > 1 and math.isfinite(cap)):
         raise SettingsError(
             f"the weight cap must be a number above 1 (weights are capped at cap × the mean "
-            f"weight), got {cap}"
+            f"weight), got {cap:g}"
         )
     if not tolerance > 0:
         raise ValueError(f"tolerance must be positive, got {tolerance}")
