@@ -167,8 +167,10 @@ def test_python_object_tag_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "name: !!python/object/apply:os.system ['echo hacked']\nvariables: {}\n")
     with pytest.raises(SchemaError) as info:
         load_schema(path)
-    assert str(info.value).startswith(
-        "schema.yaml: line 1, column 7: not valid YAML (could not determine a constructor"
+    assert str(info.value) == (
+        "schema.yaml: line 1, column 7: the YAML tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system' is not allowed (it would build a "
+        "Python object); remove it and write plain text, numbers, lists and mappings"
     )
 
 

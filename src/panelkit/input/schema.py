@@ -402,6 +402,14 @@ def load_yaml(path: Path, error: type[Exception] = SchemaError) -> Any:
         raise error(f"{path}: cannot be read ({exc.strerror})") from None
     try:
         return yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        tag = (exc.problem or "").rsplit(" ", 1)[-1]
+        raise error(
+            f"{path.name}:{where}: the YAML tag {tag} is not allowed (it would build a Python "
+            "object); remove it and write plain text, numbers, lists and mappings"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

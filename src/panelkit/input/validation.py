@@ -9,6 +9,8 @@ can ever write one out.
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,7 +35,9 @@ class SurveyData:
     order (NaN: no answer, or an answer listed as ``missing``); numbers are
     float64; ``id`` is text; ``text`` variables are booleans (answered or not).
     ``lines`` holds each row's line (or sheet row) number, ``valid`` whether the
-    row passed every check.
+    row passed every check. ``missing`` says, per row, which of a variable's
+    ``missing:`` answers it gave (a Categorical column per category or numeric
+    variable with such answers; NaN: none), for counts such as the codebook's.
     """
 
     schema: Schema
@@ -43,6 +47,7 @@ class SurveyData:
     report: ValidationReport
     unit: str = "line"
     dropped_invalid: bool = False
+    missing: pd.DataFrame | None = None
 
     @property
     def rows(self) -> int:
@@ -62,8 +67,14 @@ class SurveyData:
             )
         keep = self.valid
         frame = self.frame.loc[keep].reset_index(drop=True)
+        given = None if self.missing is None else self.missing.loc[keep].reset_index(drop=True)
         return replace(
-            self, frame=frame, lines=self.lines[keep], valid=self.valid[keep], dropped_invalid=True
+            self,
+            frame=frame,
+            lines=self.lines[keep],
+            valid=self.valid[keep],
+            dropped_invalid=True,
+            missing=given,
         )
 
     def reconciliation(self) -> Reconciliation:
@@ -110,7 +121,41 @@ def validate(raw: RawExport, schema: Schema) -> SurveyData:
         rejected_lines=tuple(int(x) for x in raw.lines[bad_positions]),
         missing_answers=missing_answers,
     )
-    return SurveyData(schema, frame, np.asarray(raw.lines), valid, report, raw.unit)
+    return SurveyData(
+        schema,
+        frame,
+        np.asarray(raw.lines),
+        valid,
+        report,
+        raw.unit,
+        missing=_missing_given(raw, schema),
+    )
+
+
+def _missing_given(raw: RawExport, schema: Schema) -> pd.DataFrame:
+    """Per row, which ``missing:`` answer it gave, spelled as in the schema (NaN: none).
+
+    Free text and ids are left out: of those only "answered or not" is kept.
+    """
+    columns: dict[str, pd.Categorical] = {}
+    for var in schema.variables:
+        if not var.missing or var.type in (VarType.TEXT, VarType.ID):
+            continue
+        spelled: dict[str, str] = {}
+        for m in var.missing:
+            spelled.setdefault(m.casefold(), m)
+        codes, uniques = pd.factorize(raw.frame[var.column], use_na_sentinel=True)
+        # once per distinct value: "Ved ikke", " ved ikke " and 9.0 as 9
+        found = [spelled.get(_missing_key(v)) for v in uniques]
+        given = np.array([*found, None], dtype=object)[codes]
+        columns[var.name] = pd.Categorical(given, categories=list(dict.fromkeys(spelled.values())))
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(raw.frame)))
+
+
+def _missing_key(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip().casefold()
 
 
 def _check_columns(raw: RawExport, schema: Schema) -> None:
@@ -133,19 +178,71 @@ def _check_columns(raw: RawExport, schema: Schema) -> None:
     )
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text ("" for empty), numbers written without a spurious .0."""
+@dataclass(frozen=True, eq=False)
+class _Distinct:
+    """A column as codes into its distinct values, so text work is done once per value.
+
+    Survey columns hold few distinct answers; stripping, case-folding and parsing a
+    million cells one by one would dominate the run time.
+    """
+
+    codes: np.ndarray  # per row: index into ``text``, -1 for an empty cell
+    text: np.ndarray  # the distinct values as stripped text (object array)
+
+    def per_row(self, flags: np.ndarray) -> np.ndarray:
+        """Broadcast a per-value boolean array to rows (empty cells: False)."""
+        return np.concatenate([flags.astype(bool), [False]])[self.codes]
+
+
+def _distinct(series: pd.Series) -> _Distinct:
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = np.asarray(uniques, dtype=object)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        nums = series.astype("float64").to_numpy()
-        absent = np.isnan(nums)
-        whole = ~absent & (nums == np.floor(nums)) & (np.abs(nums) < 2**53)
-        out = np.where(
-            whole, np.where(whole, nums, 0).astype(np.int64).astype(str), nums.astype(str)
+        text = np.array([_number_cell(float(v)) for v in values], dtype=object)
+    else:
+        text = np.array(
+            [
+                _number_cell(v)
+                if isinstance(v, int | float) and not isinstance(v, bool)
+                else str(v).strip()
+                for v in values
+            ],
+            dtype=object,
         )
-        return pd.Series(np.where(absent, "", out), index=series.index, dtype=object)
-    text = series.astype(object).where(series.notna(), "")
-    text = text.astype(str).str.strip()
-    return text.str.replace(r"^([+-]?\d+)\.0+$", r"\1", regex=True)
+    # "1.0" from a spreadsheet is the code "1"
+    text = np.array([_WHOLE.sub(r"\1", t) for t in text], dtype=object)
+    blank = np.array([t == "" for t in text], dtype=bool)
+    codes = np.asarray(codes, dtype=np.intp)
+    if blank.any():
+        codes = np.where(np.concatenate([blank, [True]])[codes], -1, codes)
+    return _Distinct(codes, text)
+
+
+_WHOLE = re.compile(r"^([+-]?\d+)\.0+$")
+_DECIMAL_COMMA = re.compile(r"^([+-]?\d*),(\d+)$")
+
+
+def _plain_text(series: pd.Series) -> pd.Series:
+    """Cells as stripped text (object dtype), None where empty."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.map(lambda v: None if pd.isna(v) else _number_cell(float(v))).astype(object)
+    text = series.astype(object)
+    if not pd.api.types.is_string_dtype(series.dtype):
+        text = text.map(
+            lambda v: (
+                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+            )
+        )
+    text = text.where(text.notna() & (text != ""), None)
+    return text
+
+
+def _number_cell(value: float) -> str:
+    if math.isnan(value):
+        return ""
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
 
 
 def _quote(value: str) -> str:
@@ -155,77 +252,86 @@ def _quote(value: str) -> str:
 
 def _convert(series: pd.Series, var: Variable) -> tuple[pd.Series, np.ndarray, list[str], int]:
     """(converted values, positions of bad cells, their messages, missing-answer count)."""
-    text = _as_text(series)
-    empty = (text == "").to_numpy()
-    folded = text.str.casefold()
-    missing_words = {m.casefold() for m in var.missing}
-    is_missing_answer = folded.isin(missing_words).to_numpy() & ~empty
-    no_answer = empty | is_missing_answer
-    n_missing = int(is_missing_answer.sum())
-
+    if var.type is VarType.ID:
+        # ids are (nearly) all distinct: factorizing them would buy nothing
+        ids = _plain_text(series)
+        empty = ids.isna().to_numpy()
+        bad = np.flatnonzero(empty)
+        return ids, bad, ["the id is empty; every respondent needs one"] * bad.size, 0
     if var.type is VarType.TEXT:
         # Keep only whether it was answered: the text itself is personal data.
-        return pd.Series(~no_answer, index=series.index), np.empty(0, dtype=np.intp), [], n_missing
+        text = _plain_text(series)
+        answered = text.notna().to_numpy()
+        n_missing = 0
+        if var.missing:
+            said_missing = text.str.casefold().isin({m.casefold() for m in var.missing}).to_numpy()
+            n_missing = int((said_missing & answered).sum())
+            answered &= ~said_missing
+        return pd.Series(answered, index=series.index), np.empty(0, dtype=np.intp), [], n_missing
 
-    if var.type is VarType.ID:
-        values = text.where(~pd.Series(empty, index=text.index), None)
-        bad = np.flatnonzero(empty)
-        return values, bad, ["the id is empty; every respondent needs one"] * bad.size, 0
+    d = _distinct(series)
+    missing_words = {m.casefold() for m in var.missing}
+    u_missing = np.array([t.casefold() in missing_words for t in d.text], dtype=bool)
+    is_missing_answer = d.per_row(u_missing)
+    n_missing = int(is_missing_answer.sum())
 
     if var.type.is_numeric:
-        return _convert_number(text, var, no_answer, n_missing)
+        return _convert_number(d, var, u_missing, series.index, n_missing)
 
-    lookup: dict[str, str] = {}
-    for cat in var.categories:
-        lookup[cat.code.casefold()] = cat.label
-    for cat in var.categories:  # a label wins over a code that happens to spell it
-        lookup[cat.label.casefold()] = cat.label
-    mapped = folded.map(lookup)
-    bad_mask = mapped.isna().to_numpy() & ~no_answer
-    bad = np.flatnonzero(bad_mask)
+    position: dict[str, int] = {}
+    for i, cat in enumerate(var.categories):
+        position[cat.code.casefold()] = i
+    for i, cat in enumerate(var.categories):  # a label wins over a code that happens to spell it
+        position[cat.label.casefold()] = i
+    u_code = np.array([position.get(t.casefold(), -1) for t in d.text], dtype=np.intp)
+    u_bad = (u_code < 0) & ~u_missing
+    bad = np.flatnonzero(d.per_row(u_bad))
     allowed = ", ".join(c.label for c in var.categories)
     codes = [c.code for c in var.categories if c.code != c.label]
     code_note = f" (or codes {', '.join(codes)})" if codes else ""
     missing_note = f"; no answer: {', '.join(var.missing)}" if var.missing else ""
-    messages = [
-        f"{_quote(v)} is not an answer of {var.name}; expected one of {allowed}{code_note}{missing_note}"
-        for v in text.to_numpy()[bad]
-    ]
-    labels = pd.Categorical(
-        mapped.where(~pd.Series(bad_mask | no_answer, index=mapped.index)),
-        categories=list(var.labels),
-    )
+    u_message = {
+        int(u): f"{_quote(d.text[u])} is not an answer of {var.name}; expected one of "
+        f"{allowed}{code_note}{missing_note}"
+        for u in np.flatnonzero(u_bad)
+    }
+    messages = [u_message[int(u)] for u in d.codes[bad]]
+    row_codes = np.concatenate([np.where(u_bad | u_missing, -1, u_code), [-1]])[d.codes]
+    labels = pd.Categorical.from_codes(row_codes, categories=pd.Index(list(var.labels)))
     return pd.Series(labels, index=series.index), bad, messages, n_missing
 
 
 def _convert_number(
-    text: pd.Series, var: Variable, no_answer: np.ndarray, n_missing: int
+    d: _Distinct, var: Variable, u_missing: np.ndarray, index: pd.Index, n_missing: int
 ) -> tuple[pd.Series, np.ndarray, list[str], int]:
     # SurveyXact's "European format" writes 3,5 for 3.5; a thousands separator is not accepted.
-    normalised = text.str.replace(r"^([+-]?\d*),(\d+)$", r"\1.\2", regex=True)
-    numbers = pd.to_numeric(
-        normalised.where(~pd.Series(no_answer, index=text.index)), errors="coerce"
-    )
-    values = numbers.to_numpy(dtype="float64")
-    raw = text.to_numpy()
-    not_number = np.isnan(values) & ~no_answer
-    problems: dict[int, str] = {}
-    for i in np.flatnonzero(not_number):
-        problems[int(i)] = f"{_quote(raw[i])} is not a number"
-    finite = ~np.isnan(values)
+    u_text = [_DECIMAL_COMMA.sub(r"\1.\2", t) for t in d.text]
+    parsed = pd.to_numeric(pd.Series(u_text, dtype=object), errors="coerce")
+    u_value = np.array(parsed, dtype="float64")  # a writable copy
+    u_value[u_missing] = np.nan
+    u_problem: dict[int, str] = {}
+    for u in np.flatnonzero(np.isnan(u_value) & ~u_missing):
+        u_problem[int(u)] = f"{_quote(d.text[u])} is not a number"
+    finite = ~np.isnan(u_value)
     if var.type is VarType.INTEGER:
-        for i in np.flatnonzero(finite & (values != np.floor(values))):
-            problems[int(i)] = f"{raw[i]} is not a whole number"
+        for u in np.flatnonzero(finite & (u_value != np.floor(u_value))):
+            u_problem[int(u)] = f"{d.text[u]} is not a whole number"
     if var.min is not None:
-        for i in np.flatnonzero(finite & (values < var.min)):
-            problems.setdefault(int(i), f"{raw[i]} is below the minimum {_num(var.min)}")
+        for u in np.flatnonzero(finite & (u_value < var.min)):
+            u_problem.setdefault(int(u), f"{d.text[u]} is below the minimum {_num(var.min)}")
     if var.max is not None:
-        for i in np.flatnonzero(finite & (values > var.max)):
-            problems.setdefault(int(i), f"{raw[i]} is above the maximum {_num(var.max)}")
-    bad = np.array(sorted(problems), dtype=np.intp)
-    values = values.copy()
-    values[bad] = np.nan
-    return pd.Series(values, index=text.index), bad, [problems[int(i)] for i in bad], n_missing
+        for u in np.flatnonzero(finite & (u_value > var.max)):
+            u_problem.setdefault(int(u), f"{d.text[u]} is above the maximum {_num(var.max)}")
+    u_bad = np.zeros(len(d.text), dtype=bool)
+    u_bad[list(u_problem)] = True
+    bad = np.flatnonzero(d.per_row(u_bad))
+    values = np.concatenate([np.where(u_bad, np.nan, u_value), [np.nan]])[d.codes]
+    return (
+        pd.Series(values, index=index),
+        bad,
+        [u_problem[int(u)] for u in d.codes[bad]],
+        n_missing,
+    )
 
 
 def _num(x: float) -> str:
