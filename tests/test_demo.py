@@ -256,8 +256,20 @@ def test_write_demo_project(tmp_path: Path) -> None:
         assert getattr(files, name).read_bytes() == getattr(shipped, name).read_bytes()
     assert files.project_file == target / "panelkit.yaml"
     settings = yaml.safe_load(files.project_file.read_text(encoding="utf-8"))
-    assert set(settings) == {"data", "schema", "margins", "indicators", "baselines", "out"}
+    assert set(settings) == {
+        "data", "schema", "margins", "indicators", "baselines", "out", "label", "previous",
+    }  # fmt: skip
+    assert settings["label"] == "2022"
     assert settings["out"] == "output"
+    # Last year's wave: another seed, fewer respondents, the same schema and margins.
+    assert files.previous is not None
+    assert files.previous.read_bytes() == demo.demo_export_bytes(240, 6)
+    assert settings["previous"] == {
+        "data": "data/borgerpanel-2021.csv",
+        "schema": settings["schema"],
+        "margins": settings["margins"],
+        "label": "2021",
+    }
     for key in ("data", "schema", "margins", "indicators", "baselines"):
         assert not Path(settings[key]).is_absolute()
         assert target / settings[key] == getattr(files, key)

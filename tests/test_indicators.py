@@ -119,7 +119,7 @@ ERRORS = [
     # file structure
     ("", 'indicators.yaml: (top level): expected a mapping with the key "indicators", got nothing'),
     ("indicator: []", 'indicators.yaml: indicator: unknown key; did you mean "indicators"? '
-     "expected one of description, indicators, source"),
+     "expected one of area, breakdowns, description, factbox, indicators, source"),
     ("source: x", "indicators.yaml: indicators: missing; list the indicators under `indicators:`"),
     ("indicators: []", "indicators.yaml: indicators: is empty; list at least one indicator"),
     ("indicators: {a: 1}", "indicators.yaml: indicators: expected a list, got a mapping"),

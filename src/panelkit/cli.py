@@ -397,6 +397,496 @@ def demo(
     console.print(f"Next: cd {directory} && panelkit summarize")
 
 
+# ----------------------------------------------------------------------------- report commands (issue 4)
+
+# Typer reads these enums from the module's globals when it builds the commands.
+from panelkit.publish.factbox import FactBoxFormat  # noqa: E402 (this file's report section)
+from panelkit.stats.comparison import Adjust  # noqa: E402
+
+if TYPE_CHECKING:
+    from panelkit.jobs import RunOptions
+    from panelkit.stats.comparison import ComparisonSet
+
+BaselinesOpt = Annotated[
+    Path | None,
+    typer.Option("--baselines", help="Baselines CSV (formats §5).", show_default=False),
+]
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by", "-b", help="Break down by this variable (repeatable).", show_default=False
+    ),
+]
+CiOptional = Annotated[
+    CiMethod | None,
+    typer.Option("--ci", help="Confidence interval method (default logit).", show_default=False),
+]
+MinNOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--min-n",
+        help="Suppress estimates from fewer respondents (0: off; default 20).",
+        show_default=False,
+    ),
+]
+AdjustOpt = Annotated[
+    Adjust | None,
+    typer.Option(
+        "--adjust",
+        help="Adjust p-values across the run's comparisons (default holm).",
+        show_default=False,
+    ),
+]
+AlphaOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--alpha",
+        help="Adjusted p below this is a difference (default 0.05).",
+        show_default=False,
+    ),
+]
+SamePpOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--same-pp",
+        help="Differences under this many points are 'about the same' (default 2).",
+        show_default=False,
+    ),
+]
+SmallPpOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--small-pp",
+        help="Differences under this many points are 'slightly' below/above (default 5).",
+        show_default=False,
+    ),
+]
+LangOptional = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of labels and texts (default da).", show_default=False),
+]
+DropOptional = Annotated[
+    bool | None,
+    typer.Option(
+        "--drop-invalid",
+        help="Leave out rows with errors instead of refusing.",
+        show_default=False,
+    ),
+]
+
+
+def _run_options(
+    *,
+    lang: Lang | None = None,
+    by: list[str] | None = None,
+    ci: CiMethod | None = None,
+    min_n: int | None = None,
+    cap: float | None = None,
+    drop_invalid: bool | None = None,
+    adjust: Adjust | None = None,
+    alpha: float | None = None,
+    same_pp: float | None = None,
+    small_pp: float | None = None,
+) -> RunOptions:
+    from panelkit.jobs import RunOptions
+
+    return RunOptions(
+        lang=None if lang is None else str(lang),
+        by=tuple(by) if by else None,
+        ci=None if ci is None else str(ci),
+        min_n=min_n,
+        cap=cap,
+        drop_invalid=drop_invalid or None,
+        adjust=None if adjust is None else str(adjust),
+        alpha=alpha,
+        same_pp=same_pp,
+        small_pp=small_pp,
+    )
+
+
+def _write_or_print(payload: bytes, out: Path | None, files: ProjectFiles, binary: bool) -> None:
+    """Bytes to ``out`` (atomically, never over an input) or to the terminal."""
+    from panelkit.files import guard_not_input, write_bytes_atomic
+
+    if out is None:
+        if binary:
+            raise typer.BadParameter(
+                "xlsx needs a file; add --out FILE.xlsx", param_hint="--format"
+            )
+        sys.stdout.write(payload.decode("utf-8"))
+        return
+    guard_not_input(out, files.inputs())
+    write_bytes_atomic(out, payload)
+    _console(stderr=True).print(f"Written to {out}")
+
+
+def _lang_of(chosen: Lang | None, files: ProjectFiles) -> Lang:
+    value = chosen or files.settings.get("lang") or Lang.DA
+    return Lang(str(value)) if str(value) in ("da", "en") else Lang.DA
+
+
+@app.command()
+def compare(
+    data: DataArg = None,
+    schema: SchemaOpt = None,
+    margins: MarginsOpt = None,
+    indicators: IndicatorsOpt = None,
+    baselines: BaselinesOpt = None,
+    by: ByOpt = None,
+    adjust: AdjustOpt = None,
+    alpha: AlphaOpt = None,
+    same_pp: SamePpOpt = None,
+    small_pp: SmallPpOpt = None,
+    ci: CiOptional = None,
+    min_n: MinNOpt = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="What to write.")
+    ] = OutputFormat.TABLE,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
+        ),
+    ] = None,
+    lang: LangOptional = None,
+    cap: CapOpt = None,
+    drop_invalid: DropOptional = None,
+) -> None:
+    """Each estimate beside its baseline: difference (pp) with CI, test, adjusted p, verdict."""
+    from panelkit.jobs import compare_baselines
+    from panelkit.publish.tables import render_comparisons
+
+    files = _files(data, schema, margins, indicators, baselines)
+    options = _run_options(
+        lang=lang, by=by, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid,
+        adjust=adjust, alpha=alpha, same_pp=same_pp, small_pp=small_pp,
+    )  # fmt: skip
+    result = compare_baselines(files, options)
+    chosen = _lang_of(lang, files)
+    if output_format is OutputFormat.TABLE and out is None:
+        _render_comparisons(result, chosen)
+        return
+    payload = render_comparisons(result, output_format, chosen, version=__version__)
+    _write_or_print(payload, out, files, output_format is OutputFormat.XLSX)
+
+
+def _render_comparisons(result: ComparisonSet, lang: Lang) -> None:
+    from rich.table import Table
+
+    from panelkit.publish.tables import comparison_cards, comparison_notes
+
+    console = _console()
+    # One small two-column table per comparison: a wide table is unreadable at 80 columns.
+    for title, lines in comparison_cards(result, lang):
+        table = Table(title=title, show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column()
+        for key, value in lines:
+            table.add_row(key, value)
+        console.print(table)
+    for note in comparison_notes(result, lang):
+        console.print(f"• {note}")
+    r = result.survey
+    console.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang))
+
+
+@app.command()
+def factbox(
+    data: DataArg = None,
+    schema: SchemaOpt = None,
+    margins: MarginsOpt = None,
+    indicators: IndicatorsOpt = None,
+    baselines: BaselinesOpt = None,
+    output_format: Annotated[
+        FactBoxFormat, typer.Option("--format", "-f", help="What to write.")
+    ] = FactBoxFormat.TEXT,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
+        ),
+    ] = None,
+    lang: LangOptional = None,
+    adjust: AdjustOpt = None,
+    alpha: AlphaOpt = None,
+    same_pp: SamePpOpt = None,
+    small_pp: SmallPpOpt = None,
+    ci: CiOptional = None,
+    min_n: MinNOpt = None,
+    cap: CapOpt = None,
+    drop_invalid: DropOptional = None,
+) -> None:
+    """The district plan's fact box (layout and templates from the indicators file)."""
+    from panelkit.jobs import make_factbox
+
+    files = _files(data, schema, margins, indicators, baselines)
+    options = _run_options(
+        lang=lang, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid,
+        adjust=adjust, alpha=alpha, same_pp=same_pp, small_pp=small_pp,
+    )  # fmt: skip
+    result = make_factbox(files, options)
+    payload = result.box.render(output_format).encode("utf-8")
+    _write_or_print(payload, out, files, binary=False)
+    _print_omitted(result.box.omitted, result.labels, result.box.lang, result.min_n)
+
+
+def _print_omitted(omitted: Any, labels: dict[str, dict[str, str]], lang: Lang, min_n: int) -> None:
+    """Figures the fact box left out, on stderr: never their numbers."""
+    console = _console(stderr=True)
+    for o in omitted:
+        label = labels.get(o.indicator, {}).get(lang.value, o.indicator)
+        group = "" if o.group is None else f" ({o.by} = {o.group})"
+        if lang is Lang.DA:
+            why = (
+                f"undertrykt, færre end {min_n} svar"
+                if str(o.reason) == "suppressed"
+                else "intet tal"
+            )
+            console.print(f"Udeladt af faktaboksen ({why}): {o.indicator}{group}: {label}")
+        else:
+            why = (
+                f"suppressed, fewer than {min_n} answers"
+                if str(o.reason) == "suppressed"
+                else "no figure"
+            )
+            console.print(f"Left out of the fact box ({why}): {o.indicator}{group}: {label}")
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr, shown from the library's first step report.
+
+    Not on a terminal (a log, a test) there is no bar at all, so an error stays
+    the one line it is.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar: Any = None
+        self.task: Any = None
+
+    def update(self, label: str, done: int, total: int) -> None:
+        if not self.console.is_terminal:
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(label, total=total)
+        self.bar.update(self.task, description=label, completed=done, total=total)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def report(
+    data: DataArg = None,
+    schema: SchemaOpt = None,
+    margins: MarginsOpt = None,
+    indicators: IndicatorsOpt = None,
+    baselines: BaselinesOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The report folder (new or empty; --force replaces an earlier report).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the earlier report in --out.")
+    ] = False,
+    by: ByOpt = None,
+    lang: LangOptional = None,
+    adjust: AdjustOpt = None,
+    alpha: AlphaOpt = None,
+    same_pp: SamePpOpt = None,
+    small_pp: SmallPpOpt = None,
+    ci: CiOptional = None,
+    min_n: MinNOpt = None,
+    cap: CapOpt = None,
+    drop_invalid: DropOptional = None,
+) -> None:
+    """The yearly report: HTML, workbook, CSV tables, charts, fact boxes and run.json."""
+    from panelkit.jobs import write_report
+
+    files = _files(data, schema, margins, indicators, baselines)
+    target = out if out is not None else files.out
+    if target is None:
+        raise typer.BadParameter("give the report folder, e.g. --out report", param_hint="--out")
+    options = _run_options(
+        lang=lang, by=by, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid,
+        adjust=adjust, alpha=alpha, same_pp=same_pp, small_pp=small_pp,
+    )  # fmt: skip
+    console = _console(stderr=True)
+    bar = _ProgressBar(console)
+    try:
+        result = write_report(files, target, options, force=force, progress=bar.update)
+    finally:
+        bar.stop()
+    lang_used = result.lang
+    r = result.survey
+    console.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang_used))
+    if result.previous_survey is not None:
+        p = result.previous_survey
+        head = "Forrige runde: " if lang_used is Lang.DA else "Previous wave: "
+        console.print(
+            head + _reconciliation_line(p.rows_read, p.rows_used, p.rows_rejected, lang_used)
+        )
+    if result.suppressed:
+        console.print(
+            f"{result.suppressed} estimater undertrykt (vises ikke)."
+            if lang_used is Lang.DA
+            else f"{result.suppressed} estimates suppressed (not shown)."
+        )
+    _print_omitted(result.omitted, result.labels, lang_used, result.min_n)
+    verb = (
+        ("erstattet" if result.replaced else "skrevet")
+        if lang_used is Lang.DA
+        else ("replaced" if result.replaced else "written")
+    )
+    what = "Rapport" if lang_used is Lang.DA else "Report"
+    files_word = "filer" if lang_used is Lang.DA else "files"
+    _console().print(f"{what} {verb}: {target}/index.html ({len(result.files)} {files_word})")
+
+
+# ----------------------------------------------------------------------------- metadata commands (issue 7)
+
+if TYPE_CHECKING:
+    from panelkit.publish.codebook import Codebook
+
+from panelkit.publish.codebook import CodebookFormat  # noqa: E402  (light: no pandas at import)
+
+schema_app = typer.Typer(
+    help="Schemas from the survey platform's own metadata.",
+    no_args_is_help=True,
+)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("init")
+def schema_init(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The export: a SurveyXact workbook, or its dataset.csv, structure.csv and "
+            "labels.csv (or their folder); an SPSS .sav; a Qualtrics CSV; or any .csv/.xlsx.",
+            metavar="SOURCE",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the schema (YAML).")
+    ] = Path("schema.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Write a starter schema from the platform's questions, codes and labels."""
+    from panelkit.jobs import init_schema
+
+    result = init_schema(sources, out, force=force)
+    console = _console()
+    types = ", ".join(f"{n} {t}" for t, n in result.types)
+    console.print(f"Schema written to {result.path}: {result.variables} variables ({types}).")
+    console.print(f"Source: {result.source}")
+    if result.with_missing:
+        console.print(
+            f'{result.with_missing} variables have answers such as "don\'t know" under '
+            "missing: (counted as no answer); each is marked with a comment."
+        )
+    if result.notes:
+        console.print(f"{result.notes} variables carry a comment asking you to check them.")
+    console.print(f"Next: panelkit validate {result.data} --schema {result.path}")
+
+
+@app.command()
+def describe(
+    data: DataArg = None,
+    schema: SchemaOpt = None,
+    margins: MarginsOpt = None,
+    output_format: Annotated[
+        CodebookFormat, typer.Option("--format", "-f", help="What to write.")
+    ] = CodebookFormat.TABLE,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write to this file (.md, .xlsx or .json) instead of the terminal.",
+            show_default=False,
+        ),
+    ] = None,
+    lang: LangOpt = Lang.DA,
+    drop_invalid: DropOpt = False,
+) -> None:
+    """The codebook: every variable with its question, answers, shares and missing counts."""
+    from panelkit.jobs import describe as run_describe
+    from panelkit.publish.codebook import codebook_format_for, render_codebook
+
+    fmt = output_format
+    if fmt is CodebookFormat.TABLE and out is not None:
+        found = codebook_format_for(out)
+        if found is None:
+            raise typer.BadParameter(
+                f"{out.name}: expected a .md, .xlsx or .json file, or --format md|xlsx|json",
+                param_hint="--out",
+            )
+        fmt = found
+    if fmt is CodebookFormat.XLSX and out is None:
+        raise typer.BadParameter("xlsx needs a file; add --out FILE.xlsx", param_hint="--format")
+    files = _files(data, schema, margins)
+    codebook = run_describe(files, drop_invalid=drop_invalid)
+    if fmt is CodebookFormat.TABLE:
+        _render_codebook(codebook, lang)
+        return
+    payload = render_codebook(codebook, fmt, lang, version=__version__)
+    if out is None:
+        sys.stdout.write(payload.decode("utf-8"))
+        return
+    from panelkit.files import guard_not_input, write_bytes_atomic
+
+    guard_not_input(out, files.inputs())
+    write_bytes_atomic(out, payload)
+    r = codebook.survey
+    err = _console(stderr=True)
+    err.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang))
+    err.print(f"Written to {out}")
+
+
+def _render_codebook(codebook: Codebook, lang: Lang) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from panelkit.publish.codebook import display_header, display_sections, summary_lines
+
+    console = _console()
+    head = display_header(codebook, lang)
+    table = Table(title=f"{'Kodebog' if lang is Lang.DA else 'Codebook'}: {codebook.schema}")
+    table.add_column(f"{head[0]} ({head[2].lower()})", overflow="fold")
+    for i, title in enumerate(head[3:], start=3):
+        table.add_column(title, justify="right" if i >= 4 else "left", overflow="fold")
+    # Text cells: a label such as "[blank]" is data, not rich markup.
+    for section in display_sections(codebook, lang):
+        name, question, kind = section[0][:3]
+        table.add_row(Text(name, style="bold"), Text(question, style="italic"))
+        table.add_row(Text(kind, style="dim"), *(Text(c) for c in section[0][3:]))
+        for k, row in enumerate(section[1:], start=1):
+            table.add_row("", *(Text(c) for c in row[3:]), end_section=k == len(section) - 1)
+        if len(section) == 1:
+            table.rows[-1].end_section = True
+    console.print(table)
+    for line in summary_lines(codebook, lang):
+        console.print(line)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -32,6 +32,12 @@ DEMO_SEED = 20221105
 DEMO_SIZE = 1340
 
 DATA_NAME = "borgerpanel-2022.csv"
+# A demo project also holds last year's wave, so the report's wave-on-wave section has
+# something to show: the same design, another seed, a smaller panel (people drop out).
+PREVIOUS_DATA_NAME = "borgerpanel-2021.csv"
+PREVIOUS_LABEL = "2021"
+CURRENT_LABEL = "2022"
+PREVIOUS_SHARE = 0.8
 SCHEMA_NAME = "borgerpanel-2022.yaml"
 MARGINS_NAME = "amager-oest-2021.csv"
 INDICATORS_NAME = "borgerpanel-2022.yaml"
@@ -231,6 +237,7 @@ class DemoFiles:
     indicators: Path
     baselines: Path
     project_file: Path | None = None
+    previous: Path | None = None  # last year's export (a written project only)
 
 
 def bundled_data_dir() -> Path:
@@ -278,9 +285,12 @@ def write_demo_project(
                 "or use --force to write the demo files into it"
             )
     export = demo_export_bytes(n, seed)  # before writing anything, so a bad n writes nothing
+    previous = demo_export_bytes(max(1, round(n * PREVIOUS_SHARE)), seed + 1)
     shipped = bundled_demo()
     target = _layout(directory, data=directory / "data" / DATA_NAME)
+    previous_path = directory / "data" / PREVIOUS_DATA_NAME
     write_bytes_atomic(target.data, export)
+    write_bytes_atomic(previous_path, previous)
     for source, dest in (
         (shipped.schema, target.schema),
         (shipped.margins, target.margins),
@@ -289,7 +299,7 @@ def write_demo_project(
     ):
         write_bytes_atomic(dest, source.read_bytes())
     project_file = directory / "panelkit.yaml"
-    write_text_atomic(project_file, _project_yaml(target, directory, n, seed))
+    write_text_atomic(project_file, _project_yaml(target, directory, n, seed, previous_path))
     return DemoFiles(
         data=target.data,
         schema=target.schema,
@@ -297,6 +307,7 @@ def write_demo_project(
         indicators=target.indicators,
         baselines=target.baselines,
         project_file=project_file,
+        previous=previous_path,
     )
 
 
@@ -311,9 +322,11 @@ def _layout(root: Path, *, data: Path) -> DemoFiles:
     )
 
 
-def _project_yaml(files: DemoFiles, root: Path, n: int, seed: int) -> str:
+def _project_yaml(files: DemoFiles, root: Path, n: int, seed: int, previous: Path) -> str:
     def rel(path: Path) -> str:
         return path.relative_to(root).as_posix()
+
+    n_previous = max(1, round(n * PREVIOUS_SHARE))
 
     return (
         "# panelkit project: the synthetic Amager Øst borgerpanel demo (invented respondents).\n"
@@ -325,6 +338,13 @@ def _project_yaml(files: DemoFiles, root: Path, n: int, seed: int) -> str:
         f"indicators: {rel(files.indicators)}\n"
         f"baselines: {rel(files.baselines)}\n"
         "out: output\n"
+        f'label: "{CURRENT_LABEL}"\n'
+        f"# Last year's wave (n={n_previous}, seed={seed + 1}): `panelkit report` shows the change.\n"
+        "previous:\n"
+        f"  data: {rel(previous)}\n"
+        f"  schema: {rel(files.schema)}\n"
+        f"  margins: {rel(files.margins)}\n"
+        f'  label: "{PREVIOUS_LABEL}"\n'
     )
 
 

@@ -175,3 +175,577 @@ def check_by(schema: Schema, by: Sequence[str]) -> None:
 
 def indicator_labels(indicators: Sequence[Indicator]) -> dict[str, dict[str, str]]:
     return {i.id: {lang: i.label(lang) for lang in ("da", "en")} for i in indicators}
+
+
+# ----------------------------------------------------------------------------- report jobs (issue 4)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from panelkit.input.baselines import Baseline
+    from panelkit.input.indicators import IndicatorFile
+    from panelkit.publish.factbox import FactBox, FactRef, Omission
+    from panelkit.publish.report import Progress
+    from panelkit.results import Lang
+    from panelkit.stats.comparison import Adjust, ComparisonSet, VerdictRules, WaveSet
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Analysis options of compare, factbox and report; None: from panelkit.yaml, else the default."""
+
+    lang: str | None = None
+    by: tuple[str, ...] | None = None
+    ci: str | None = None
+    min_n: int | None = None
+    cap: float | None = None
+    drop_invalid: bool | None = None
+    adjust: str | None = None
+    alpha: float | None = None
+    same_pp: float | None = None
+    small_pp: float | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    lang: Lang
+    by: tuple[str, ...] | None  # None: not given anywhere
+    ci: CiMethod
+    min_n: int
+    cap: float | None
+    drop_invalid: bool
+    adjust: Adjust
+    rules: VerdictRules
+    title: str | None
+
+    @property
+    def da(self) -> bool:
+        return self.lang.value == "da"
+
+    def settings(self, by: Sequence[str]) -> dict[str, object]:
+        """As run.json records them."""
+        return {
+            "lang": str(self.lang),
+            "by": list(by),
+            "ci": str(self.ci),
+            "min_n": self.min_n,
+            "cap": self.cap,
+            "drop_invalid": self.drop_invalid,
+            "adjust": str(self.adjust),
+            "alpha": self.rules.alpha,
+            "same_pp": self.rules.same_pp,
+            "small_pp": self.rules.small_pp,
+            "title": self.title,
+        }
+
+
+def _resolve(files: ProjectFiles, options: RunOptions) -> _Resolved:
+    """Options given win; then panelkit.yaml's settings; then the defaults."""
+    from panelkit.project import run_settings
+    from panelkit.results import Lang
+    from panelkit.stats.comparison import DEFAULT_RULES, Adjust, VerdictRules
+
+    project = run_settings(files)
+
+    def pick(name: str, default: object) -> Any:
+        given = getattr(options, name)
+        if given is not None:
+            return given
+        value = getattr(project, name)
+        return default if value is None else value
+
+    min_n = pick("min_n", 20)
+    if min_n < 0:
+        raise SettingsError(f"--min-n {min_n}: expected 0 or more (0 turns suppression off)")
+    try:
+        rules = VerdictRules(
+            alpha=pick("alpha", DEFAULT_RULES.alpha),
+            same_pp=pick("same_pp", DEFAULT_RULES.same_pp),
+            small_pp=pick("small_pp", DEFAULT_RULES.small_pp),
+        )
+    except SettingsError as exc:
+        raise SettingsError(
+            f"verdict rules: {exc}; set --alpha, --same-pp and --small-pp "
+            "(or alpha:, same_pp:, small_pp: in panelkit.yaml)"
+        ) from None
+    return _Resolved(
+        lang=Lang(pick("lang", Lang.DA)),
+        by=pick("by", None),
+        ci=CiMethod(pick("ci", CiMethod.LOGIT)),
+        min_n=min_n,
+        cap=pick("cap", None),
+        drop_invalid=bool(pick("drop_invalid", False)),
+        adjust=Adjust(pick("adjust", Adjust.HOLM)),
+        rules=rules,
+        title=pick("title", None),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Analysis:
+    """One survey read, weighted, estimated and compared with its baselines."""
+
+    weighted: WeightedSurvey
+    margins_used: Margins | None
+    indicator_file: IndicatorFile
+    estimates: EstimateSet
+    by: tuple[str, ...]
+    layout: tuple[tuple[FactRef, ...], ...] | None
+    comparisons: ComparisonSet
+    baselines_given: bool
+
+
+def _analyse(
+    files: ProjectFiles,
+    opts: _Resolved,
+    *,
+    default_by: bool,
+    compare_groups: bool,
+    need_baselines: bool,
+    step: Callable[[str], None],
+) -> _Analysis:
+    from panelkit.input.indicators import load_indicator_file
+    from panelkit.publish.factbox import layout_from_data
+    from panelkit.stats.comparison import ComparisonSet, compare
+    from panelkit.stats.estimation import estimate
+
+    da = opts.da
+    indicators_file = files.indicators
+    if indicators_file is None:
+        raise SettingsError(
+            "no indicators given; pass --indicators FILE or set indicators: in panelkit.yaml"
+        )
+    if need_baselines and files.baselines is None:
+        raise SettingsError(
+            "no baselines given; pass --baselines FILE or set baselines: in panelkit.yaml"
+        )
+    weighted = weight_survey(files, cap=opts.cap, drop_invalid=opts.drop_invalid)
+    step("Data læst, kontrolleret og vægtet" if da else "Data read, checked and weighted")
+    schema = weighted.survey.schema
+    ind_file = load_indicator_file(indicators_file, schema)
+    layout = None
+    if ind_file.factbox is not None:
+        layout = layout_from_data(list(ind_file.factbox), f"{indicators_file.name}: factbox")
+    by = list(opts.by) if opts.by is not None else []
+    if opts.by is None and default_by and weighted.margins is not None:
+        # Without --by the report breaks down by the weighting variables: the groups
+        # the population figures describe, and always categorical.
+        by = list(weighted.margins.variables)
+    check_by(schema, by)
+    for ref in (r for bullet in layout or () for r in bullet):
+        if ref.by is None:
+            continue
+        check_by(schema, [ref.by])
+        labels = schema.labels_of(ref.by) or ()
+        if ref.group not in labels:
+            raise SettingsError(
+                f'{indicators_file.name}: factbox: "{ref.group}" is not a group of {ref.by}; '
+                f"expected one of {', '.join(labels)}"
+            )
+        if ref.by not in by:
+            by.append(ref.by)
+    w = weighted.weighting
+    rows = estimate(
+        weighted.survey.frame,
+        ind_file.indicators,
+        weights=None if w is None else w.weights,
+        calibration=() if w is None else w.calibration,
+        by=by,
+        ci=opts.ci,
+        min_n=opts.min_n,
+    )
+    # A group no one in the domain can belong to (age 30-44 of an indicator about
+    # 17-29 year olds) is not a figure at all: leave it out rather than call it suppressed.
+    rows = tuple(e for e in rows if not (e.suppression == "empty" and e.by is not None))
+    estimates = EstimateSet(
+        survey=weighted.reconciliation,
+        weighting=w,
+        estimates=rows,
+        ci_method=opts.ci,
+        min_n=opts.min_n,
+        labels=indicator_labels(ind_file.indicators),
+    )
+    step("Indikatorer beregnet" if da else "Indicators estimated")
+    matched = _matched_baselines(files, ind_file)
+    if need_baselines and not matched:
+        raise SettingsError(
+            f"{indicators_file.name}: no indicator names a baseline; add "
+            "baseline: {id: …, area: …} to an indicator (formats §4)"
+        )
+    comparisons = compare(
+        rows, matched, groups=compare_groups, adjust=opts.adjust, rules=opts.rules
+    )
+    compared = {(c.indicator, c.by, c.group) for c in comparisons}
+    comparison_set = ComparisonSet(
+        comparisons=comparisons,
+        labels=estimates.labels,
+        survey=estimates.survey,
+        adjust=opts.adjust,
+        rules=opts.rules,
+        min_n=opts.min_n,
+        estimates=tuple(e for e in rows if (e.indicator, e.by, e.group) in compared),
+    )
+    step("Sammenlignet med referencer" if da else "Compared with baselines")
+    return _Analysis(
+        weighted=weighted,
+        margins_used=weighted.margins,
+        indicator_file=ind_file,
+        estimates=estimates,
+        by=tuple(by),
+        layout=layout,
+        comparisons=comparison_set,
+        baselines_given=files.baselines is not None,
+    )
+
+
+def _matched_baselines(files: ProjectFiles, ind_file: IndicatorFile) -> dict[str, Baseline]:
+    from panelkit.input.baselines import load_baselines
+    from panelkit.stats.comparison import match_baselines
+
+    if files.baselines is None:
+        return {}
+    baselines = load_baselines(files.baselines)
+    try:
+        return match_baselines(ind_file.indicators, baselines)
+    except SettingsError as exc:
+        # Name both files: the id is written in one and missing from the other.
+        where = ind_file.path.name if ind_file.path is not None else "indicators"
+        raise SettingsError(f"{where}: {exc} (baselines file {files.baselines.name})") from None
+
+
+def _factbox(analysis: _Analysis, lang: Lang) -> FactBox:
+    from panelkit.publish.factbox import build_factbox
+
+    ind_file = analysis.indicator_file
+    schema = analysis.weighted.survey.schema
+    try:
+        return build_factbox(
+            analysis.estimates.estimates,
+            ind_file.indicators,
+            survey_title=schema.title or schema.name,
+            n_answers=analysis.estimates.survey.rows_used,
+            comparisons=[c for c in analysis.comparisons.comparisons if c.by is None],
+            lang=lang,
+            area=ind_file.area,
+            bullets=analysis.layout,
+        )
+    except SettingsError as exc:
+        raise SettingsError(
+            f"{ind_file.path.name if ind_file.path else 'indicators'}: {exc}"
+        ) from None
+
+
+def _no_step(_label: str) -> None:
+    return None
+
+
+def compare_baselines(files: ProjectFiles, options: RunOptions = RunOptions()) -> ComparisonSet:
+    """Each estimate beside its baseline: difference, test, adjusted p and verdict.
+
+    With ``by`` the groups are compared with their indicator's baseline too (and are
+    part of the family the p-values are adjusted across).
+    """
+    opts = _resolve(files, options)
+    analysis = _analyse(
+        files,
+        opts,
+        default_by=False,
+        compare_groups=bool(opts.by),
+        need_baselines=True,
+        step=_no_step,
+    )
+    return analysis.comparisons
+
+
+@dataclass(frozen=True)
+class FactBoxResult:
+    """The fact box of one run, and the rows behind it."""
+
+    box: FactBox
+    survey: Reconciliation
+    min_n: int
+    labels: dict[str, dict[str, str]]
+
+
+def make_factbox(files: ProjectFiles, options: RunOptions = RunOptions()) -> FactBoxResult:
+    """The district plan's fact box: layout and templates from the indicators file."""
+    opts = _resolve(files, options)
+    analysis = _analyse(
+        files,
+        opts,
+        default_by=False,
+        compare_groups=False,
+        need_baselines=False,
+        step=_no_step,
+    )
+    return FactBoxResult(
+        box=_factbox(analysis, opts.lang),
+        survey=analysis.estimates.survey,
+        min_n=opts.min_n,
+        labels=analysis.estimates.labels,
+    )
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What `write_report` wrote."""
+
+    out: Path
+    files: tuple[str, ...]  # relative to out
+    survey: Reconciliation
+    previous_survey: Reconciliation | None
+    omitted: tuple[Omission, ...]  # figures the fact box left out (suppressed)
+    suppressed: int  # estimate rows suppressed
+    replaced: bool  # an earlier report in out was replaced
+    lang: Lang
+    min_n: int
+    labels: dict[str, dict[str, str]]  # indicator -> language -> label
+
+
+def write_report(
+    files: ProjectFiles,
+    out: Path,
+    options: RunOptions = RunOptions(),
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ReportResult:
+    """Build the yearly report and write it as the folder ``out``, atomically.
+
+    ``progress(label, done, total)`` is called after each step. Without ``by``
+    (option or panelkit.yaml) the report breaks down by the weighting variables.
+    """
+    from panelkit import __version__
+    from panelkit.files import sha256_file
+    from panelkit.publish.report import (
+        RENDER_STEPS,
+        InputFile,
+        ReportContent,
+        chart_count,
+        check_report_folder,
+        render_report,
+        source_date,
+        write_report_folder,
+    )
+
+    opts = _resolve(files, options)
+    da = opts.da
+    inputs = files.inputs()
+    check_report_folder(out, force=force, inputs=inputs)  # before the work, not after
+    created = source_date()
+    # Steps: read+weight, estimate, compare, (previous wave), fact box, charts, render, write.
+    done = 0
+    total = 4 + (1 if files.previous is not None else 0) + RENDER_STEPS + 1
+
+    def step(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(label, done, total)
+
+    analysis = _analyse(
+        files, opts, default_by=True, compare_groups=False, need_baselines=False, step=step
+    )
+    previous, waves = None, None
+    if files.previous is not None:
+        previous, waves = _previous_wave(files, opts, analysis)
+        step("Forrige runde beregnet" if da else "Previous wave estimated")
+    box = _factbox(analysis, opts.lang)
+    step("Faktaboks skrevet" if da else "Fact box written")
+
+    schema = analysis.weighted.survey.schema
+    survey_title = schema.title or schema.name
+    content = ReportContent(
+        title=opts.title or survey_title,
+        survey_title=survey_title,
+        lang=opts.lang,
+        estimates=analysis.estimates,
+        indicators=analysis.indicator_file.indicators,
+        by=analysis.by,
+        comparisons=analysis.comparisons,
+        factbox=box,
+        version=__version__,
+        area=analysis.indicator_file.area,
+        by_titles={
+            b: analysis.indicator_file.breakdown_name(b, opts.lang.value) or _by_title(schema, b)
+            for b in analysis.by
+        },
+        by_questions={b: q for b in analysis.by if (q := _by_question(schema, b))},
+        waves=waves,
+        previous_estimates=previous,
+        margins=analysis.margins_used,
+        inputs=tuple(
+            InputFile(role, path.name, sha256_file(path), path.stat().st_size)
+            for role, path in _input_roles(files)
+        ),
+        settings=opts.settings(analysis.by),
+        created=created,
+        baselines_given=analysis.baselines_given,
+    )
+    total += chart_count(content)
+    outputs = render_report(content, step)
+    replaced = write_report_folder(out, outputs, force=force, inputs=inputs)
+    step("Mappen skrevet" if da else "Folder written")
+    return ReportResult(
+        out=out,
+        files=tuple(outputs),
+        survey=analysis.estimates.survey,
+        previous_survey=None if previous is None else previous.survey,
+        omitted=box.omitted,
+        suppressed=sum(e.suppressed for e in analysis.estimates.estimates),
+        replaced=replaced,
+        lang=opts.lang,
+        min_n=opts.min_n,
+        labels=analysis.estimates.labels,
+    )
+
+
+def _previous_wave(
+    files: ProjectFiles, opts: _Resolved, analysis: _Analysis
+) -> tuple[EstimateSet, WaveSet]:
+    """Last year's export, validated, weighted and estimated with this year's indicators."""
+    from panelkit.input.indicators import parse_indicators
+    from panelkit.input.margins import load_margins
+    from panelkit.input.schema import load_yaml
+    from panelkit.stats.comparison import WaveSet, compare_waves
+    from panelkit.stats.estimation import estimate
+    from panelkit.stats.weighting import rake
+
+    prev = files.previous
+    assert prev is not None and files.indicators is not None
+    survey = load_survey(prev.data, prev.schema).usable(opts.drop_invalid)
+    schema = survey.schema
+    try:
+        indicators = parse_indicators(
+            load_yaml(files.indicators, SettingsError), schema, files.indicators
+        )
+    except SettingsError as exc:
+        raise SettingsError(
+            f"previous wave ({prev.schema.name}): {exc}; the previous schema must have every "
+            "variable and answer the indicators use"
+        ) from None
+    weighting = None
+    if prev.margins is not None:
+        margins = load_margins(prev.margins, schema)
+        weighting = rake(survey.frame, margins, cap=opts.cap, lines=survey.lines)
+    rows = estimate(
+        survey.frame,
+        indicators,
+        weights=None if weighting is None else weighting.weights,
+        calibration=() if weighting is None else weighting.calibration,
+        ci=opts.ci,
+        min_n=opts.min_n,
+    )
+    previous = EstimateSet(
+        survey=survey.reconciliation(),
+        weighting=weighting,
+        estimates=rows,
+        ci_method=opts.ci,
+        min_n=opts.min_n,
+        labels=indicator_labels(indicators),
+    )
+    current = [e for e in analysis.estimates.estimates if e.by is None]
+    changes = compare_waves(current, rows, adjust=opts.adjust, rules=opts.rules)
+    da = opts.da
+    waves = WaveSet(
+        changes=changes,
+        labels=analysis.estimates.labels,
+        previous_name=prev.label or ("forrige runde" if da else "previous wave"),
+        current_name=_current_label(files) or ("denne runde" if da else "this wave"),
+        previous_survey=previous.survey,
+        adjust=opts.adjust,
+        rules=opts.rules,
+    )
+    return previous, waves
+
+
+def _current_label(files: ProjectFiles) -> str | None:
+    value = files.settings.get("label")
+    return None if value is None else str(value)
+
+
+def _input_roles(files: ProjectFiles) -> list[tuple[str, Path]]:
+    roles: list[tuple[str, Path | None]] = [
+        ("data", files.data),
+        ("schema", files.schema),
+        ("margins", files.margins),
+        ("indicators", files.indicators),
+        ("baselines", files.baselines),
+        ("project", files.project_file),
+    ]
+    if files.previous is not None:
+        roles += [
+            ("previous data", files.previous.data),
+            ("previous schema", files.previous.schema),
+            ("previous margins", files.previous.margins),
+        ]
+    return [(role, path) for role, path in roles if path is not None]
+
+
+def _by_title(schema: Schema, name: str) -> str:
+    """A breakdown's name for headings: the variable's short text, else its name."""
+    text = _variable_text(schema, name)
+    if text and len(text) <= 40 and not text.rstrip().endswith("?"):
+        return text
+    return name
+
+
+def _by_question(schema: Schema, name: str) -> str | None:
+    """The question behind a breakdown, when its text is one."""
+    text = _variable_text(schema, name)
+    return text if text and text.rstrip().endswith("?") else None
+
+
+def _variable_text(schema: Schema, name: str) -> str | None:
+    derived = {d.name: d for d in schema.derived}
+    if name in derived:  # derived variables keep no text of their own: use their source's
+        name = derived[name].source
+    try:
+        return schema.variable(name).text
+    except KeyError:
+        return None
+
+
+# ----------------------------------------------------------------------------- metadata jobs (issue 7)
+
+if TYPE_CHECKING:
+    from panelkit.input.metadata import SchemaInitResult
+    from panelkit.publish.codebook import Codebook
+
+
+def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> SchemaInitResult:
+    """Draft a schema from an export and its platform's metadata, and write it to ``out``.
+
+    Refuses to replace an existing file unless ``force``, and never writes over a source.
+    """
+    import yaml
+
+    from panelkit.errors import OutputError
+    from panelkit.files import guard_not_input, write_text_atomic
+    from panelkit.input.metadata import draft_schema, init_result, render_schema
+    from panelkit.input.schema import parse_schema
+
+    guard_not_input(out, sources)
+    if out.is_dir():
+        raise OutputError(f"{out} is a folder; give --out a file name such as schema.yaml")
+    if out.exists() and not force:
+        raise OutputError(
+            f"{out} already exists; pass --force to replace it, or choose another --out"
+        )
+    draft = draft_schema(sources)
+    guard_not_input(out, draft.inputs)
+    text = render_schema(draft, name=out.stem)
+    # The draft must load as any schema does; a failure here is a bug, not the user's.
+    parse_schema(yaml.safe_load(text), out)
+    write_text_atomic(out, text)
+    return init_result(draft, out)
+
+
+def describe(files: ProjectFiles, *, drop_invalid: bool = False) -> Codebook:
+    """The codebook: every variable's answers (weighted shares when margins are given)."""
+    from panelkit.publish.codebook import build_codebook
+
+    weighted = weight_survey(files, drop_invalid=drop_invalid)
+    return build_codebook(weighted.survey, weighted.weighting)

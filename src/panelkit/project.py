@@ -13,6 +13,25 @@ from panelkit.errors import SettingsError
 PROJECT_FILE = "panelkit.yaml"
 _KEYS = ("data", "schema", "margins", "indicators", "baselines", "out")
 _PREVIOUS_KEYS = ("data", "schema", "margins", "label")
+# Analysis settings panelkit.yaml may give; a command-line option overrides each.
+_SETTING_KEYS = (
+    "lang",
+    "min_n",
+    "ci",
+    "by",
+    "cap",
+    "adjust",
+    "title",
+    "alpha",
+    "same_pp",
+    "small_pp",
+    "drop_invalid",
+)
+_CHOICES = {
+    "lang": ("da", "en"),
+    "ci": ("logit", "wilson", "beta"),
+    "adjust": ("holm", "bh", "none"),
+}
 
 
 class Origin(StrEnum):
@@ -132,8 +151,15 @@ def _existing(path: Path, what: str) -> Path:
     if not path.exists():
         raise SettingsError(f"{path}: {what} file not found; check the path")
     if path.is_dir():
+        if what.endswith("data") and _surveyxact_folder(path):
+            return path  # a SurveyXact export: dataset.csv with its structure and labels
         raise SettingsError(f"{path}: is a folder; give the {what} file")
     return path
+
+
+def _surveyxact_folder(path: Path) -> bool:
+    """A folder holding SurveyXact's dataset.csv (any case: Windows users rename freely)."""
+    return any(c.name.casefold() == "dataset.csv" and c.is_file() for c in path.iterdir())
 
 
 def _maybe(path: Path | None, what: str) -> Path | None:
@@ -150,7 +176,8 @@ def _read_project(path: Path) -> Mapping[str, Any]:
         raise SettingsError(
             f"{path.name}: expected keys such as data: and schema:, got a {type(doc).__name__}"
         )
-    allowed = set(_KEYS) | {"previous", "lang", "min_n", "ci", "by", "cap", "adjust", "title"}
+    # label: this wave's name beside previous.label, e.g. "2022" and "2021".
+    allowed = set(_KEYS) | {"previous", "label", *_SETTING_KEYS}
     unknown = sorted(str(k) for k in doc if k not in allowed)
     if unknown:
         raise SettingsError(
@@ -184,3 +211,64 @@ def _previous(value: Any, base: Path, project_file: Path) -> PreviousWave | None
         margins=_existing(base / str(margins), "previous margins") if margins else None,
         label=str(label) if label is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The analysis settings of ``panelkit.yaml`` (None: not given there), checked."""
+
+    lang: str | None = None
+    min_n: int | None = None
+    ci: str | None = None
+    by: tuple[str, ...] | None = None
+    cap: float | None = None
+    adjust: str | None = None
+    title: str | None = None
+    alpha: float | None = None
+    same_pp: float | None = None
+    small_pp: float | None = None
+    drop_invalid: bool | None = None
+
+
+def run_settings(files: ProjectFiles) -> RunSettings:
+    """Check the settings keys of the run's ``panelkit.yaml`` (empty without one)."""
+    raw = files.settings
+    name = files.project_file.name if files.project_file is not None else PROJECT_FILE
+    values: dict[str, Any] = {}
+    for key in _SETTING_KEYS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        values[key] = _setting(key, value, name)
+    return RunSettings(**values)
+
+
+def _setting(key: str, value: Any, where: str) -> Any:
+    def fail(expected: str) -> SettingsError:
+        return SettingsError(f"{where}: {key}: expected {expected}, got {value!r}")
+
+    if key in _CHOICES:
+        if str(value) not in _CHOICES[key]:
+            raise fail("one of " + ", ".join(_CHOICES[key]))
+        return str(value)
+    if key == "min_n":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail("a whole number, 0 or more (0 turns suppression off)")
+        return value
+    if key == "drop_invalid":
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    if key == "title":
+        if not isinstance(value, str) or not value.strip():
+            raise fail("the report's title as text")
+        return value.strip()
+    if key == "by":
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+            raise fail("a variable name or a list of them, e.g. [age_group, area]")
+        return tuple(items)
+    # cap, alpha, same_pp, small_pp: numbers
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise fail("a number, 0 or more")
+    return float(value)

@@ -17,17 +17,14 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
-import openpyxl
 import pandas as pd
-import pyarrow.parquet as pq
-import pyreadstat
 
 from panelkit.errors import ExportError
 
@@ -39,9 +36,13 @@ __all__ = [
     "DelimitedText",
     "ExportFormat",
     "RawExport",
+    "apply_value_labels",
     "decode_text",
+    "member_file",
     "read_delimited_text",
     "read_export",
+    "read_sheet_rows",
+    "sheet_names",
     "sniff_delimiter",
     "sniff_encoding",
 ]
@@ -59,6 +60,10 @@ XLSX_RATIO_CHECK_BYTES: Final = 10 << 20
 _MAX_XML_PROLOG: Final = 64 << 10
 
 DELIMITERS: Final = (";", ",", "\t")
+# SurveyXact's file names for the answers and the answer labels of a CSV export.
+SURVEYXACT_DATASET: Final = "dataset.csv"
+SURVEYXACT_LABELS: Final = "labels.csv"
+_WHOLE_CODE_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,14})")
 _DELIMITER_NAMES: Final = {";": "semicolon", ",": "comma", "\t": "tab"}
 # Characters of the text after the header used to settle which delimiter it is.
 _SNIFF_CHARS: Final = 64 << 10
@@ -101,6 +106,8 @@ class RawExport:
     row ``i`` is found by a person: the physical line where its record starts
     in a CSV (the header is line 1), the sheet row in a workbook, the 1-based
     case number in a .sav or .parquet file; ``unit`` says which ("line"/"row").
+    ``labels`` is where the value labels came from that turned a SurveyXact
+    export's codes into labels (its ``labels.csv`` or workbook), else None.
     """
 
     path: Path
@@ -110,6 +117,7 @@ class RawExport:
     unit: str
     encoding: str | None = None
     delimiter: str | None = None
+    labels: Path | None = None
 
     @property
     def rows(self) -> int:
@@ -227,6 +235,54 @@ def read_delimited_text(path: str | Path) -> DelimitedText:
     return DelimitedText(p, tuple(records), tuple(lines), encoding, delimiter)
 
 
+def apply_value_labels(
+    frame: pd.DataFrame, labels: Mapping[str, Sequence[tuple[str, str]]]
+) -> pd.DataFrame:
+    """A copy of ``frame`` with each column's codes replaced by their labels.
+
+    ``labels`` maps a column name to its ``(code, label)`` pairs (codes as text). A cell
+    without a label (an open answer, an unknown code, an empty cell) is kept, and
+    so is a column that already holds labels (one that is not also a code): a
+    labels export with ``labels.csv`` beside it must not have a label such as
+    "2" read as the code 2.
+    """
+    columns: dict[object, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
+        pairs = labels.get(str(name))
+        if pairs and column.isin({lab for _c, lab in pairs} - {c for c, _l in pairs}).any():
+            pairs = None
+        if pairs:
+            keyed: dict[object, str] = dict(pairs)
+            for code, label in pairs:
+                if _WHOLE_CODE_RE.fullmatch(code):
+                    # a workbook holds codes as numbers; 1 and 1.0 both find the key 1
+                    keyed.setdefault(int(code), label)
+            mapped = column.astype(object).map(keyed)
+            column = mapped.where(mapped.notna(), column.astype(object))
+        columns[name] = column
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def member_file(folder: Path, name: str) -> Path | None:
+    """The file ``name`` in ``folder``, matched ignoring case (Windows users rename freely)."""
+    exact = folder / name
+    if exact.is_file():
+        return exact
+    try:
+        found = sorted(c for c in folder.iterdir() if c.name.casefold() == name and c.is_file())
+    except OSError:
+        return None
+    return found[0] if found else None
+
+
+def _openpyxl() -> Any:
+    # openpyxl takes ~0.1 s to import; CSV runs should not pay for it.
+    import openpyxl
+
+    return openpyxl
+
+
 # ============================================================================ read_export
 
 
@@ -245,10 +301,22 @@ def read_export(
     both numbered as a spreadsheet shows the file: in a CSV that is the line
     number, except that a quoted value spanning several lines is one row.
     ``sheet``, ``header_row`` and ``skip_rows`` do not apply to .sav/.parquet.
+
+    A SurveyXact export of codes read with its labels arrives as labels, exactly
+    as if exported as labels: the ``Dataset`` sheet of a workbook that also has
+    ``Structure`` and ``Labels`` sheets, a ``dataset.csv`` with ``labels.csv``
+    beside it, or a folder holding them (``path`` may be that folder).
     Raises ExportError for anything wrong with the file.
     """
     shown = _printable(str(path))
     p = Path(path)
+    if p.is_dir():
+        inside = member_file(p, SURVEYXACT_DATASET)
+        if inside is None:
+            raise ExportError(
+                f"{shown} is a folder, not a file; give the path of the survey export"
+            )
+        p, shown = inside, _printable(str(inside))
     fmt = _format_of(p, shown)
     header_row, skip = _check_rows(shown, header_row, skip_rows)
     if not p.exists():
@@ -445,12 +513,15 @@ def _read_csv(p: Path, shown: str, header_row: int, skip: np.ndarray) -> RawExpo
     hline = text.count("\n", 0, hstart) + 1
     sep = delimiter or _absent_char(text)
 
-    body = io.StringIO(text)
-    body.seek(hstart)  # rows above the header are not part of the table
+    # UTF-8 bytes, not a StringIO: StringIO holds 4 bytes per character, which
+    # dominated peak memory on large exports. Rows above the header are skipped.
+    body = io.BytesIO(text[hstart:].encode("utf-8"))
+    del data
     try:
         table = pd.read_csv(
             body,
             sep=sep,
+            encoding="utf-8",
             header=None,
             dtype=str,
             na_filter=False,  # "NA", "None", "null" are answers, not missing
@@ -471,11 +542,12 @@ def _read_csv(p: Path, shown: str, header_row: int, skip: np.ndarray) -> RawExpo
     n_records = len(table)  # the header and every data record
     record_lines, record_rows = _record_positions(shown, text, hstart, hline, hrow, sep, n_records)
     names = [str(v).strip() for v in table.iloc[0].tolist()]
-    data_part = table.iloc[1:]
     columns = []
-    for j in range(table.shape[1]):
-        cells = data_part.iloc[:, j].str.strip()
+    for j in list(table.columns):
+        # pop each parsed column as it is cleaned, so the whole table is never held twice
+        cells = table.pop(j).iloc[1:].str.strip()
         columns.append(cells.where(cells != ""))  # an empty cell is missing
+    del table
     frame, lines = _assemble(
         shown,
         names,
@@ -487,7 +559,16 @@ def _read_csv(p: Path, shown: str, header_row: int, skip: np.ndarray) -> RawExpo
         label=_number_label,
         drop_trailing_empty=True,
     )
-    return RawExport(p, ExportFormat.CSV, frame, lines, "line", encoding, delimiter)
+    labels = (
+        member_file(p.parent, SURVEYXACT_LABELS)
+        if p.name.casefold() == SURVEYXACT_DATASET
+        else None
+    )
+    if labels is not None:
+        from panelkit.input.surveyxact import read_labels
+
+        frame = apply_value_labels(frame, read_labels(labels))
+    return RawExport(p, ExportFormat.CSV, frame, lines, "line", encoding, delimiter, labels)
 
 
 def _decode_or_refuse(data: bytes, shown: str) -> tuple[str, str]:
@@ -772,7 +853,7 @@ def _read_xlsx(
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores: noise here
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(p, read_only=True, data_only=True, keep_links=False)
+            book = _openpyxl().load_workbook(p, read_only=True, data_only=True, keep_links=False)
             try:
                 name = _pick_sheet(shown, book.sheetnames, sheet)
                 ws = book[name]
@@ -786,6 +867,8 @@ def _read_xlsx(
                 rows = ws.iter_rows(min_row=header_row, values_only=True)
                 header = next(rows, None)
                 body = [tuple(r) for r in rows]
+                labels_sheet = _surveyxact_labels_sheet(book.sheetnames, name)
+                label_rows = _sheet_rows(book, labels_sheet) if labels_sheet else None
             finally:
                 book.close()
     except ExportError:
@@ -821,7 +904,14 @@ def _read_xlsx(
         label=_letter_label,
         drop_trailing_empty=True,
     )
-    return RawExport(p, ExportFormat.XLSX, frame, lines, "row")
+    if label_rows is None:
+        return RawExport(p, ExportFormat.XLSX, frame, lines, "row")
+    from panelkit.input.surveyxact import labels_from_rows
+
+    labels = labels_from_rows(label_rows, f'{shown}, sheet "{labels_sheet}"')
+    return RawExport(
+        p, ExportFormat.XLSX, apply_value_labels(frame, labels), lines, "row", labels=p
+    )
 
 
 def _pick_sheet(shown: str, names: Sequence[str], wanted: str | None) -> str:
@@ -842,6 +932,70 @@ def _pick_sheet(shown: str, names: Sequence[str], wanted: str | None) -> str:
         f'{shown} has no sheet named "{_clip(wanted)}"; its sheets are {listed}; set '
         "source.sheet to one of them"
     )
+
+
+def _surveyxact_labels_sheet(names: Sequence[str], picked: str) -> str | None:
+    """The ``Labels`` sheet when ``picked`` is the ``Dataset`` sheet of a SurveyXact workbook."""
+    folded = {n.strip().casefold(): n for n in names}
+    if {"dataset", "structure", "labels"} <= folded.keys() and picked == folded["dataset"]:
+        return folded["labels"]
+    return None
+
+
+def _sheet_rows(book: Any, name: str) -> list[tuple[object, ...]]:
+    ws = book[name]
+    if not hasattr(ws, "iter_rows"):
+        return []
+    ws.reset_dimensions()
+    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+
+
+def sheet_names(path: str | Path) -> tuple[str, ...]:
+    """The sheet names of a workbook (checked as :func:`read_export` checks it)."""
+    shown = _printable(str(path))
+    p = Path(path)
+    _check_workbook_zip(p, shown)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = _openpyxl().load_workbook(p, read_only=True, data_only=True, keep_links=False)
+            try:
+                return tuple(book.sheetnames)
+            finally:
+                book.close()
+    except Exception as exc:
+        raise ExportError(
+            f"{shown} is not a readable Excel workbook ({type(exc).__name__}); open and save it "
+            "again in Excel, or export the data as CSV"
+        ) from exc
+
+
+def read_sheet_rows(path: str | Path, sheets: Sequence[str]) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the named sheets (matched ignoring case), cells as openpyxl reads them.
+
+    For a workbook's small tables beside the data, such as SurveyXact's
+    ``Structure`` and ``Labels``. Raises ExportError naming a missing sheet.
+    """
+    shown = _printable(str(path))
+    p = Path(path)
+    _check_workbook_zip(p, shown)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = _openpyxl().load_workbook(p, read_only=True, data_only=True, keep_links=False)
+            try:
+                return {
+                    s: _sheet_rows(book, _pick_sheet(shown, book.sheetnames, s)) for s in sheets
+                }
+            finally:
+                book.close()
+    except ExportError:
+        raise
+    except Exception as exc:
+        raise ExportError(
+            f"{shown} is not a readable Excel workbook ({type(exc).__name__}); open and save it "
+            "again in Excel, or export the data as CSV"
+        ) from exc
 
 
 def _header_name(value: object) -> str:
@@ -967,6 +1121,8 @@ def _read_sav(p: Path, shown: str) -> RawExport:
             "SPSS as .sav, or export CSV"
         )
     try:
+        import pyreadstat  # only for .sav files: a slow import
+
         frame, _meta = pyreadstat.read_sav(
             str(p), apply_value_formats=True, formats_as_category=False
         )
@@ -999,6 +1155,8 @@ def _read_parquet(p: Path, shown: str) -> RawExport:
             "again with pandas or pyarrow, or export CSV"
         )
     try:
+        import pyarrow.parquet as pq  # only for .parquet files
+
         table = pq.ParquetFile(str(p)).read()
         names = [str(n) for n in table.column_names]
         if len(set(names)) < len(names):

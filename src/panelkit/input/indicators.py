@@ -7,6 +7,12 @@ answer to lonely; …``) instead of surfacing later as an estimate of zero.
 
 ```yaml
 source: Borgerpanelet 2024            # optional default for every indicator
+area: Amager Øst                      # optional: the survey's area, {area} in fact boxes
+factbox:                              # optional: the fact box's bullets, in order; a list
+  - [lonely_17_29, high_trust]        #   joins figures in one bullet; a mapping
+  - {indicator: lonely_17_29, by: sex, group: Kvinde}   # shows one group's row
+breakdowns:                           # optional: how reports name a --by variable
+  age_group: {da: Aldersgruppe, en: Age group}
 indicators:
   - id: lonely_17_29
     variable: lonely                  # a category/multi variable ...
@@ -43,7 +49,7 @@ from panelkit.input.schema import Schema, load_yaml
 
 LANGUAGES: tuple[str, ...] = ("da", "en")
 
-_TOP_KEYS = frozenset({"indicators", "source", "description"})
+_TOP_KEYS = frozenset({"indicators", "source", "description", "area", "factbox", "breakdowns"})
 _INDICATOR_KEYS = frozenset(
     {"id", "variable", "positive", "where", "label", "baseline", "factbox", "source", "description"}
 )
@@ -122,6 +128,29 @@ def _pick(pairs: Sequence[tuple[str, str]], lang: str) -> str | None:
 # --------------------------------------------------------------------------- loading
 
 
+@dataclass(frozen=True)
+class IndicatorFile:
+    """An indicators file as a whole: the indicators and the file-level settings.
+
+    ``factbox`` is the raw layout of the fact box's bullets (checked for shape and
+    ids here; ``publish.factbox.layout_from_data`` turns it into references), or
+    None for one bullet per indicator.
+    """
+
+    indicators: tuple[Indicator, ...]
+    area: str | None = None
+    source: str | None = None
+    factbox: tuple[Any, ...] | None = None
+    path: Path | None = None
+    # variable -> (language, name) pairs: how reports name a breakdown ("Aldersgruppe")
+    breakdowns: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def breakdown_name(self, variable: str, lang: str = "da") -> str | None:
+        """The name of a breakdown variable in ``lang`` (else the other language), or None."""
+        names = dict(self.breakdowns).get(variable)
+        return None if names is None else _pick(names, lang)
+
+
 def load_indicators(path: str | Path, schema: Schema) -> tuple[Indicator, ...]:
     """Load an indicators file and check it against ``schema``.
 
@@ -129,6 +158,77 @@ def load_indicators(path: str | Path, schema: Schema) -> tuple[Indicator, ...]:
     """
     p = Path(path)
     return parse_indicators(load_yaml(p, SettingsError), schema, p)
+
+
+def load_indicator_file(path: str | Path, schema: Schema) -> IndicatorFile:
+    """Load an indicators file with its file-level keys (``area``, ``source``, ``factbox``)."""
+    p = Path(path)
+    document = load_yaml(p, SettingsError)
+    indicators = parse_indicators(document, schema, p)
+    c = _Checker(p, schema)
+    top = c.mapping(document, "(top level)", 'expected a mapping with the key "indicators"')
+    return IndicatorFile(
+        indicators=indicators,
+        area=c.optional_text(top.get("area"), "area"),
+        source=c.optional_text(top.get("source"), "source"),
+        factbox=_parse_factbox(c, top.get("factbox"), {i.id for i in indicators}),
+        path=p,
+        breakdowns=_parse_breakdowns(c, top.get("breakdowns")),
+    )
+
+
+def _parse_breakdowns(
+    c: _Checker, value: Any
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    if value is None:
+        return ()
+    spec = c.mapping(value, "breakdowns", "expected a mapping of variable: name, e.g. {sex: Køn}")
+    out = []
+    for name, names in spec.items():
+        kp = f"breakdowns.{name}"
+        variable = c.variable(name, kp)
+        if c.schema.labels_of(variable) is None:
+            raise c.fail(
+                kp,
+                f"{variable} has no answer categories; a breakdown is a category, multi or "
+                "derived variable",
+            )
+        texts = c.texts_by_language(names, kp)
+        if not texts:
+            raise c.fail(kp, "expected the breakdown's name, e.g. Køn or {da: Køn, en: Sex}")
+        out.append((variable, texts))
+    return tuple(out)
+
+
+def _parse_factbox(c: _Checker, value: Any, ids: set[str]) -> tuple[Any, ...] | None:
+    """Check the fact box layout's shape and that every id is an indicator of the file."""
+    if value is None:
+        return None
+    items = c.sequence(value, "factbox")
+    if not items:
+        raise c.fail("factbox", "is empty; list the bullets, e.g. [[miss_community, lonely]]")
+    for i, bullet in enumerate(items):
+        parts = bullet if isinstance(bullet, list) else [bullet]
+        if not parts:
+            raise c.fail(f"factbox[{i}]", "is an empty bullet; name at least one indicator")
+        for j, part in enumerate(parts):
+            kp = f"factbox[{i}]" if not isinstance(bullet, list) else f"factbox[{i}][{j}]"
+            ref = part.get("indicator") if isinstance(part, Mapping) else part
+            if not isinstance(ref, str) or not ref.strip():
+                raise c.fail(
+                    kp,
+                    f"expected an indicator id or {{indicator: ID, by: VAR, group: LABEL}}, "
+                    f"got {_show(part)}",
+                )
+            if ref.strip() not in ids:
+                close = difflib.get_close_matches(ref.strip(), sorted(ids), n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise c.fail(
+                    kp,
+                    f'"{ref}" is not an indicator of this file; {hint}expected one of '
+                    f"{', '.join(sorted(ids))}",
+                )
+    return tuple(items)
 
 
 def parse_indicators(

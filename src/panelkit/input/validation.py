@@ -227,7 +227,7 @@ def _plain_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.map(lambda v: None if pd.isna(v) else _number_cell(float(v))).astype(object)
     text = series.astype(object)
-    if not pd.api.types.is_string_dtype(series.dtype):
+    if not isinstance(series.dtype, pd.StringDtype):  # object columns (workbooks) mix types
         text = text.map(
             lambda v: (
                 None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
@@ -238,6 +238,7 @@ def _plain_text(series: pd.Series) -> pd.Series:
 
 
 def _number_cell(value: float) -> str:
+    value = float(value)  # workbook cells may be int, which has no is_integer() before 3.12
     if math.isnan(value):
         return ""
     if value.is_integer() and abs(value) < 2**53:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import re
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -404,6 +405,10 @@ def _figure(plot_height: float, heading: str) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    # "(n = 1.072 og 1.340)" stays on one line: a wrapped title must not strand "(n".
+    head, bracket, counts = heading.rpartition(" (n = ")
+    if bracket:
+        heading = head + " " + ("(n = " + counts).replace(" ", _NBSP)
     title = _wrap(heading, _TITLE_WIDTH)
     height = plot_height + _OVERHEAD + 0.2 * title.count("\n")
     fig = Figure(figsize=(_WIDTH, height), dpi=_DPI, layout="constrained")
@@ -418,7 +423,28 @@ def _images(fig: Figure) -> tuple[bytes, bytes]:
     common: dict[str, Any] = {"dpi": _DPI, "bbox_inches": "tight", "pad_inches": 0.12}
     fig.savefig(png, format="png", metadata={"Software": None}, **common)
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, **common)
-    return png.getvalue(), svg.getvalue()
+    return png.getvalue(), _stable_ids(svg.getvalue())
+
+
+# matplotlib names SVG clip paths by hashing, among other things, the id() of a Python
+# object, so the names can change between runs; markers are named by a hash too.
+_SVG_ID = re.compile(rb"\b([mp])([0-9a-f]{10})\b")
+
+
+def _stable_ids(svg: bytes) -> bytes:
+    """Rename the SVG's generated ids in order of first appearance: p1, p2, …, m1, …"""
+    names: dict[bytes, bytes] = {}
+    counts = {b"m": 0, b"p": 0}
+
+    def rename(match: re.Match[bytes]) -> bytes:
+        token = match.group(0)
+        if token not in names:
+            kind = match.group(1)
+            counts[kind] += 1
+            names[token] = kind + str(counts[kind]).encode("ascii")
+        return names[token]
+
+    return _SVG_ID.sub(rename, svg)
 
 
 def _x_upper(values: Sequence[float]) -> float:

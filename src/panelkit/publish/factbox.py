@@ -84,6 +84,14 @@ class FactRef:
         return self.indicator if self.by is None else f"{self.indicator} ({self.by} = {self.group})"
 
 
+class FactBoxFormat(StrEnum):
+    """What `panelkit factbox --format` writes."""
+
+    TEXT = "text"
+    MD = "md"
+    HTML = "html"
+
+
 class OmitReason(StrEnum):
     """Why a figure is not in the fact box."""
 
@@ -148,6 +156,15 @@ class FactBox:
         head = "#" * heading_level + " " + _md(self.heading)
         items = [f"- {_md(b.line())}" for b in self.bullets]
         return "\n".join([head, "", *items]) + "\n"
+
+    def render(self, fmt: FactBoxFormat) -> str:
+        """The box as plain text, Markdown or an HTML fragment."""
+        fmt = FactBoxFormat(fmt)
+        if fmt is FactBoxFormat.MD:
+            return self.markdown()
+        if fmt is FactBoxFormat.HTML:
+            return self.html()
+        return self.text()
 
     def html(self) -> str:
         items = []

@@ -9,17 +9,22 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from panelkit.files import safe_cell
-from panelkit.results import Estimate, EstimateSet, Lang
+from panelkit.results import Estimate, EstimateSet, Lang, WeightingResult
 
 if TYPE_CHECKING:
     import pandas as pd
     from openpyxl import Workbook
+
+    from panelkit.input.baselines import Baseline
+    from panelkit.stats.comparison import Comparison, ComparisonSet, WaveSet
 
 
 class OutputFormat(StrEnum):
@@ -241,10 +246,608 @@ def workbook_bytes(wb: Workbook) -> bytes:
         stamp.minute,
         stamp.second,
     )
+    # openpyxl also writes the time of saving as the "modified" property: put the stamp back.
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
     with zipfile.ZipFile(fixed, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=date_time)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o600 << 16
-            target.writestr(member, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + iso + rb"\g<2>",
+                    data,
+                )
+            target.writestr(member, data)
     return fixed.getvalue()
+
+
+# --------------------------------------------------------------------------- numbers in words
+
+_MINUS = "\u2212"  # a typographic minus: "−0,4" reads as a number, "-0,4" as a dash
+
+
+def pct_text(value: float, lang: Lang) -> str:
+    """A share with its sign as each language sets it: "14,6 %" / "14.6%"."""
+    return pct(value, lang) + (" %" if lang is Lang.DA else "%")
+
+
+def pp_text(difference: float, lang: Lang, decimals: int = 1) -> str:
+    """A difference of proportions as signed percentage points: "+3,1" / "−0,4"."""
+    text = f"{100 * difference:+.{decimals}f}"
+    if float(text) == 0:
+        text = f"{0:.{decimals}f}"
+    text = text.replace("-", _MINUS)
+    return text.replace(".", ",") if lang is Lang.DA else text
+
+
+def p_text(p: float, lang: Lang) -> str:
+    """A p-value as a reader sees it: three decimals, "<0,001" below that."""
+    text = "<0.001" if p < 0.0005 else f"{p:.3f}"
+    return text.replace(".", ",") if lang is Lang.DA else text
+
+
+def interval_text(low: float, high: float, lang: Lang) -> str:
+    """A confidence interval of a share in percent: "19,5–24,5"."""
+    return f"{pct(low, lang)}–{pct(high, lang)}"
+
+
+def pp_interval_text(low: float, high: float, lang: Lang) -> str:
+    """A confidence interval of a difference in percentage points: "−2,1 til +1,3"."""
+    to = "til" if lang is Lang.DA else "to"
+    return f"{pp_text(low, lang)} {to} {pp_text(high, lang)}"
+
+
+# --------------------------------------------------------------------------- workbook sheets
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of a workbook: a (localised) sheet name, header, rows and cell formats.
+
+    ``percent_columns`` are 1-based columns holding proportions (shown as "0.0%");
+    ``formats`` gives other 1-based columns a number format.
+    """
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    percent_columns: tuple[int, ...] = ()
+    formats: tuple[tuple[int, str], ...] = ()
+
+
+def workbook(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook with one formatted sheet per table (deterministic bytes)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(_sheet_name(sheet.name))
+        fill_sheet(
+            ws,
+            list(sheet.header),
+            [list(r) for r in sheet.rows],
+            percent_columns=sheet.percent_columns,
+        )
+        for col, number_format in sheet.formats:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                cell.number_format = number_format
+        if sheet.rows:
+            ws.auto_filter.ref = ws.dimensions
+    return workbook_bytes(wb)
+
+
+def _sheet_name(name: str) -> str:
+    # Excel refuses these characters and names over 31 characters.
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in name).strip()
+    return cleaned[:31] or "Ark"
+
+
+_PP_FORMAT = '+0.0;"\u2212"0.0;0.0'
+_P_FORMAT = "0.000"
+_INT_FORMAT = "0"
+
+_EST_SHEET = {
+    Lang.DA: ("Indikator", "Id", "Opdelt efter", "Gruppe", "n", "n ja", "Andel", "SE",
+              "KI nedre", "KI øvre", "KI-metode", "Undertrykt"),
+    Lang.EN: ("Indicator", "Id", "By", "Group", "n", "n yes", "Share", "SE",
+              "CI low", "CI high", "CI method", "Suppressed"),
+}  # fmt: skip
+_REASON = {
+    Lang.DA: {"primary": "for få svar", "secondary": "sekundært", "empty": "ingen svar"},
+    Lang.EN: {"primary": "too few answers", "secondary": "secondary", "empty": "no answers"},
+}
+
+
+def suppression_text(reason: str | None, lang: Lang) -> str:
+    """Why a row is suppressed, in words."""
+    return _REASON[lang].get(reason or "primary", reason or "")
+
+
+def estimates_sheet(
+    result: EstimateSet,
+    lang: Lang,
+    *,
+    name: str,
+    groups: bool,
+    by_titles: dict[str, str] | None = None,
+) -> Sheet:
+    """The overall rows (``groups=False``) or the group rows of the estimates as a sheet."""
+    rows: list[tuple[Any, ...]] = []
+    for e in result.estimates:
+        if (e.by is not None) != groups:
+            continue
+        by = (by_titles or {}).get(e.by, e.by) if e.by is not None else None
+        rows.append(
+            (
+                safe_cell(_label(result, e.indicator, lang)),
+                safe_cell(e.indicator),
+                safe_cell(by) if by else None,
+                safe_cell(e.group) if e.group is not None else _ALL[lang],
+                e.n,
+                e.n_positive,
+                e.estimate,
+                e.se,
+                e.ci_low,
+                e.ci_high,
+                e.ci_method if not e.suppressed else None,
+                suppression_text(e.suppression, lang) if e.suppressed else None,
+            )
+        )
+    head: tuple[str, ...] = _EST_SHEET[lang]
+    if not groups:  # no by/group columns for the overall rows
+        rows = [r[:2] + r[4:] for r in rows]
+        head = head[:2] + head[4:]
+        return Sheet(name, head, tuple(rows), (5, 6, 7, 8), ((3, _INT_FORMAT), (4, _INT_FORMAT)))
+    return Sheet(name, head, tuple(rows), (7, 8, 9, 10), ((5, _INT_FORMAT), (6, _INT_FORMAT)))
+
+
+# --------------------------------------------------------------------------- comparisons
+
+_CMP_HEAD = {
+    Lang.DA: ("Indikator", "Opdelt efter", "Gruppe", "n", "Andel", "95 % KI", "Reference",
+              "Kilde", "Forskel (pp)", "95 % KI (pp)", "Test", "p (justeret)", "Vurdering"),
+    Lang.EN: ("Indicator", "By", "Group", "n", "Share", "95% CI", "Reference",
+              "Source", "Difference (pp)", "95% CI (pp)", "Test", "p (adjusted)", "Verdict"),
+}  # fmt: skip
+_TEST_TEXT = {
+    Lang.DA: {"two-sample": "to stikprøver", "one-sample": "én stikprøve (fast værdi)"},
+    Lang.EN: {"two-sample": "two-sample", "one-sample": "one-sample (fixed value)"},
+}
+
+
+def test_text(test: str, lang: Lang) -> str:
+    """Which test a comparison used, in words."""
+    return _TEST_TEXT[lang][str(test)]
+
+
+def baseline_text(baseline: Baseline, lang: Lang) -> str:
+    """A baseline as a table cell: "15,0 % (Amager Øst)" or "34,0 % (Danmark, Kvinder)"."""
+    where = baseline.area if baseline.group is None else f"{baseline.area}, {baseline.group}"
+    return f"{pct_text(baseline.estimate, lang)} ({where})"
+
+
+def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
+    """The comparisons as text cells for a person to read."""
+    import pandas as pd
+
+    from panelkit.stats.comparison import verdict_text
+
+    rows = []
+    for c in result.comparisons:
+        label = result.labels.get(c.indicator, {}).get(lang.value, c.indicator)
+        if c.suppressed or c.estimate is None or c.difference is None:
+            numbers = (_SUPPRESSED[lang], "", "", "", "", "")
+        else:
+            assert c.ci_low is not None and c.ci_high is not None and c.p_adjusted is not None
+            assert c.verdict is not None
+            numbers = (
+                pct_text(c.estimate, lang),
+                _estimate_interval(result, c, lang),
+                pp_text(c.difference, lang),
+                pp_interval_text(c.ci_low, c.ci_high, lang),
+                p_text(c.p_adjusted, lang),
+                verdict_text(c.verdict, lang),
+            )
+        rows.append(
+            (
+                label,
+                c.by or "",
+                c.group if c.group is not None else _ALL[lang],
+                c.n,
+                numbers[0],
+                numbers[1],
+                baseline_text(c.baseline, lang),
+                f"{c.baseline.source}",
+                numbers[2],
+                numbers[3],
+                test_text(c.test, lang),
+                numbers[4],
+                numbers[5],
+            )
+        )
+    return pd.DataFrame(rows, columns=list(_CMP_HEAD[lang]))
+
+
+def _estimate_interval(result: ComparisonSet, c: Comparison, lang: Lang) -> str:
+    est = result.estimate_of(c)
+    if est is None or est.ci_low is None or est.ci_high is None:
+        return ""
+    return interval_text(est.ci_low, est.ci_high, lang)
+
+
+def comparison_notes(result: ComparisonSet, lang: Lang) -> tuple[str, ...]:
+    """What a reader must know to read the comparisons: wording, fixed values, tests, rules."""
+    if not result.comparisons:
+        return ()
+    sources = ", ".join(result.sources)
+    r = result.rules
+    tested = sum(c.p_value is not None for c in result.comparisons)
+    alpha = f"{r.alpha:g}"
+    same, small = f"{r.same_pp:g}", f"{r.small_pp:g}"
+    if lang is Lang.DA:
+        alpha, same, small = (x.replace(".", ",") for x in (alpha, same, small))
+        method = {"holm": "Holms metode", "bh": "Benjamini–Hochbergs metode", "none": ""}[
+            str(result.adjust)
+        ]
+        notes = [
+            "Spørgsmålene i borgerpanelet er ikke formuleret ens med spørgsmålene i "
+            f"{sources}, og undersøgelserne er gennemført forskelligt; sammenligningerne er "
+            "derfor vejledende.",
+        ]
+        if result.any_fixed:
+            notes.append(
+                "En referenceværdi uden konfidensinterval og antal svar behandles som en fast "
+                "værdi: testen regner kun med panelets usikkerhed (én stikprøve)."
+            )
+        notes.append(
+            "Forskellen er panelets andel minus referencen i procentpoint (pp) med 95 %-"
+            "konfidensinterval; testen er en tosidet z-test"
+            + (
+                f", og p-værdierne er justeret for {tested} "
+                f"{'sammenligning' if tested == 1 else 'sammenligninger'} med {method}."
+                if method
+                else "; p-værdierne er ikke justeret for flere sammenligninger."
+            )
+        )
+        notes.append(
+            f"Vurdering: justeret p på {alpha} eller derover, eller en forskel under {same} pp, "
+            f'giver "ca. på niveau med"; under {small} pp "lidt under/over"; ellers '
+            '"under/over".'
+        )
+        return tuple(notes)
+    method = {"holm": "Holm's method", "bh": "the Benjamini–Hochberg method", "none": ""}[
+        str(result.adjust)
+    ]
+    notes = [
+        f"The panel's questions are not worded like the questions in {sources}, and the "
+        "surveys were carried out differently; the comparisons are indicative.",
+    ]
+    if result.any_fixed:
+        notes.append(
+            "A reference value without a confidence interval or a number of answers is treated "
+            "as a fixed value: the test counts only the panel's uncertainty (one-sample)."
+        )
+    notes.append(
+        "The difference is the panel's share minus the reference in percentage points (pp) "
+        "with its 95% confidence interval; the test is a two-sided z test"
+        + (
+            f", and the p-values are adjusted for {tested} "
+            f"{'comparison' if tested == 1 else 'comparisons'} with {method}."
+            if method
+            else "; the p-values are not adjusted for multiple comparisons."
+        )
+    )
+    notes.append(
+        f"Verdict: an adjusted p of {alpha} or more, or a difference under {same} pp, gives "
+        f'"about the same as"; under {small} pp "slightly below/above"; otherwise '
+        '"below/above".'
+    )
+    return tuple(notes)
+
+
+_CMP_SHEET = {
+    Lang.DA: ("Indikator", "Id", "Opdelt efter", "Gruppe", "n", "Andel", "SE", "Reference",
+              "Område", "Referencegruppe", "Kilde", "År", "Fast værdi", "Forskel (pp)",
+              "KI nedre (pp)", "KI øvre (pp)", "Test", "p", "p (justeret)", "Vurdering"),
+    Lang.EN: ("Indicator", "Id", "By", "Group", "n", "Share", "SE", "Reference",
+              "Area", "Reference group", "Source", "Year", "Fixed value", "Difference (pp)",
+              "CI low (pp)", "CI high (pp)", "Test", "p", "p (adjusted)", "Verdict"),
+}  # fmt: skip
+_YES = {Lang.DA: "ja", Lang.EN: "yes"}
+
+
+def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
+    """The comparisons as a workbook sheet (shares as proportions, differences in pp)."""
+    from panelkit.stats.comparison import verdict_text
+
+    rows = []
+    for c in result.comparisons:
+        b = c.baseline
+
+        def pp(value: float | None) -> float | None:
+            return None if value is None else round(100.0 * value, 10)
+
+        rows.append(
+            (
+                safe_cell(result.labels.get(c.indicator, {}).get(lang.value, c.indicator)),
+                safe_cell(c.indicator),
+                safe_cell(c.by) if c.by else None,
+                safe_cell(c.group) if c.group is not None else _ALL[lang],
+                c.n,
+                c.estimate,
+                c.se,
+                b.estimate,
+                safe_cell(b.area),
+                safe_cell(b.group) if b.group else None,
+                safe_cell(b.source),
+                b.year,
+                _YES[lang] if c.baseline_fixed else None,
+                pp(c.difference),
+                pp(c.ci_low),
+                pp(c.ci_high),
+                test_text(c.test, lang),
+                c.p_value,
+                c.p_adjusted,
+                None if c.verdict is None else verdict_text(c.verdict, lang),
+            )
+        )
+    formats = (
+        (5, _INT_FORMAT),
+        (12, _INT_FORMAT),
+        (14, _PP_FORMAT),
+        (15, _PP_FORMAT),
+        (16, _PP_FORMAT),
+        (18, _P_FORMAT),
+        (19, _P_FORMAT),
+    )
+    return Sheet(name, _CMP_SHEET[lang], tuple(rows), (6, 7, 8), formats)
+
+
+def comparisons_csv(result: ComparisonSet, lang: Lang) -> str:
+    """Machine-readable CSV of the comparisons (proportions, as the JSON output)."""
+    import pandas as pd
+
+    records = result.to_dict("", lang)["comparisons"]
+    columns = ["label", *_COMPARISON_KEYS, "verdict_text"]
+    frame = pd.DataFrame(records, columns=columns)
+    for col in ("label", "indicator", "by", "group", "baseline_area", "baseline_group",
+                "baseline_source", "verdict_text"):  # fmt: skip
+        frame[col] = frame[col].map(lambda v: v if v is None else safe_cell(str(v)))
+    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+_COMPARISON_KEYS = (
+    "indicator", "by", "group", "n", "estimate", "se", "baseline_id", "baseline_area",
+    "baseline_group", "baseline", "baseline_ci_low", "baseline_ci_high", "baseline_n",
+    "baseline_se", "baseline_source", "baseline_year", "baseline_fixed", "difference",
+    "diff_se", "diff_ci_low", "diff_ci_high", "level", "test", "statistic", "p_value",
+    "p_adjusted", "adjust", "verdict", "suppressed", "se_fallback",
+)  # fmt: skip
+
+
+def markdown_table(frame: pd.DataFrame, right: Sequence[str] = ()) -> str:
+    """A Markdown pipe table; the columns named in ``right`` (numbers) are right-aligned."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    align = "|" + "|".join("---:" if c in right else "---" for c in frame.columns) + "|"
+    body = [
+        "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([header, align, *body]) + "\n"
+
+
+# The comparison columns that hold numbers (right-aligned in Markdown).
+_CMP_NUMBERS = {0 + i for i in (3, 4, 5, 8, 9, 11)}
+
+
+def comparison_cards(result: ComparisonSet, lang: Lang) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each comparison as a title and (field, value) lines: narrow enough for a terminal."""
+    frame = comparison_frame(result, lang)
+    cols = list(frame.columns)
+    cards = []
+    for row in frame.itertuples(index=False):
+        values = dict(zip(cols, (str(v) for v in row), strict=True))
+        title = values[cols[0]]
+        if values[cols[1]]:
+            title += f" ({values[cols[1]]} = {values[cols[2]]})"
+        share = values[cols[4]]
+        if values[cols[5]]:
+            share += f" ({values[cols[5]]})"
+        lines = [
+            (cols[3], values[cols[3]]),
+            (f"{cols[4]} ({cols[5]})", share),
+            (cols[6], values[cols[6]]),
+            (cols[7], values[cols[7]]),
+            (
+                cols[8],
+                f"{values[cols[8]]} ({values[cols[9]]})" if values[cols[8]] else "",
+            ),
+            (cols[10], values[cols[10]]),
+            (cols[11], values[cols[11]]),
+            (cols[12], values[cols[12]]),
+        ]
+        cards.append((title, [(k, v) for k, v in lines if v]))
+    return cards
+
+
+def render_comparisons(
+    result: ComparisonSet, fmt: OutputFormat, lang: Lang, *, version: str
+) -> bytes:
+    """The comparisons in ``fmt`` as bytes (UTF-8 text, or an xlsx workbook)."""
+    if fmt is OutputFormat.JSON:
+        doc = result.to_dict(version, lang)
+        doc["notes"] = list(comparison_notes(result, lang))
+        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt is OutputFormat.CSV:
+        return comparisons_csv(result, lang).encode("utf-8")
+    name = "Sammenligning" if lang is Lang.DA else "Comparison"
+    if fmt is OutputFormat.XLSX:
+        notes_sheet = Sheet(
+            "Noter" if lang is Lang.DA else "Notes",
+            ("Note",),
+            tuple((safe_cell(n),) for n in comparison_notes(result, lang)),
+        )
+        return workbook([comparisons_sheet(result, lang, name=name), notes_sheet])
+    frame = comparison_frame(result, lang)
+    if not any(c.by for c in result.comparisons):
+        frame = frame.drop(columns=frame.columns[[1, 2]])
+    notes = comparison_notes(result, lang)
+    if fmt is OutputFormat.MD:
+        right = [c for i, c in enumerate(_CMP_HEAD[lang]) if i in _CMP_NUMBERS]
+        text = markdown_table(frame, right=right)
+        return (text + "\n" + "".join(f"- {n}\n" for n in notes)).encode("utf-8")
+    return (frame.to_string(index=False) + "\n\n" + "\n".join(notes) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- waves
+
+_WAVE_SHEET = {
+    Lang.DA: ("Indikator", "Id", "n {prev}", "n {cur}", "Andel {prev}", "Andel {cur}",
+              "Ændring (pp)", "KI nedre (pp)", "KI øvre (pp)", "p", "p (justeret)", "Vurdering"),
+    Lang.EN: ("Indicator", "Id", "n {prev}", "n {cur}", "Share {prev}", "Share {cur}",
+              "Change (pp)", "CI low (pp)", "CI high (pp)", "p", "p (adjusted)", "Verdict"),
+}  # fmt: skip
+
+
+def waves_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
+    """The changes since the previous wave as a workbook sheet."""
+    from panelkit.stats.comparison import change_text
+
+    head = tuple(
+        h.format(prev=result.previous_name, cur=result.current_name) for h in _WAVE_SHEET[lang]
+    )
+    rows = []
+    for c in result.changes:
+        rows.append(
+            (
+                safe_cell(result.labels.get(c.indicator, {}).get(lang.value, c.indicator)),
+                safe_cell(c.indicator),
+                c.n_previous,
+                c.n_current,
+                c.previous,
+                c.current,
+                None if c.difference is None else round(100.0 * c.difference, 10),
+                None if c.ci_low is None else round(100.0 * c.ci_low, 10),
+                None if c.ci_high is None else round(100.0 * c.ci_high, 10),
+                c.p_value,
+                c.p_adjusted,
+                None if c.verdict is None else change_text(c.verdict, lang),
+            )
+        )
+    formats = (
+        (3, _INT_FORMAT),
+        (4, _INT_FORMAT),
+        (7, _PP_FORMAT),
+        (8, _PP_FORMAT),
+        (9, _PP_FORMAT),
+        (10, _P_FORMAT),
+        (11, _P_FORMAT),
+    )
+    return Sheet(name, head, tuple(rows), (5, 6), formats)
+
+
+def waves_csv(result: WaveSet, lang: Lang) -> str:
+    """Machine-readable CSV of the changes (proportions)."""
+    import pandas as pd
+
+    from panelkit.stats.comparison import change_text
+
+    records = []
+    for c in result.changes:
+        row: dict[str, Any] = {
+            "label": result.labels.get(c.indicator, {}).get(lang.value, c.indicator),
+            "previous_wave": result.previous_name,
+            "current_wave": result.current_name,
+        }
+        row.update(c.to_dict())
+        row["verdict_text"] = None if c.verdict is None else change_text(c.verdict, lang)
+        records.append(row)
+    frame = pd.DataFrame(records)
+    for col in ("label", "indicator", "by", "group", "previous_wave", "current_wave"):
+        if col in frame:
+            frame[col] = frame[col].map(lambda v: v if v is None else safe_cell(str(v)))
+    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+# --------------------------------------------------------------------------- weighting
+
+_W_HEAD = {
+    Lang.DA: ("Margin", "Kategori", "n", "Stikprøve", "Befolkning", "Vægtet", "Befolkningstal"),
+    Lang.EN: ("Margin", "Category", "n", "Sample", "Population", "Weighted", "Population figure"),
+}
+
+
+def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str) -> Sheet:
+    """Each margin cell: respondents, sample share, target share, weighted share."""
+    rows = tuple(
+        (
+            safe_cell(m.margin),
+            safe_cell(m.category),
+            m.n,
+            m.sample_share,
+            m.target_share,
+            m.weighted_share,
+            m.target,
+        )
+        for m in weighting.margins
+    )
+    return Sheet(name, _W_HEAD[lang], rows, (4, 5, 6), ((3, _INT_FORMAT),))
+
+
+def weighting_facts(weighting: WeightingResult, lang: Lang) -> tuple[tuple[str, str], ...]:
+    """The weighting diagnostics as (what, value) pairs in words."""
+
+    def num(value: float, spec: str) -> str:
+        text = format(value, spec)
+        # Danish swaps the separators: 60.877 and 1,37.
+        return text.translate(str.maketrans(",.", ".,")) if lang is Lang.DA else text
+
+    if lang is Lang.DA:
+        facts = [
+            ("Metode", "raking (iterativ proportional tilpasning)"),
+            (
+                "Konvergeret",
+                f"{'ja' if weighting.converged else 'nej'}, efter {weighting.iterations} "
+                "iterationer",
+            ),
+            ("Designeffekt (Kish)", num(weighting.deff_kish, ".2f")),
+            ("Effektivt antal svar", num(weighting.n_effective, ",.0f")),
+            ("Mindste og største vægt", f"{num(weighting.weight_min, '.3g')} og "
+             f"{num(weighting.weight_max, '.3g')} (forhold {num(weighting.weight_ratio, '.1f')})"),
+            ("Sum af vægte", num(weighting.weight_sum, ",.0f")),
+        ]  # fmt: skip
+        if weighting.cap is not None:
+            facts.append(
+                ("Loft", f"{num(weighting.cap, 'g')} × gennemsnitsvægten "
+                 f"({weighting.trim_rounds} runder)")
+            )  # fmt: skip
+        return tuple(facts)
+    facts = [
+        ("Method", "raking (iterative proportional fitting)"),
+        (
+            "Converged",
+            f"{'yes' if weighting.converged else 'no'}, after {weighting.iterations} iterations",
+        ),
+        ("Design effect (Kish)", num(weighting.deff_kish, ".2f")),
+        ("Effective number of answers", num(weighting.n_effective, ",.0f")),
+        ("Smallest and largest weight", f"{num(weighting.weight_min, '.3g')} and "
+         f"{num(weighting.weight_max, '.3g')} (ratio {num(weighting.weight_ratio, '.1f')})"),
+        ("Sum of weights", num(weighting.weight_sum, ",.0f")),
+    ]  # fmt: skip
+    if weighting.cap is not None:
+        facts.append(
+            ("Cap", f"{num(weighting.cap, 'g')} × the mean weight ({weighting.trim_rounds} rounds)")
+        )
+    return tuple(facts)
+
+
+def margins_csv(weighting: WeightingResult) -> str:
+    """Machine-readable CSV of the margin checks."""
+    frame = weighting.margins_frame()
+    for col in ("margin", "category"):
+        frame[col] = frame[col].map(lambda v: safe_cell(str(v)))
+    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")

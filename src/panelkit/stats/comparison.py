@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 from panelkit.errors import SettingsError
 from panelkit.input.baselines import Baseline, find_baseline
-from panelkit.results import Estimate, Lang
+from panelkit.results import Estimate, Lang, Reconciliation
 
 _NORMAL = NormalDist()
 # The baseline's interval is taken to be a 95% interval.
@@ -633,3 +633,74 @@ def _by_key(
             )
         found[_key(e)] = e
     return found
+
+
+# --------------------------------------------------------------------------- result sets
+
+
+@dataclass(frozen=True)
+class ComparisonSet:
+    """The comparisons of one run, with what a reader needs to interpret them.
+
+    ``labels`` maps indicator id → language → label; ``survey`` is the run's
+    row reconciliation.
+    """
+
+    comparisons: tuple[Comparison, ...]
+    labels: Mapping[str, Mapping[str, str]]
+    survey: Reconciliation
+    adjust: Adjust = Adjust.HOLM
+    rules: VerdictRules = DEFAULT_RULES
+    min_n: int = 20
+    estimates: tuple[Estimate, ...] = ()  # the compared rows, for their own intervals
+
+    def estimate_of(self, comparison: Comparison) -> Estimate | None:
+        """The estimate row a comparison was made from (None if not kept)."""
+        key = (comparison.indicator, comparison.by, comparison.group)
+        return next((e for e in self.estimates if _key(e) == key), None)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The baselines' sources, once each, in order of use."""
+        return tuple(dict.fromkeys(c.baseline.source for c in self.comparisons))
+
+    @property
+    def any_fixed(self) -> bool:
+        return any(c.baseline_fixed for c in self.comparisons)
+
+    def to_dict(self, version: str, lang: Lang = Lang.DA) -> dict[str, Any]:
+        """The JSON document of `panelkit compare --format json` (proportions, as §6)."""
+        return {
+            "panelkit_version": version,
+            "survey": self.survey.to_dict(),
+            "adjust": str(self.adjust),
+            "rules": {
+                "alpha": self.rules.alpha,
+                "same_pp": self.rules.same_pp,
+                "small_pp": self.rules.small_pp,
+            },
+            "min_n": self.min_n,
+            "comparisons": [
+                {
+                    "label": self.labels.get(c.indicator, {}).get(Lang(lang).value, c.indicator),
+                    **c.to_dict(),
+                    "verdict_text": None
+                    if c.verdict is None
+                    else verdict_text(c.verdict, Lang(lang)),
+                }
+                for c in self.comparisons
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class WaveSet:
+    """The changes since the previous wave, with the two waves' names and row counts."""
+
+    changes: tuple[WaveChange, ...]
+    labels: Mapping[str, Mapping[str, str]]
+    previous_name: str
+    current_name: str
+    previous_survey: Reconciliation
+    adjust: Adjust = Adjust.HOLM
+    rules: VerdictRules = DEFAULT_RULES

@@ -1,0 +1,819 @@
+"""The report as one self-contained HTML page.
+
+Everything the page needs is inside it: the CSS in a ``<style>`` element, the
+charts as ``data:`` URIs. It asks no other host for anything (no web fonts, no
+scripts, no links out), so it can be published as is, mailed, or opened offline.
+Tables carry ``data-indicator``/``data-by``/``data-group`` on each row, so a
+script (or a test) can find a figure without parsing the layout.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from panelkit.results import Estimate, Lang
+
+if TYPE_CHECKING:
+    from panelkit.publish.charts import Chart
+    from panelkit.publish.report import ReportContent
+
+_MONTHS_DA = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+_NBSP = "\u00a0"
+
+_CSS = """
+:root { --ink: #1b1b1b; --muted: #595959; --rule: #d0d0d0; --band: #f3f6f9;
+  --accent: #0072b2; --box: #eef5fb; }
+* { box-sizing: border-box; }
+html { font-size: 100%; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+header, main, footer { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
+header { padding-top: 2rem; border-bottom: 3px solid var(--accent); padding-bottom: 1rem; }
+h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .4rem; }
+h2 { font-size: 1.4rem; margin: 2.5rem 0 .6rem; padding-top: .5rem; border-top: 1px solid var(--rule); }
+h3 { font-size: 1.1rem; margin: 1.6rem 0 .4rem; }
+p, li { max-width: 46rem; }
+.lede { color: var(--muted); margin: 0; }
+nav ol { columns: 2; padding-left: 1.2rem; margin: .4rem 0 0; }
+a { color: var(--accent); }
+.factbox { background: var(--box); border-left: 6px solid var(--accent); padding: .6rem 1.2rem 1rem;
+  margin: 1rem 0; max-width: 46rem; }
+.factbox h3 { margin-top: .4rem; }
+.factbox ul { padding-left: 1.1rem; margin: 0; }
+.factbox li { margin: .5rem 0; }
+.factbox .source { color: var(--muted); font-size: .9rem; }
+figure { margin: 1rem 0 1.5rem; }
+figure img { display: block; width: 100%; max-width: 48rem; height: auto; border: 1px solid var(--rule); }
+figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; max-width: 48rem; }
+.table-wrap { overflow-x: auto; margin: .6rem 0 1.2rem; }
+table { border-collapse: collapse; font-size: .9rem; min-width: 24rem; }
+caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+th, td { padding: .3rem .6rem; border-bottom: 1px solid var(--rule); vertical-align: top; text-align: left; }
+thead th { border-bottom: 2px solid var(--ink); }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) { background: var(--band); }
+tbody th { font-weight: normal; min-width: 10rem; }
+td.suppressed { color: var(--muted); font-style: italic; }
+td.ref { min-width: 9rem; }
+td.test { min-width: 7rem; }
+ul.files { columns: 2; }
+.note { border-left: 4px solid #e69f00; background: #fdf6e7; padding: .5rem 1rem; max-width: 46rem; }
+.small { color: var(--muted); font-size: .9rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.2rem; max-width: 46rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--rule); margin-top: 3rem;
+  padding-top: .8rem; padding-bottom: 2rem; }
+@media print { nav { display: none; } h2 { break-after: avoid; } figure, table { break-inside: avoid; } }
+"""
+
+# URLs in source notes are shown without their scheme: readable and citable, but no
+# link for a browser to follow and nothing that looks like a request to another host.
+_URL = re.compile(r"https?://", re.IGNORECASE)
+
+
+def _h(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _plain(text: str) -> str:
+    return _h(_URL.sub("", text))
+
+
+def date_text(day: dt.date, lang: Lang) -> str:
+    """ "1. januar 2024" / "1 January 2024"."""
+    if lang is Lang.DA:
+        return f"{day.day}. {_MONTHS_DA[day.month - 1]} {day.year}"
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def _count(n: int, lang: Lang) -> str:
+    text = f"{n:,}"
+    return text.replace(",", ".") if lang is Lang.DA else text
+
+
+def _pct(value: float, lang: Lang) -> str:
+    from panelkit.publish.tables import pct
+
+    return pct(value, lang) + (f"{_NBSP}%" if lang is Lang.DA else "%")
+
+
+def share_text(e: Estimate, lang: Lang) -> str:
+    """How the report prints a share: "21,9 %"."""
+    assert e.estimate is not None
+    return _pct(e.estimate, lang)
+
+
+def ci_text(e: Estimate, lang: Lang) -> str:
+    """How the report prints a share's interval: "19,5–24,5"."""
+    from panelkit.publish.tables import interval_text
+
+    assert e.ci_low is not None and e.ci_high is not None
+    return interval_text(e.ci_low, e.ci_high, lang)
+
+
+# --------------------------------------------------------------------------- words
+
+_T = {
+    Lang.DA: {
+        "contents": "Indhold",
+        "facts": "Faktaboks",
+        "indicators": "Indikatorer",
+        "groups": "Opdelt efter grupper",
+        "comparison": "Sammenligning med andre undersøgelser",
+        "change": "Udvikling siden {prev}",
+        "weighting": "Vægtning",
+        "method": "Metode og undertrykkelse",
+        "sources": "Kilder",
+        "files": "Filer",
+        "indicator": "Indikator",
+        "group": "Gruppe",
+        "n": "Svar (n)",
+        "share": "Andel",
+        "ci": "95\u00a0%-KI",
+        "panel": "Panelet",
+        "reference": "Reference",
+        "diff": "Forskel (pp) og 95\u00a0%-KI",
+        "test": "Test",
+        "p_adj": "p (justeret)",
+        "verdict": "Vurdering",
+        "change_col": "Ændring (pp) og 95\u00a0%-KI",
+        "suppressed": "undertrykt",
+        "answers": "svar",
+        "all": "Alle",
+        "by": "Opdelt efter",
+        "reason": "Årsag",
+        "margin": "Margin",
+        "category": "Kategori",
+        "sample": "Stikprøve",
+        "target": "Befolkning",
+        "weighted": "Vægtet",
+        "question": "Spørgsmål",
+        "no_previous": "Der er ingen tidligere runde at sammenligne med. Angiv sidste års "
+        "eksport under previous: i panelkit.yaml for at vise udviklingen.",
+        "no_comparison": "Ingen indikator har en referenceværdi i denne kørsel.",
+        "no_baselines": "Ingen referencefil er angivet (baselines: i panelkit.yaml eller "
+        "--baselines), så der er ingen sammenligninger.",
+        "no_groups": "Rapporten er ikke opdelt efter grupper (--by).",
+        "unweighted": "Svarene er ikke vægtet: der er ikke angivet befolkningstal (margins).",
+        "suppressed_rows": "Undertrykte tal",
+        "none_suppressed": "Ingen tal er undertrykt.",
+        "omitted": "Udeladt af faktaboksen, fordi tallet er undertrykt: {items}.",
+        "made": "Lavet med panelkit {version}",
+        "rows": "Rækker læst: {read} = brugt {used} + afvist {rejected}.",
+        "chart_note": "Stregerne viser 95\u00a0%-konfidensintervaller.",
+        "files_intro": "Rapportens tal findes også i regnearket og som CSV-tabeller; "
+        "diagrammerne som PNG og SVG.",
+    },
+    Lang.EN: {
+        "contents": "Contents",
+        "facts": "Fact box",
+        "indicators": "Indicators",
+        "groups": "By group",
+        "comparison": "Comparison with other surveys",
+        "change": "Change since {prev}",
+        "weighting": "Weighting",
+        "method": "Method and suppression",
+        "sources": "Sources",
+        "files": "Files",
+        "indicator": "Indicator",
+        "group": "Group",
+        "n": "Answers (n)",
+        "share": "Share",
+        "ci": "95% CI",
+        "panel": "Panel",
+        "reference": "Reference",
+        "diff": "Difference (pp) and 95% CI",
+        "test": "Test",
+        "p_adj": "p (adjusted)",
+        "verdict": "Verdict",
+        "change_col": "Change (pp) and 95% CI",
+        "suppressed": "suppressed",
+        "answers": "answers",
+        "all": "All",
+        "by": "By",
+        "reason": "Reason",
+        "margin": "Margin",
+        "category": "Category",
+        "sample": "Sample",
+        "target": "Population",
+        "weighted": "Weighted",
+        "question": "Question",
+        "no_previous": "There is no previous wave to compare with. Name last year's export "
+        "under previous: in panelkit.yaml to show the change.",
+        "no_comparison": "No indicator has a reference value in this run.",
+        "no_baselines": "No baselines file was given (baselines: in panelkit.yaml or "
+        "--baselines), so there are no comparisons.",
+        "no_groups": "The report is not broken down by group (--by).",
+        "unweighted": "The answers are not weighted: no population margins were given.",
+        "suppressed_rows": "Suppressed figures",
+        "none_suppressed": "No figure is suppressed.",
+        "omitted": "Left out of the fact box because the figure is suppressed: {items}.",
+        "made": "Made with panelkit {version}",
+        "rows": "Rows read: {read} = used {used} + rejected {rejected}.",
+        "chart_note": "The lines show 95% confidence intervals.",
+        "files_intro": "The report's figures are also in the workbook and as CSV tables; "
+        "the charts as PNG and SVG.",
+    },
+}
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def report_notes(content: ReportContent, *, comparisons: bool = True) -> list[tuple[str, str]]:
+    """The method notes as (topic, text), shared by the HTML page and the workbook.
+
+    ``comparisons=False`` leaves out the comparisons' notes (the page shows them
+    beside the comparisons table).
+    """
+    from panelkit.publish.tables import comparison_notes
+
+    lang = content.lang
+    e = content.estimates
+    da = lang is Lang.DA
+    notes: list[tuple[str, str]] = []
+    w = e.weighting
+    if w is not None:
+        margins = ", ".join(dict.fromkeys(m.margin for m in w.margins))
+        notes.append(
+            (
+                "Vægtning" if da else "Weighting",
+                (
+                    "Svarene er vægtet med raking (iterativ proportional tilpasning), så de "
+                    f"vægtede fordelinger på {margins} svarer til befolkningens. En margin med "
+                    "to variable (a|b) vægter på de fælles celler (poststratificering)."
+                )
+                if da
+                else (
+                    "The answers are weighted by raking (iterative proportional fitting), so "
+                    f"the weighted distributions of {margins} match the population's. A margin "
+                    "of two variables (a|b) weights to their joint cells (post-stratification)."
+                ),
+            )
+        )
+    else:
+        notes.append(("Vægtning" if da else "Weighting", _T[lang]["unweighted"]))
+    notes.append(
+        (
+            "Andele" if da else "Shares",
+            (
+                "En andel er den vægtede andel, der svarer ja (fx enig eller meget enig), blandt "
+                "dem i målgruppen, der har besvaret spørgsmålet. Tomme svar og svar, som skemaet "
+                "regner som manglende, tæller ikke med. n er antallet af svar bag tallet "
+                "(uvægtet)."
+            )
+            if da
+            else (
+                "A share is the weighted share answering yes (e.g. agree or strongly agree) "
+                "among those in the target group who answered the question. Empty answers and "
+                "answers the schema counts as missing are left out. n is the number of answers "
+                "behind the figure (unweighted)."
+            ),
+        )
+    )
+    notes.append(
+        (
+            "Standardfejl" if da else "Standard errors",
+            (
+                "Standardfejl er beregnet ved Taylor-linearisering af den vægtede andel for et "
+                "design uden strata og klynger, med justering for rakingen: de lineariserede "
+                "værdier centreres inden for hver margins celler, som R-pakken survey gør for "
+                "et design vægtet med rake(). Grupper og målgrupper beregnes på hele "
+                "stikprøven (domæneestimation)."
+            )
+            if da
+            else (
+                "Standard errors come from Taylor linearisation of the weighted share for a "
+                "design without strata or clusters, adjusted for the raking: the linearised "
+                "values are centred within the cells of each margin, as R's survey package "
+                "does for a rake()d design. Groups and target groups use the whole sample "
+                "(domain estimation)."
+            ),
+        )
+    )
+    notes.append(("Konfidensintervaller" if da else "Confidence intervals", _ci_note(content)))
+    notes.append(("Undertrykkelse" if da else "Suppression", _suppression_note(content)))
+    for text in comparison_notes(content.comparisons, lang) if comparisons else ():
+        notes.append(("Sammenligninger" if da else "Comparisons", text))
+    if content.waves is not None:
+        adjust = str(content.waves.adjust)
+        method = {
+            "holm": "Holms metode" if da else "Holm's method",
+            "bh": "Benjamini–Hochbergs metode" if da else "the Benjamini–Hochberg method",
+            "none": "",
+        }[adjust]
+        prev, cur = content.waves.previous_name, content.waves.current_name
+        if da:
+            text = (
+                f"Ændringen er andelen i {cur} minus andelen i {prev} i procentpoint med 95 %-"
+                "konfidensinterval, testet som to uafhængige stikprøver (z-test)"
+                + (f" med p-værdier justeret med {method}" if method else "")
+                + ". Har de samme panelmedlemmer svaret begge gange, er testen forsigtig. "
+                "Vurderingen følger samme regler som sammenligningerne."
+            )
+        else:
+            text = (
+                f"The change is the share in {cur} minus the share in {prev} in percentage "
+                "points with its 95% confidence interval, tested as two independent samples "
+                "(z test)"
+                + (f" with p-values adjusted by {method}" if method else "")
+                + ". Where the same panel members answered both times the test is "
+                "conservative. The verdict follows the rules of the comparisons."
+            )
+        notes.append(("Udvikling" if da else "Change", text))
+    r = e.survey
+    notes.append(
+        (
+            "Data",
+            _T[lang]["rows"].format(
+                read=_count(r.rows_read, lang),
+                used=_count(r.rows_used, lang),
+                rejected=_count(r.rows_rejected, lang),
+            )
+            + (
+                " Rapporten indeholder kun samlede tal: aldrig en enkelt besvarelse og aldrig "
+                "svar på åbne spørgsmål."
+                if da
+                else " The report holds aggregates only: never a single response and never "
+                "an answer to an open question."
+            ),
+        )
+    )
+    return notes
+
+
+def _ci_note(content: ReportContent) -> str:
+    da = content.lang is Lang.DA
+    method = str(content.estimates.ci_method)
+    fallback = any(e.ci_method != method for e in content.estimates.estimates if not e.suppressed)
+    if method == "logit":
+        text = (
+            "95 %-konfidensintervaller er logit-intervaller: expit(logit(p) ± t · SE / (p(1−p))), "
+            "med t-fordelingens fraktil og antal svar − 1 frihedsgrader (som R's svyciprop)."
+            if da
+            else "95% confidence intervals are logit intervals: expit(logit(p) ± t · SE / "
+            "(p(1−p))), with the t quantile on the number of answers − 1 degrees of freedom "
+            "(as R's svyciprop)."
+        )
+    elif method == "wilson":
+        text = (
+            "95 %-konfidensintervaller er Wilson-intervaller på den effektive stikprøvestørrelse."
+            if da
+            else "95% confidence intervals are Wilson intervals on the effective sample size."
+        )
+    else:
+        text = (
+            "95 %-konfidensintervaller er Korn–Graubard-intervaller (Clopper–Pearson på den "
+            "effektive stikprøvestørrelse)."
+            if da
+            else "95% confidence intervals are Korn–Graubard intervals (Clopper–Pearson on the "
+            "effective sample size)."
+        )
+    if fallback:
+        text += (
+            " Hvor intervallet ikke kan beregnes sådan (fx ved 0 % eller 100 %), bruges "
+            "Korn–Graubard-intervallet (metode beta i regnearket)."
+            if da
+            else " Where it cannot be computed that way (e.g. at 0% or 100%), the Korn–Graubard "
+            "interval is used (method beta in the workbook)."
+        )
+    return text
+
+
+def _suppression_note(content: ReportContent) -> str:
+    da = content.lang is Lang.DA
+    min_n = content.estimates.min_n
+    if min_n <= 0:
+        return (
+            "Ingen tal er undertrykt: grænsen for antal svar er slået fra (min-n 0)."
+            if da
+            else "No figure is suppressed: the minimum number of answers is off (min-n 0)."
+        )
+    if da:
+        return (
+            f"Tal bygget på færre end {min_n} svar vises ikke (undertrykt), og heller ikke "
+            "antallet, der svarede ja. Er kun én gruppe i en opdeling undertrykt, undertrykkes "
+            "også den mindste af de øvrige grupper, så det skjulte tal ikke kan regnes ud fra "
+            "totalen (sekundær undertrykkelse)."
+        )
+    return (
+        f"Figures from fewer than {min_n} answers are not shown (suppressed), nor is the number "
+        "who answered yes. When only one group of a breakdown is suppressed, the smallest of "
+        "the other groups is suppressed too, so the hidden figure cannot be worked out from the "
+        "total (secondary suppression)."
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+
+def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Sequence[str]) -> str:
+    """The whole report page."""
+    lang = content.lang
+    t = _T[lang]
+    by_name = {c.name: c for c in charts}
+    sections: list[tuple[str, str, str]] = []  # (id, heading, body)
+
+    sections.append(("facts", t["facts"], _facts(content)))
+    sections.append(("indicators", t["indicators"], _indicators(content, by_name)))
+    sections.append(("groups", t["groups"], _groups(content, by_name)))
+    sections.append(("comparison", t["comparison"], _comparison(content)))
+    prev = content.waves.previous_name if content.waves is not None else None
+    change_head = (
+        t["change"].format(prev=prev) if prev else ("Udvikling" if lang is Lang.DA else "Change")
+    )
+    sections.append(("change", change_head, _waves(content, by_name)))
+    sections.append(("weighting", t["weighting"], _weighting(content)))
+    sections.append(("method", t["method"], _method(content)))
+    sections.append(("sources", t["sources"], _sources(content)))
+    sections.append(("files", t["files"], _files(files, lang)))
+
+    r = content.estimates.survey
+    lede = [] if content.title == content.survey_title else [content.survey_title]
+    if content.area:
+        lede.append(content.area)
+    lede.append(f"{_count(r.rows_used, lang)} {t['answers']}")
+    if content.created is not None:
+        lede.append(date_text(content.created, lang))
+    nav = "".join(f'<li><a href="#{sid}">{_h(head)}</a></li>' for sid, head, _ in sections)
+    body = "\n".join(
+        f'<section id="{sid}">\n<h2>{_h(head)}</h2>\n{text}</section>'
+        for sid, head, text in sections
+    )
+    made = t["made"].format(version=content.version)
+    if content.created is not None:
+        made += f", {date_text(content.created, lang)}"
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang.value}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="panelkit {_h(content.version)}">\n'
+        f"<title>{_h(content.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<header>\n<h1>{_h(content.title)}</h1>\n"
+        f'<p class="lede">{" · ".join(_h(x) for x in lede)}</p>\n'
+        f'<nav aria-label="{_h(t["contents"])}"><ol>{nav}</ol></nav>\n</header>\n'
+        f"<main>\n{body}\n</main>\n"
+        f"<footer>{_h(made)}.</footer>\n</body>\n</html>\n"
+    )
+
+
+def _figure(chart: Chart | None, lang: Lang) -> str:
+    if chart is None:
+        return ""
+    data = base64.b64encode(chart.png).decode("ascii")
+    return (
+        f'<figure>\n<img src="data:image/png;base64,{data}" alt="{_h(chart.alt)}">\n'
+        f"<figcaption>{_h(_T[lang]['chart_note'])}</figcaption>\n</figure>\n"
+    )
+
+
+def _table(head: Sequence[tuple[str, bool]], rows: Sequence[str], caption: str = "") -> str:
+    num_class = ' class="num"'
+    cells = "".join(f'<th scope="col"{num_class if num else ""}>{_h(h)}</th>' for h, num in head)
+    cap = f"<caption>{_h(caption)}</caption>" if caption else ""
+    return (
+        f'<div class="table-wrap"><table>{cap}\n<thead><tr>{cells}</tr></thead>\n<tbody>\n'
+        + "".join(rows)
+        + "</tbody></table></div>\n"
+    )
+
+
+def _row_attrs(e: Estimate) -> str:
+    return (
+        f' data-indicator="{_h(e.indicator)}" data-by="{_h(e.by or "")}"'
+        f' data-group="{_h(e.group or "")}"'
+    )
+
+
+def _estimate_cells(e: Estimate, lang: Lang) -> str:
+    if e.suppressed or e.estimate is None:
+        return (
+            '<td class="num"></td>'
+            f'<td class="num suppressed">{_h(_T[lang]["suppressed"])}</td><td class="num"></td>'
+        )
+    return (
+        f'<td class="num">{_count(e.n, lang)}</td><td class="num">{_h(share_text(e, lang))}</td>'
+        f'<td class="num">{_h(ci_text(e, lang))}</td>'
+    )
+
+
+def _facts(content: ReportContent) -> str:
+    box = content.factbox
+    out = box.html()
+    if box.omitted:
+        items = ", ".join(
+            content.label(o.indicator) + ("" if o.group is None else f" ({o.group})")
+            for o in box.omitted
+        )
+        out += f'<p class="small">{_h(_T[content.lang]["omitted"].format(items=items))}</p>\n'
+    return out
+
+
+def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
+    lang = content.lang
+    t = _T[lang]
+    rows = [
+        f'<tr{_row_attrs(e)}><th scope="row">{_h(content.label(e.indicator))}</th>'
+        f"{_estimate_cells(e, lang)}</tr>\n"
+        for e in content.estimates.estimates
+        if e.by is None
+    ]
+    head = [(t["indicator"], False), (t["n"], True), (t["share"], True), (t["ci"], True)]
+    return _figure(charts.get("indicators"), lang) + _table(head, rows)
+
+
+def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
+    """Per breakdown: its chart, and a table with one row per indicator, one column per group."""
+    from panelkit.publish.report import _slug, by_heading
+
+    lang = content.lang
+    t = _T[lang]
+    if not content.by:
+        return f"<p>{_h(t['no_groups'])}</p>\n"
+    overall = {e.indicator: e for e in content.estimates.estimates if e.by is None}
+    out = []
+    for by in content.by:
+        out.append(f"<h3>{_h(by_heading(content, by))}</h3>\n")
+        question = content.by_questions.get(by)
+        if question:
+            out.append(f'<p class="small">{_h(t["question"])}: {_h(question)}</p>\n')
+        out.append(_figure(charts.get(f"groups-{_slug(by)}"), lang))
+        blocks: dict[str, list[Estimate]] = {}
+        for e in content.estimates.estimates:
+            if e.by == by:
+                blocks.setdefault(e.indicator, []).append(e)
+        groups = list(dict.fromkeys(e.group or "" for rows in blocks.values() for e in rows))
+        head = [(t["indicator"], False), *((g, True) for g in groups), (t["all"], True)]
+        rows = []
+        for indicator, estimates in blocks.items():
+            by_group = {e.group or "": e for e in estimates}
+            cells = "".join(
+                _group_cell(by_group[g], lang) if g in by_group else "<td></td>" for g in groups
+            )
+            total = overall.get(indicator)
+            cells += _group_cell(total, lang) if total is not None else "<td></td>"
+            rows.append(
+                f'<tr data-indicator="{_h(indicator)}" data-by="{_h(by)}">'
+                f'<th scope="row">{_h(content.label(indicator))}</th>{cells}</tr>\n'
+            )
+        out.append(_table(head, rows))
+    return "".join(out)
+
+
+def _group_cell(e: Estimate, lang: Lang) -> str:
+    """A share with its interval and n under it; a suppressed one shows neither."""
+    attrs = _row_attrs(e)
+    if e.suppressed or e.estimate is None:
+        return f'<td class="num suppressed"{attrs}>{_h(_T[lang]["suppressed"])}</td>'
+    return (
+        f'<td class="num"{attrs}>{_h(share_text(e, lang))}<br><span class="small">'
+        f"{_h(ci_text(e, lang))}<br>n{_NBSP}={_NBSP}{_count(e.n, lang)}</span></td>"
+    )
+
+
+def _comparison(content: ReportContent) -> str:
+    from panelkit.publish.tables import (
+        comparison_notes,
+        p_text,
+        pp_interval_text,
+        pp_text,
+        test_text,
+    )
+    from panelkit.stats.comparison import verdict_text
+
+    lang = content.lang
+    t = _T[lang]
+    cs = content.comparisons
+    if not cs.comparisons:
+        return (
+            f"<p>{_h(t['no_comparison'] if content.baselines_given else t['no_baselines'])}</p>\n"
+        )
+    notes = comparison_notes(cs, lang)
+    out = [f'<p class="note">{_h(notes[0])}</p>\n']
+    rows = []
+    for c in cs.comparisons:
+        est = cs.estimate_of(c)
+        attrs = (
+            f' data-indicator="{_h(c.indicator)}" data-by="{_h(c.by or "")}"'
+            f' data-group="{_h(c.group or "")}"'
+        )
+        label = content.label(c.indicator) + ("" if c.group is None else f" ({c.group})")
+        b = c.baseline
+        where = b.area if b.group is None else f"{b.area}, {b.group}"
+        ref = (
+            f"{_h(_pct(b.estimate, lang))} ({_h(where)})<br>"
+            f'<span class="small">{_h(c.baseline.source)}</span>'
+        )
+        if c.suppressed or c.difference is None or est is None or est.estimate is None:
+            numbers = (
+                f'<td class="num suppressed">{_h(t["suppressed"])}</td>'
+                + '<td class="num"></td>' * 2
+                + "<td></td>"
+            )
+            panel = f'<td class="num suppressed">{_h(t["suppressed"])}</td>'
+        else:
+            assert c.ci_low is not None and c.ci_high is not None
+            assert c.p_adjusted is not None and c.verdict is not None
+            panel = (
+                f'<td class="num">{_h(share_text(est, lang))}<br>'
+                f'<span class="small">{_h(ci_text(est, lang))}</span></td>'
+            )
+            numbers = (
+                f'<td class="num">{_h(pp_text(c.difference, lang))}<br><span class="small">'
+                f"{_h(pp_interval_text(c.ci_low, c.ci_high, lang))}</span></td>"
+                f'<td class="test">{_h(test_text(c.test, lang))}</td>'
+                f'<td class="num">{_h(p_text(c.p_adjusted, lang))}</td>'
+                f"<td>{_h(verdict_text(c.verdict, lang))}</td>"
+            )
+        rows.append(
+            f'<tr{attrs}><th scope="row">{_h(label)}</th>{panel}<td class="ref">{ref}</td>'
+            f"{numbers}</tr>\n"
+        )
+    head = [
+        (t["indicator"], False),
+        (t["panel"], True),
+        (t["reference"], False),
+        (t["diff"], True),
+        (t["test"], False),
+        (t["p_adj"], True),
+        (t["verdict"], False),
+    ]
+    out.append(_table(head, rows))
+    out.extend(f'<p class="small">{_h(n)}</p>\n' for n in notes[1:])
+    return "".join(out)
+
+
+def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
+    from panelkit.publish.tables import p_text, pp_interval_text, pp_text
+    from panelkit.stats.comparison import change_text
+
+    lang = content.lang
+    t = _T[lang]
+    w = content.waves
+    if w is None:
+        return f"<p>{_h(t['no_previous'])}</p>\n"
+    rows = []
+    for c in w.changes:
+        attrs = f' data-indicator="{_h(c.indicator)}" data-by="" data-group=""'
+        label = content.label(c.indicator)
+
+        def side(value: float | None, n: int) -> str:
+            if value is None:
+                return f'<td class="num suppressed">{_h(t["suppressed"])}</td>'
+            return (
+                f'<td class="num">{_h(_pct(value, lang))}<br>'
+                f'<span class="small">n = {_count(n, lang)}</span></td>'
+            )
+
+        if c.suppressed or c.difference is None:
+            cells = (
+                side(None, c.n_previous)
+                + side(None, c.n_current)
+                + '<td class="num"></td>' * 2
+                + "<td></td>"
+            )
+        else:
+            assert c.ci_low is not None and c.ci_high is not None
+            assert c.p_adjusted is not None and c.verdict is not None
+            cells = (
+                side(c.previous, c.n_previous)
+                + side(c.current, c.n_current)
+                + f'<td class="num">{_h(pp_text(c.difference, lang))}<br><span class="small">'
+                f"{_h(pp_interval_text(c.ci_low, c.ci_high, lang))}</span></td>"
+                f'<td class="num">{_h(p_text(c.p_adjusted, lang))}</td>'
+                f"<td>{_h(change_text(c.verdict, lang))}</td>"
+            )
+        rows.append(f'<tr{attrs}><th scope="row">{_h(label)}</th>{cells}</tr>\n')
+    head = [
+        (t["indicator"], False),
+        (w.previous_name, True),
+        (w.current_name, True),
+        (t["change_col"], True),
+        (t["p_adj"], True),
+        (t["verdict"], False),
+    ]
+    return _figure(charts.get("waves"), lang) + _table(head, rows)
+
+
+def _weighting(content: ReportContent) -> str:
+    from panelkit.publish.tables import weighting_facts
+
+    lang = content.lang
+    t = _T[lang]
+    w = content.estimates.weighting
+    if w is None:
+        return f"<p>{_h(t['unweighted'])}</p>\n"
+    facts = "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in weighting_facts(w, lang))
+    rows = [
+        f"<tr><td>{_h(m.margin)}</td><td>{_h(m.category)}</td>"
+        f'<td class="num">{_count(m.n, lang)}</td><td class="num">{_h(_pct(m.sample_share, lang))}</td>'
+        f'<td class="num">{_h(_pct(m.target_share, lang))}</td>'
+        f'<td class="num">{_h(_pct(m.weighted_share, lang))}</td></tr>\n'
+        for m in w.margins
+    ]
+    head = [
+        (t["margin"], False),
+        (t["category"], False),
+        (t["n"], True),
+        (t["sample"], True),
+        (t["target"], True),
+        (t["weighted"], True),
+    ]
+    return f'<dl class="facts">{facts}</dl>\n' + _table(head, rows)
+
+
+def _method(content: ReportContent) -> str:
+    lang = content.lang
+    t = _T[lang]
+    out = [
+        f"<h3>{_h(topic)}</h3>\n<p>{_h(text)}</p>\n"
+        if i == 0 or topic != notes[i - 1][0]
+        else f"<p>{_h(text)}</p>\n"
+        for notes in [report_notes(content, comparisons=False)]
+        for i, (topic, text) in enumerate(notes)
+    ]
+    hidden = [e for e in content.estimates.estimates if e.suppressed]
+    out.append(f"<h3>{_h(t['suppressed_rows'])}</h3>\n")
+    if not hidden:
+        out.append(f"<p>{_h(t['none_suppressed'])}</p>\n")
+        return "".join(out)
+    rows = [
+        f"<tr{_row_attrs(e)}><td>{_h(content.label(e.indicator))}</td>"
+        f"<td>{_h(content.by_titles.get(e.by, e.by) if e.by else '')}</td>"
+        f"<td>{_h(e.group if e.group is not None else t['all'])}</td>"
+        f"<td>{_h(_reason(e, content.estimates.min_n, lang))}</td></tr>\n"
+        for e in hidden
+    ]
+    head = [(t["indicator"], False), (t["by"], False), (t["group"], False), (t["reason"], False)]
+    out.append(_table(head, rows))
+    return "".join(out)
+
+
+def _reason(e: Estimate, min_n: int, lang: Lang) -> str:
+    if e.suppression == "primary":
+        return f"færre end {min_n} svar" if lang is Lang.DA else f"fewer than {min_n} answers"
+    if e.suppression == "secondary":
+        return "sekundær undertrykkelse" if lang is Lang.DA else "secondary suppression"
+    return "ingen svar" if lang is Lang.DA else "no answers"
+
+
+def _sources(content: ReportContent) -> str:
+    lang = content.lang
+    da = lang is Lang.DA
+    items: list[str] = []
+    names = {i.role: i.name for i in content.inputs}
+    r = content.estimates.survey
+    items.append(
+        f"{_h(content.survey_title)}: {_count(r.rows_used, lang)} {_h(_T[lang]['answers'])}"
+        + (f" ({_h(names['data'])})" if "data" in names else "")
+        + "."
+    )
+    if content.waves is not None and content.previous_estimates is not None:
+        pr = content.previous_estimates.survey
+        items.append(
+            f"{_h(content.waves.previous_name)}: {_count(pr.rows_used, lang)} "
+            f"{_h(_T[lang]['answers'])}"
+            + (f" ({_h(names['previous data'])})" if "previous data" in names else "")
+            + "."
+        )
+    if content.margins is not None:
+        lines = " ".join(content.margins.comments)
+        what = "Befolkningstal" if da else "Population margins"
+        file = f" ({_h(names['margins'])})" if "margins" in names else ""
+        items.append(
+            f'{what}{file}: <span class="small">{_plain(lines)}</span>'
+            if lines
+            else f"{what}{file}."
+        )
+    seen: set[tuple[str, str, str | None]] = set()
+    for c in content.comparisons.comparisons:
+        b = c.baseline
+        key = (b.id, b.area, b.group)
+        if key in seen:
+            continue
+        seen.add(key)
+        where = b.area if b.group is None else f"{b.area}, {b.group}"
+        text = f"{b.source}" + ("" if b.year is None else f" ({b.year})") + f": {where}"
+        if b.note:
+            text += f" – {b.note}"
+        items.append(_plain(text) + ".")
+    sources = {i.source for i in content.indicators if i.source}
+    for s in sorted(sources):
+        items.append(_plain(s) + ".")
+    return "<ul>\n" + "".join(f"<li>{x}</li>\n" for x in items) + "</ul>\n"
+
+
+def _files(files: Sequence[str], lang: Lang) -> str:
+    links = "".join(
+        f'<li><a href="{_h(name)}">{_h(name)}</a></li>\n' for name in files if name != "index.html"
+    )
+    return f'<p>{_h(_T[lang]["files_intro"])}</p>\n<ul class="small files">\n{links}</ul>\n'

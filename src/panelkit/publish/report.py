@@ -1,0 +1,479 @@
+"""The yearly report: every output of one run as bytes, and the folder they go into.
+
+``render_report`` turns a :class:`ReportContent` (aggregates only: estimates,
+comparisons, wave changes, weighting diagnostics, the fact box) into a mapping
+of relative file name → bytes; ``write_report_folder`` writes that mapping as
+one folder, atomically: everything goes into a temporary sibling folder that is
+then swapped into place, so an interrupted run leaves the previous report whole.
+
+Nothing here reads a respondent row. The same content gives the same bytes:
+charts and workbooks are deterministic, and the only date is the one in
+``SOURCE_DATE_EPOCH`` (none without it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from panelkit.errors import OutputError
+from panelkit.results import EstimateSet, Lang
+
+if TYPE_CHECKING:
+    from panelkit.input.indicators import Indicator
+    from panelkit.input.margins import Margins
+    from panelkit.publish.charts import Chart
+    from panelkit.publish.factbox import FactBox
+    from panelkit.publish.tables import Sheet
+    from panelkit.stats.comparison import ComparisonSet, WaveSet
+
+# Called after each step with (what was done, steps done, steps in all).
+Progress = Callable[[str, int, int], None]
+
+RUN_FILE = "run.json"
+HTML_FILE = "index.html"
+WORKBOOK_FILE = "report.xlsx"
+LIBRARIES = ("numpy", "pandas", "scipy", "matplotlib", "openpyxl")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input of the run, as run.json records it."""
+
+    role: str  # "data", "schema", "previous data", ...
+    name: str  # the file name (not the path: the folder may move)
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, eq=False)
+class ReportContent:
+    """Everything the report shows; aggregates only."""
+
+    title: str
+    survey_title: str
+    lang: Lang
+    estimates: EstimateSet
+    indicators: tuple[Indicator, ...]
+    by: tuple[str, ...]
+    comparisons: ComparisonSet
+    factbox: FactBox
+    version: str
+    area: str | None = None
+    by_titles: Mapping[str, str] = field(default_factory=dict)
+    by_questions: Mapping[str, str] = field(default_factory=dict)
+    waves: WaveSet | None = None
+    previous_estimates: EstimateSet | None = None
+    margins: Margins | None = None
+    inputs: tuple[InputFile, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    created: dt.date | None = None
+    baselines_given: bool = False
+
+    def label(self, indicator: str) -> str:
+        return self.estimates.labels.get(indicator, {}).get(self.lang.value, indicator)
+
+    @property
+    def who(self) -> str:
+        """Who the figures describe, for chart titles."""
+        return f"{self.area} – {self.survey_title}" if self.area else self.survey_title
+
+
+def source_date() -> dt.date | None:
+    """The date of ``SOURCE_DATE_EPOCH`` (UTC), or None when it is not set."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC).date()
+    except (ValueError, OverflowError, OSError):
+        raise OutputError(
+            f"SOURCE_DATE_EPOCH={raw!r}: expected whole seconds since 1970, e.g. 1700000000; "
+            "fix or unset it"
+        ) from None
+
+
+def library_versions(version: str) -> dict[str, str]:
+    """Versions of panelkit, Python and the numeric libraries, for run.json."""
+    import importlib.metadata
+    import platform
+
+    out = {"panelkit": version, "python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def chart_count(content: ReportContent) -> int:
+    """How many charts the report draws (for progress totals)."""
+    return 1 + len(content.by) + (1 if content.waves is not None else 0)
+
+
+RENDER_STEPS = 4  # tables, workbook, fact boxes and HTML, run.json (plus one per chart)
+
+
+def render_report(
+    content: ReportContent, progress: Callable[[str], None] | None = None
+) -> dict[str, bytes]:
+    """Every file of the report folder: relative name → bytes, run.json last."""
+    step = progress or (lambda _label: None)
+    lang = content.lang
+    out: dict[str, bytes] = {}
+    charts = _charts(content, step)
+    for chart in charts:
+        out[f"charts/{chart.name}.png"] = chart.png
+        out[f"charts/{chart.name}.svg"] = chart.svg
+
+    out.update(_csv_tables(content))
+    step("Tabeller (CSV)" if lang is Lang.DA else "Tables (CSV)")
+
+    from panelkit.publish.tables import workbook
+
+    out[WORKBOOK_FILE] = workbook(report_sheets(content))
+    step("Regneark" if lang is Lang.DA else "Workbook")
+
+    from panelkit.publish.html import report_html
+
+    box = content.factbox
+    out["factbox.md"] = box.markdown().encode("utf-8")
+    out["factbox.html"] = _factbox_page(box, content).encode("utf-8")
+    out["factbox.txt"] = box.text().encode("utf-8")
+    out[HTML_FILE] = report_html(content, charts, files=sorted([*out, RUN_FILE])).encode("utf-8")
+    step("Faktaboks og HTML" if lang is Lang.DA else "Fact box and HTML")
+
+    out[RUN_FILE] = run_json(content, out)
+    step("Kørselsoplysninger" if lang is Lang.DA else "Run record")
+    return dict(sorted(out.items()))
+
+
+def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
+    from panelkit.publish import charts as ch
+
+    lang = content.lang
+    labels = {i.id: content.label(i.id) for i in content.indicators}
+    n = content.estimates.survey.rows_used
+    baselines = {
+        c.indicator: c.baseline.estimate
+        for c in content.comparisons.comparisons
+        if c.by is None and not c.suppressed
+    }
+    names = {
+        c.indicator: _baseline_name(c.baseline.source, c.baseline.area, content.area)
+        for c in content.comparisons.comparisons
+        if c.by is None
+    }
+    rows = [
+        row
+        for e in content.estimates.estimates
+        for row in ch.rows_from_estimates(
+            [e], labels, baselines, names.get(e.indicator)
+        )  # one call per row, so each baseline keeps its own name
+    ]
+    what = "Indikatorer" if lang is Lang.DA else "Indicators"
+    out = [
+        ch.indicator_chart(
+            rows, lang=lang, title=ch.ChartTitle(what, content.who, n), name="indicators"
+        )
+    ]
+    step(f"{'Diagram' if lang is Lang.DA else 'Chart'}: {what.lower()}")
+    for by in content.by:
+        panels = ch.panels_from_estimates(content.estimates.estimates, labels, by=by)
+        title = by_heading(content, by)
+        out.append(
+            ch.group_chart(
+                panels,
+                lang=lang,
+                title=ch.ChartTitle(f"{what} {title.lower()}", content.who, n),
+                name=f"groups-{_slug(by)}",
+            )
+        )
+        step(f"{'Diagram' if lang is Lang.DA else 'Chart'}: {title.lower()}")
+    if content.waves is not None and content.previous_estimates is not None:
+        w = content.waves
+        wave_rows = ch.wave_rows_from_estimates(
+            content.previous_estimates.estimates, content.estimates.estimates, labels
+        )
+        what = "Udvikling" if lang is Lang.DA else "Change"
+        n_prev = content.previous_estimates.survey.rows_used
+        out.append(
+            ch.wave_chart(
+                wave_rows,
+                lang=lang,
+                title=ch.ChartTitle(
+                    f"{what} {w.previous_name}–{w.current_name}", content.who, (n_prev, n)
+                ),
+                previous_name=w.previous_name,
+                current_name=w.current_name,
+                name="waves",
+            )
+        )
+        step(f"{'Diagram' if lang is Lang.DA else 'Chart'}: {what.lower()}")
+    return out
+
+
+def _baseline_name(source: str, area: str, own_area: str | None) -> str:
+    if own_area is not None and area.strip().casefold() == own_area.strip().casefold():
+        return source
+    return f"{source} ({area})"
+
+
+def _slug(name: str) -> str:
+    """A file-name-safe form of a variable name: letters, digits, "-" and "_"."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in name)
+
+
+def by_heading(content: ReportContent, by: str) -> str:
+    """ "Efter køn" / "By sex": how a breakdown is named in headings."""
+    title = content.by_titles.get(by, by)
+    # A plain word ("Køn") reads lower-case after "efter"; names such as "ISCED" stay.
+    if title[:1].isupper() and title[1:2].islower():
+        title = title[:1].lower() + title[1:]
+    return f"{'Efter' if content.lang is Lang.DA else 'By'} {title}"
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _csv_tables(content: ReportContent) -> dict[str, bytes]:
+    from panelkit.publish.tables import comparisons_csv, estimates_csv, margins_csv, waves_csv
+
+    lang = content.lang
+    out = {"tables/estimates.csv": estimates_csv(content.estimates, lang).encode("utf-8")}
+    if content.comparisons.comparisons:
+        out["tables/comparisons.csv"] = comparisons_csv(content.comparisons, lang).encode("utf-8")
+    if content.waves is not None:
+        out["tables/waves.csv"] = waves_csv(content.waves, lang).encode("utf-8")
+    if content.estimates.weighting is not None:
+        out["tables/weighting.csv"] = margins_csv(content.estimates.weighting).encode("utf-8")
+    return out
+
+
+_SHEETS = {
+    Lang.DA: {
+        "overall": "Indikatorer",
+        "groups": "Grupper",
+        "comparisons": "Sammenligning",
+        "waves": "Udvikling",
+        "weighting": "Vægtning",
+        "margins": "Marginer",
+        "notes": "Noter",
+    },
+    Lang.EN: {
+        "overall": "Indicators",
+        "groups": "Groups",
+        "comparisons": "Comparison",
+        "waves": "Change",
+        "weighting": "Weighting",
+        "margins": "Margins",
+        "notes": "Notes",
+    },
+}
+
+
+def report_sheets(content: ReportContent) -> list[Sheet]:
+    """The workbook's sheets: one per table of the report, and the notes."""
+    from panelkit.files import safe_cell
+    from panelkit.publish.tables import (
+        Sheet,
+        comparisons_sheet,
+        estimates_sheet,
+        margins_sheet,
+        waves_sheet,
+        weighting_facts,
+    )
+
+    lang = content.lang
+    names = _SHEETS[lang]
+    sheets = [estimates_sheet(content.estimates, lang, name=names["overall"], groups=False)]
+    if content.by:
+        sheets.append(
+            estimates_sheet(
+                content.estimates,
+                lang,
+                name=names["groups"],
+                groups=True,
+                by_titles=dict(content.by_titles),
+            )
+        )
+    if content.comparisons.comparisons:
+        sheets.append(comparisons_sheet(content.comparisons, lang, name=names["comparisons"]))
+    if content.waves is not None:
+        sheets.append(waves_sheet(content.waves, lang, name=names["waves"]))
+    w = content.estimates.weighting
+    if w is not None:
+        head = ("Mål", "Værdi") if lang is Lang.DA else ("Measure", "Value")
+        sheets.append(Sheet(names["weighting"], head, weighting_facts(w, lang)))
+        sheets.append(margins_sheet(w, lang, name=names["margins"]))
+    from panelkit.publish.html import report_notes
+
+    notes = tuple((safe_cell(title), safe_cell(text)) for title, text in report_notes(content))
+    head = ("Emne", "Note") if lang is Lang.DA else ("Topic", "Note")
+    sheets.append(Sheet(names["notes"], head, notes))
+    return sheets
+
+
+def _factbox_page(box: FactBox, content: ReportContent) -> str:
+    """The fact box as a small page of its own (to paste into the district plan's site)."""
+    import html
+
+    title = html.escape(f"{box.heading} – {content.title}")
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{content.lang.value}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n</head>\n<body>\n{box.html()}</body>\n</html>\n"
+    )
+
+
+# --------------------------------------------------------------------------- run.json
+
+
+def run_json(content: ReportContent, outputs: Mapping[str, bytes]) -> bytes:
+    """The run record: inputs with hashes, settings, versions, rows, outputs with hashes."""
+    e = content.estimates
+    prev = content.previous_estimates
+    doc = {
+        "panelkit_version": content.version,
+        "created": None if content.created is None else content.created.isoformat(),
+        "inputs": [
+            {"role": i.role, "file": i.name, "sha256": i.sha256, "bytes": i.size}
+            for i in content.inputs
+        ],
+        "settings": dict(content.settings),
+        "versions": library_versions(content.version),
+        "survey": e.survey.to_dict(),
+        "previous_survey": None if prev is None else prev.survey.to_dict(),
+        "estimates": len(e.estimates),
+        "suppressed": sum(x.suppressed for x in e.estimates),
+        "comparisons": len(content.comparisons.comparisons),
+        "outputs": [
+            {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in sorted(outputs.items())
+        ],
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+def check_report_folder(out: Path, *, force: bool, inputs: Sequence[Path]) -> None:
+    """Refuse a target that is an input, holds an input, is a file, or is a non-empty
+    folder without ``force`` (or, even with it, a folder that is not an earlier report)."""
+    target = Path(out).resolve()
+    for item in inputs:
+        path = Path(item).resolve()
+        if path == target:
+            raise OutputError(
+                f"--out {out}: is an input of this run; choose a new folder for the report"
+            )
+        if target in path.parents:
+            raise OutputError(
+                f"--out {out}: holds an input of this run ({_shown(path)}); choose a folder "
+                "outside the project's data, e.g. --out report"
+            )
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputError(f"--out {out}: is a file, not a folder; choose a folder for the report")
+    if not any(target.iterdir()):
+        return
+    if not force:
+        raise OutputError(
+            f"--out {out}: folder is not empty; choose an empty or new folder, or add --force "
+            "to replace the earlier report in it"
+        )
+    if not _is_report(target):
+        raise OutputError(
+            f"--out {out}: folder is not empty and holds no earlier report ({RUN_FILE}); "
+            "--force only replaces a panelkit report, so choose an empty or new folder"
+        )
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _is_report(folder: Path) -> bool:
+    try:
+        doc = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and "panelkit_version" in doc
+
+
+def write_report_folder(
+    out: Path, outputs: Mapping[str, bytes], *, force: bool, inputs: Sequence[Path]
+) -> bool:
+    """Write ``outputs`` as the folder ``out``; True when an earlier report was replaced.
+
+    The files go into a temporary sibling folder first; then the old folder (if
+    any) is renamed away, the new one renamed in, and the old one deleted. An
+    interruption before the swap leaves the old report as it was.
+    """
+    check_report_folder(out, force=force, inputs=inputs)
+    target = Path(out)
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=parent))
+    except OSError as exc:
+        raise OutputError(
+            f"--out {out}: cannot write here ({exc.strerror}); choose another place"
+        ) from None
+    try:
+        # mkdtemp makes a private folder; a report is meant to be read by others.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
+        for name, data in outputs.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        replaced = _swap(staging, target.resolve())
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(
+            f"--out {out}: cannot write the report ({exc.strerror}); check the folder"
+        ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return replaced
+
+
+def _swap(staging: Path, target: Path) -> bool:
+    """Rename ``staging`` to ``target``; an existing ``target`` is moved away first, then deleted."""
+    if not target.exists():
+        staging.rename(target)
+        return False
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    old.rmdir()  # only its unique name is wanted
+    target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        old.rename(target)  # put the earlier report back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return True
