@@ -14,3 +14,13 @@ API = DATA / "api-strat"
 def api_dir() -> Path:
     """The api-strat reference case (R survey 4.1.1 numbers), copied from shared/reference."""
     return API
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Commands cache parsed workbooks; in tests that cache lives in a temporary folder."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("PANELKIT_CACHE_DIR", str(folder))
+    return folder

@@ -74,3 +74,20 @@ def test_no_cache_dir_and_csv_are_read_directly(tmp_path: Path) -> None:
     read_export_cached(workbook(tmp_path / "api.xlsx", rows=10), cache_dir=None)
     read_export_cached(API / "data.csv", cache_dir=cache)
     assert not cache.exists()
+
+
+def test_commands_use_the_cache_unless_told_not_to(tmp_path: Path, _private_cache: Path) -> None:
+    from typer.testing import CliRunner
+
+    from panelkit.cli import app
+
+    source = workbook(tmp_path / "api.xlsx", rows=30)
+    args = ["validate", str(source), "--schema", str(API / "schema.yaml")]
+    result = CliRunner().invoke(app, ["--no-cache", *args])
+    assert result.exit_code == 0, result.stderr
+    assert not list(_private_cache.glob("*.parquet"))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert len(list(_private_cache.glob("*.parquet"))) == 1
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0 and again.stdout == result.stdout

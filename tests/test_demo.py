@@ -54,6 +54,13 @@ def test_shipped_export_is_what_the_code_generates(export: bytes) -> None:
     assert shipped.read_bytes() == export
 
 
+def test_shipped_previous_wave_is_what_the_code_generates() -> None:
+    previous = demo.bundled_demo().previous
+    assert previous == DATA / "demo" / "borgerpanel-2021.csv"
+    assert previous.read_bytes() == demo.previous_wave_bytes()
+    assert previous.read_bytes().count(b"\r\n") == round(demo.DEMO_SIZE * 0.8) + 1
+
+
 def test_same_seed_same_bytes_other_seed_other_bytes(export: bytes) -> None:
     assert demo.demo_export_bytes(demo.DEMO_SIZE, demo.DEMO_SEED) == export
     assert demo.demo_export_bytes(seed=demo.DEMO_SEED + 1) != export

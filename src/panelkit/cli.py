@@ -8,6 +8,7 @@ with ``--debug``); a wrong command line exits 2.
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -41,6 +42,9 @@ class _Group(TyperGroup):
             ctx.exit(1)
 
 
+# Set once per invocation by the top-level --no-cache option.
+_USE_CACHE: ContextVar[bool] = ContextVar("panelkit_use_cache", default=True)
+
 app = typer.Typer(
     cls=_Group,
     help="Analyse citizen-panel surveys: validate, weight, estimate, publish.",
@@ -63,8 +67,15 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help="Parse .xlsx/.sav exports again instead of using the parquet cache."
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = {"debug": debug}
+    _USE_CACHE.set(not no_cache)
 
 
 # ----------------------------------------------------------------------------- shared options
@@ -115,6 +126,12 @@ def _files(
     files = resolve_files(
         data=data, schema=schema, margins=margins, indicators=indicators, baselines=baselines
     )
+    if _USE_CACHE.get():
+        from dataclasses import replace
+
+        from panelkit.input.cache import default_cache_dir
+
+        files = replace(files, cache_dir=default_cache_dir())
     if files.origin is Origin.DEMO:
         _console(stderr=True).print(
             "No data and no panelkit.yaml: using the bundled demo survey "
@@ -149,7 +166,7 @@ def validate(
     from panelkit.jobs import load_survey
 
     files = _files(data, schema)
-    survey = load_survey(files.data, files.schema)
+    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir)
     if rejects is not None:
         from panelkit.files import guard_not_input
         from panelkit.input.validation import write_rejects

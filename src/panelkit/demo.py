@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -237,7 +237,7 @@ class DemoFiles:
     indicators: Path
     baselines: Path
     project_file: Path | None = None
-    previous: Path | None = None  # last year's export (a written project only)
+    previous: Path | None = None  # last year's export
 
 
 def bundled_data_dir() -> Path:
@@ -255,11 +255,26 @@ def bundled_data_dir() -> Path:
 def bundled_demo() -> DemoFiles:
     """Paths of the shipped demo export, schema, margins, indicators and baselines."""
     root = bundled_data_dir()
-    files = _layout(root, data=root / "demo" / DATA_NAME)
-    for path in (files.data, files.schema, files.margins, files.indicators, files.baselines):
-        if not path.is_file():
+    files = replace(
+        _layout(root, data=root / "demo" / DATA_NAME),
+        previous=root / "demo" / PREVIOUS_DATA_NAME,
+    )
+    for path in (
+        files.data,
+        files.schema,
+        files.margins,
+        files.indicators,
+        files.baselines,
+        files.previous,
+    ):
+        if path is not None and not path.is_file():
             raise SettingsError(f"{path}: bundled demo file missing; reinstall panelkit")
     return files
+
+
+def previous_wave_bytes(n: int = DEMO_SIZE, seed: int = DEMO_SEED) -> bytes:
+    """The demo's 2021 wave: a smaller panel from the next seed."""
+    return demo_export_bytes(max(1, round(n * PREVIOUS_SHARE)), seed + 1)
 
 
 def write_demo_project(
@@ -285,7 +300,7 @@ def write_demo_project(
                 "or use --force to write the demo files into it"
             )
     export = demo_export_bytes(n, seed)  # before writing anything, so a bad n writes nothing
-    previous = demo_export_bytes(max(1, round(n * PREVIOUS_SHARE)), seed + 1)
+    previous = previous_wave_bytes(n, seed)
     shipped = bundled_demo()
     target = _layout(directory, data=directory / "data" / DATA_NAME)
     previous_path = directory / "data" / PREVIOUS_DATA_NAME

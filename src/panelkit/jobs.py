@@ -24,18 +24,23 @@ if TYPE_CHECKING:
     from panelkit.input.validation import SurveyData
 
 
-def load_survey(data: Path, schema: Path | Schema) -> SurveyData:
-    """Read an export and validate it against its schema (all rows, errors in the report)."""
-    from panelkit.input.exports import read_export
+def load_survey(data: Path, schema: Path | Schema, *, cache_dir: Path | None = None) -> SurveyData:
+    """Read an export and validate it against its schema (all rows, errors in the report).
+
+    With ``cache_dir``, a parsed .xlsx/.sav export is kept there as parquet and
+    reused while its bytes are unchanged (see input/cache.py).
+    """
+    from panelkit.input.cache import read_export_cached
     from panelkit.input.schema import Schema, load_schema
     from panelkit.input.validation import validate
 
     checked = schema if isinstance(schema, Schema) else load_schema(schema)
-    raw = read_export(
+    raw = read_export_cached(
         data,
         sheet=checked.source.sheet,
         header_row=checked.source.header_row,
         skip_rows=checked.source.skip_rows,
+        cache_dir=cache_dir,
     )
     return validate(raw, checked)
 
@@ -76,7 +81,7 @@ def weight_survey(
     from panelkit.input.margins import load_margins
     from panelkit.stats.weighting import rake
 
-    survey = load_survey(files.data, files.schema).usable(drop_invalid)
+    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir).usable(drop_invalid)
     if files.margins is None:
         if cap is not None:
             raise SettingsError("--cap needs margins to rake to; pass --margins FILE")
@@ -615,7 +620,9 @@ def _previous_wave(
 
     prev = files.previous
     assert prev is not None and files.indicators is not None
-    survey = load_survey(prev.data, prev.schema).usable(opts.drop_invalid)
+    survey = load_survey(prev.data, prev.schema, cache_dir=files.cache_dir).usable(
+        opts.drop_invalid
+    )
     schema = survey.schema
     try:
         indicators = parse_indicators(

@@ -66,6 +66,8 @@ class ProjectFiles:
     project_file: Path | None = None
     previous: PreviousWave | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    # where parsed .xlsx/.sav exports are cached (input/cache.py); None: no cache
+    cache_dir: Path | None = None
 
     def inputs(self) -> tuple[Path, ...]:
         """Every input file, for hashing and for refusing to overwrite them."""
@@ -130,6 +132,10 @@ def resolve_files(
             indicators=indicators if indicators is not None else demo.indicators,
             baselines=baselines if baselines is not None else demo.baselines,
             origin=Origin.DEMO,
+            previous=PreviousWave(demo.previous, demo.schema, demo.margins, label="2021")
+            if demo.previous is not None
+            else None,
+            settings={"label": "2022"},
         )
     if data is None or schema is None:
         missing = "data" if data is None else "schema"
