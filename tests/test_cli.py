@@ -67,12 +67,15 @@ def test_validate_reports_row_errors_and_exits_1(in_tmp: Path) -> None:
     code, out, _ = invoke("validate", data, "--schema", schema, "--rejects", in_tmp / "rejects.csv")
     assert code == 1
     assert "Rows read: 200 = used 198 + rejected 2" in out
+    # The rejects file names line, column and rule; never the answer itself ("X", 150).
     assert (in_tmp / "rejects.csv").read_text() == (
         "line,column,problem\n"
-        '3,stype,"""X"" is not an answer of stype; expected one of Elementary, High, Middle '
+        '3,stype,"not an answer of stype; expected one of Elementary, High, Middle '
         '(or codes E, H, M)"\n'
-        "5,api00,150 is below the minimum 200\n"
+        "5,api00,below the minimum 200\n"
     )
+    # The analyst's own screen shows the value, as the contract's example does.
+    assert '"X" is not an answer of stype' in out and "150 is below the minimum 200" in out
 
 
 def test_summarize_refuses_row_errors_with_one_line(in_tmp: Path) -> None:
@@ -83,7 +86,7 @@ def test_summarize_refuses_row_errors_with_one_line(in_tmp: Path) -> None:
     assert code == 1
     assert out == ""
     assert err == (
-        'Error: data.csv: 2 of 200 rows have errors (first: line 3, stype: "X" is not an answer '
+        "Error: data.csv: 2 of 200 rows have errors (first: line 3, stype: not an answer "
         "of stype; expected one of Elementary, High, Middle (or codes E, H, M)); run `panelkit "
         "validate` to see them, fix the export, or pass --drop-invalid to leave those rows out\n"
     )
@@ -205,3 +208,32 @@ def test_demo_refuses_non_empty_folder(in_tmp: Path) -> None:
     code, _, err = invoke("demo", "proj")
     assert code == 1
     assert err.startswith("Error: ") and "--force" in err
+
+
+def test_summarize_takes_settings_from_panelkit_yaml(in_tmp: Path) -> None:
+    code, _, err = invoke("demo", "proj")
+    assert code == 0, err
+    os.chdir(in_tmp / "proj")
+    with Path("panelkit.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("by: [sex]\nmin_n: 0\nci: wilson\n")
+    code, out, err = invoke("summarize", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["min_n"] == 0 and doc["ci_method"] == "wilson"
+    assert {e["by"] for e in doc["estimates"]} == {None, "sex"}
+    # an option on the command line wins over the file
+    code, out, err = invoke("summarize", "--format", "json", "--ci", "logit", "--min-n", "30")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (doc["min_n"], doc["ci_method"]) == (30, "logit")
+
+
+def test_markup_in_a_value_prints_as_is(in_tmp: Path) -> None:
+    """Rich markup in the data ("[/x]") is text, not a style that fails to close."""
+    data = in_tmp / "data.csv"
+    lines = (API / "data.csv").read_text().splitlines()
+    lines[2] = lines[2].replace('"E"', '"[/x] [bold]"', 1)
+    data.write_text("\n".join(lines) + "\n")
+    code, out, err = invoke("validate", data, "--schema", API / "schema.yaml")
+    assert (code, err) == (1, "")
+    assert '"[/x] [bold]" is not an answer of stype' in out

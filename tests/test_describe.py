@@ -106,7 +106,7 @@ def unweighted(files: ProjectFiles) -> ProjectFiles:
 
 
 def test_counts_and_shares_by_hand(project: ProjectFiles) -> None:
-    book = describe(unweighted(project))
+    book = describe(unweighted(project), min_n=0)  # every count shown, to check each by hand
     raw = export_frame()
     assert book.weighting is None
     assert (book.survey.rows_read, book.survey.rows_used) == (N, N)
@@ -132,12 +132,12 @@ def test_counts_and_shares_by_hand(project: ProjectFiles) -> None:
     for a in lonely.answers:
         assert a.share == pytest.approx(counts[a.label] / answered, abs=1e-15)
         assert a.weighted_share is None
-    assert lonely.missing == (
+    assert [(m.label, m.n) for m in lonely.missing] == [
         ("Ved ikke", counts["Ved ikke"]),
         ("Ønsker ikke at svare", counts["Ønsker ikke at svare"]),
-    )
+    ]
     assert lonely.empty == counts[""]
-    assert lonely.answered + lonely.empty + sum(n for _, n in lonely.missing) == N
+    assert lonely.answered + lonely.empty + sum(m.n or 0 for m in lonely.missing) == N
 
     # multi: 0/1 are Ikke valgt/Valgt, empty cells are no answer
     info = book.variable("info")
@@ -160,7 +160,7 @@ def test_counts_and_shares_by_hand(project: ProjectFiles) -> None:
 
 
 def test_number_distribution_by_hand(project: ProjectFiles) -> None:
-    book = describe(unweighted(project))
+    book = describe(unweighted(project), min_n=0)
     raw = export_frame()
     heights = pd.to_numeric(raw["s_4"].str.replace(",", "."), errors="coerce").dropna()
     s = book.variable("height").numbers
@@ -183,7 +183,7 @@ def test_number_distribution_by_hand(project: ProjectFiles) -> None:
 
 
 def test_weighted_shares_use_the_raking_weights(project: ProjectFiles) -> None:
-    book = describe(project)
+    book = describe(project, min_n=0)
     weights = weight_survey(project).weighting.weights  # type: ignore[union-attr]
     raw = export_frame()
     assert book.weighting is not None
@@ -223,8 +223,8 @@ def test_drop_invalid(project: ProjectFiles) -> None:
     files = unweighted(project)
     with pytest.raises(DataError) as info:
         describe(files)
-    assert "line 7, s_2: 7 is below the minimum 15" in str(info.value)
-    book = describe(files, drop_invalid=True)
+    assert "line 7, s_2: below the minimum 15" in str(info.value)
+    book = describe(files, drop_invalid=True, min_n=0)
     assert (book.survey.rows_read, book.survey.rows_used, book.survey.rows_rejected) == (
         N,
         N - 1,
@@ -232,8 +232,11 @@ def test_drop_invalid(project: ProjectFiles) -> None:
     )
     kept = frame.drop(index=5)
     lonely = book.variable("lonely")
-    assert dict(lonely.missing)["Ved ikke"] == int((kept["q_1"] == "Ved ikke").sum())
-    assert lonely.answered + lonely.empty + sum(n for _, n in lonely.missing) == N - 1
+    assert {m.label: m.n for m in lonely.missing}["Ved ikke"] == int(
+        (kept["q_1"] == "Ved ikke").sum()
+    )
+    assert lonely.empty is not None
+    assert lonely.answered + lonely.empty + sum(m.n or 0 for m in lonely.missing) == N - 1
 
 
 # --------------------------------------------------------------------------- outputs
@@ -255,13 +258,16 @@ def test_no_free_text_in_any_output(project: ProjectFiles) -> None:
 
 
 def test_json_document(project: ProjectFiles) -> None:
-    doc = json.loads(render_codebook(describe(project), CodebookFormat.JSON, Lang.EN, version="9"))
-    assert doc["panelkit_version"] == "9"
+    doc = json.loads(
+        render_codebook(describe(project, min_n=0), CodebookFormat.JSON, Lang.EN, version="9")
+    )
+    assert doc["panelkit_version"] == "9" and doc["min_n"] == 0
     assert doc["survey"] == {"rows_read": N, "rows_used": N, "rows_rejected": 0}
     assert doc["weighting"]["method"] == "raking"
     lonely = next(v for v in doc["variables"] if v["name"] == "lonely")
     assert set(lonely) == {
-        "name", "column", "text", "type", "rows", "answered", "empty", "missing", "answers", "numbers",
+        "name", "column", "text", "type", "rows", "answered", "empty", "empty_suppression",
+        "missing", "answers", "numbers",
     }  # fmt: skip
     assert lonely["missing"][0]["label"] == "Ved ikke"
     assert 0 <= lonely["answers"][0]["share"] <= 1
@@ -275,7 +281,7 @@ def test_xlsx_is_deterministic_and_readable(project: ProjectFiles) -> None:
     first = render_codebook(book, CodebookFormat.XLSX, Lang.DA, version="x")
     assert render_codebook(describe(project), CodebookFormat.XLSX, Lang.DA, version="x") == first
     wb = load_workbook(io.BytesIO(first))
-    assert wb.sheetnames == ["Variabler", "Svar", "Tal"]
+    assert wb.sheetnames == ["Variabler", "Svar", "Tal", "Noter"]
     answers = list(wb["Svar"].iter_rows(values_only=True))
     assert answers[0] == ("Variabel", "Kode", "Svar", "n", "Andel", "Vægtet andel")
     assert answers[1][:3] == ("sex", "1", "Mand")

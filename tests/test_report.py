@@ -246,6 +246,20 @@ def test_run_json_records_inputs_settings_versions_and_rows(built: Built, projec
         assert hashlib.sha256(built.files[name]).hexdigest() == digest
 
 
+def test_run_json_names_inputs_by_path_and_verifies(built: Built) -> None:
+    from panelkit.audit import FileStatus, verify
+
+    run = json.loads(built.text("run.json"))
+    assert run["command"] == "report" and run["suppressed_secondary"] >= 0
+    roles = {i["role"]: i for i in run["inputs"]}
+    # Relative to the report folder: the project can move as a whole and still verify.
+    assert roles["data"]["path"] == "../amager/data/borgerpanel-2022.csv"
+    assert roles["data"]["file"] == "borgerpanel-2022.csv"
+    result = verify(built.out)
+    assert result.ok and len(result.files) == len(run["inputs"]) + len(run["outputs"])
+    assert {f.status for f in result.files} == {FileStatus.OK}
+
+
 def test_a_rerun_gives_identical_bytes_and_replaces_the_report(built: Built, project: Path) -> None:
     again = jobs.write_report(resolve_files(cwd=project), built.out, force=True)
     assert again.replaced

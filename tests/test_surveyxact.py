@@ -389,7 +389,7 @@ def test_schema_is_plain_yaml(schemas: dict[str, Path]) -> None:
 
 
 def test_codebook_of_the_real_export(surveys: dict[str, SurveyData]) -> None:
-    book = build_codebook(surveys["workbook"], None)
+    book = build_codebook(surveys["workbook"], None, min_n=0)  # every count, to compare
     i_10 = book.variable("i_10")
     assert i_10.text == I_10_TEXT
     assert [(a.label, a.code, a.n) for a in i_10.answers] == [
@@ -401,9 +401,17 @@ def test_codebook_of_the_real_export(surveys: dict[str, SurveyData]) -> None:
     assert (i_10.answered, i_10.empty) == (375, 624)
     assert i_10.answers[0].share == pytest.approx(300 / 375)
     s_6 = book.variable("s_6")
-    assert s_6.missing == (("Vet ikke", 23),)
+    assert [(m.label, m.n) for m in s_6.missing] == [("Vet ikke", 23)]
     assert s_6.answered + s_6.empty + 23 == 999
     assert book.variable("a_p").answers == ()
+    # With the default min-n 20: 18 is hidden, and the next smallest (22) with it.
+    hidden = build_codebook(surveys["workbook"], None).variable("i_10").answers
+    assert [(a.n, a.suppression) for a in hidden] == [
+        (300, None),
+        (35, None),
+        (None, "secondary"),
+        (None, "primary"),
+    ]
 
 
 def test_labels_export_with_labels_beside_is_left_alone(tmp_path: Path) -> None:

@@ -104,8 +104,9 @@ def test_analysis_refuses_row_errors_unless_dropped(tmp_path: Path) -> None:
     survey = run(tmp_path, ["1;1;23;1;Enig;1;", "2;1;7;1;Enig;1;"])
     with pytest.raises(DataError) as info:
         survey.usable(drop_invalid=False)
+    # The error line names the row and the rule, never the respondent's answer (7).
     assert str(info.value) == (
-        "export.csv: 1 of 2 rows have errors (first: line 3, s_2: 7 is below the minimum 15); "
+        "export.csv: 1 of 2 rows have errors (first: line 3, s_2: below the minimum 15); "
         "run `panelkit validate` to see them, fix the export, or pass --drop-invalid to leave "
         "those rows out"
     )
@@ -132,7 +133,7 @@ def test_rejects_file_lists_problems_without_free_text(tmp_path: Path) -> None:
     out = tmp_path / "rejects.csv"
     write_rejects(survey.report, out)
     text = out.read_text(encoding="utf-8")
-    assert text == "line,column,problem\n2,s_2,7 is below the minimum 15\n"
+    assert text == "line,column,problem\n2,s_2,below the minimum 15\n"
     assert "Hanne" not in text
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from panelkit.input.validation import SurveyData
     from panelkit.jobs import WeightedSurvey
     from panelkit.project import ProjectFiles
-    from panelkit.results import EstimateSet, WeightingResult
+    from panelkit.results import EstimateSet, Reconciliation, WeightingResult
 
 
 class _Group(TyperGroup):
@@ -111,7 +111,8 @@ LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of labels and te
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # No markup: labels, values and paths are data, and "[/x]" in one must print as is.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
 
 
 def _files(
@@ -163,16 +164,10 @@ def validate(
     ] = None,
 ) -> None:
     """Read an export, check it against its schema and report every problem."""
-    from panelkit.jobs import load_survey
+    from panelkit.jobs import validate_export
 
     files = _files(data, schema)
-    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir)
-    if rejects is not None:
-        from panelkit.files import guard_not_input
-        from panelkit.input.validation import write_rejects
-
-        guard_not_input(rejects, files.inputs())
-        write_rejects(survey.report, rejects)
+    survey = validate_export(files, rejects=rejects)
     _render_validation(survey)
     if not survey.report.ok:
         raise typer.Exit(1)
@@ -199,7 +194,8 @@ def _render_validation(survey: SurveyData) -> None:
         table.add_column("Column")
         table.add_column("Problem")
         for p in report.problems[:_MAX_SHOWN_PROBLEMS]:
-            table.add_row(str(p.line), p.column, p.message)
+            # The analyst's own screen: the value is shown, as the contract's example does.
+            table.add_row(str(p.line), p.column, p.detail)
         console.print(table)
         more = len(report.problems) - _MAX_SHOWN_PROBLEMS
         if more > 0:
@@ -295,12 +291,8 @@ def summarize(
             "--by", "-b", help="Break down by this variable (repeatable).", show_default=False
         ),
     ] = None,
-    ci: Annotated[
-        CiMethod, typer.Option("--ci", help="Confidence interval method.")
-    ] = CiMethod.LOGIT,
-    min_n: Annotated[
-        int, typer.Option("--min-n", help="Suppress estimates from fewer respondents (0: off).")
-    ] = 20,
+    ci: CiOptional = None,
+    min_n: MinNOpt = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="What to write.")
     ] = OutputFormat.TABLE,
@@ -310,22 +302,22 @@ def summarize(
             "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
         ),
     ] = None,
-    lang: LangOpt = Lang.DA,
+    lang: LangOptional = None,
     cap: CapOpt = None,
-    drop_invalid: DropOpt = False,
+    drop_invalid: DropOptional = None,
 ) -> None:
     """Weighted indicators with standard errors and confidence intervals."""
-    from panelkit.jobs import summarize as run_summarize
+    from panelkit.jobs import summarize_project
     from panelkit.publish.tables import render_estimates
 
     files = _files(data, schema, margins, indicators)
-    result = run_summarize(
-        files, by=by or (), ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid
-    )
+    options = _run_options(lang=lang, by=by, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid)
+    result = summarize_project(files, options)
+    lang = _lang_of(lang, files)
     if output_format is OutputFormat.TABLE and out is None:
         _render_estimates(result, lang)
         return
-    from panelkit.files import guard_not_input, write_bytes_atomic
+    from panelkit.jobs import write_output
 
     payload = render_estimates(result, output_format, lang, version=__version__)
     if out is None:
@@ -335,8 +327,10 @@ def summarize(
             )
         sys.stdout.write(payload.decode("utf-8"))
         return
-    guard_not_input(out, files.inputs())
-    write_bytes_atomic(out, payload)
+    write_output(
+        files, out, payload, command="summarize", uses=("margins", "indicators"),
+        options=options, settings={"format": str(output_format)}, survey=result.survey,
+    )  # fmt: skip
     r = result.survey
     _console(stderr=True).print(
         _reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang)
@@ -347,14 +341,22 @@ def summarize(
 def _render_estimates(result: EstimateSet, lang: Lang) -> None:
     from rich.table import Table
 
-    from panelkit.publish.tables import display_frame
+    from panelkit.publish.tables import display_frame, suppression_notes
 
     console = _console()
     frame = display_frame(result, lang)
     title = "Indikatorer" if lang is Lang.DA else "Indicators"
+    texts = list(frame.columns[:3])  # indicator, breakdown, group; the rest are numbers
+    if not any(e.by for e in result.estimates):
+        # no breakdown: the breakdown and group columns would only say "All"
+        frame = frame.drop(columns=texts[1:])
     table = Table(title=title)
-    for i, col in enumerate(frame.columns):
-        table.add_column(str(col), justify="left" if i < 3 else "right")
+    for col in frame.columns:
+        if col == texts[0]:
+            # the label takes what the numbers leave; numbers never wrap
+            table.add_column(str(col), ratio=1, min_width=20, overflow="fold")
+        else:
+            table.add_column(str(col), justify="left" if col in texts else "right", no_wrap=True)
     for row in frame.itertuples(index=False):
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
@@ -372,13 +374,7 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
             console.print(
                 f"Weighted (raking): design effect {w.deff_kish:.2f}, effective n {w.n_effective:.0f}"
             )
-    suppressed = sum(e.suppressed for e in result.estimates)
-    if suppressed:
-        note = (
-            f"{suppressed} estimater undertrykt (færre end {result.min_n} svar)."
-            if lang is Lang.DA
-            else f"{suppressed} estimates suppressed (fewer than {result.min_n} answers)."
-        )
+    for note in suppression_notes(result.estimates, result.min_n, lang):
         console.print(note)
 
 
@@ -521,9 +517,19 @@ def _run_options(
     )
 
 
-def _write_or_print(payload: bytes, out: Path | None, files: ProjectFiles, binary: bool) -> None:
-    """Bytes to ``out`` (atomically, never over an input) or to the terminal."""
-    from panelkit.files import guard_not_input, write_bytes_atomic
+def _write_or_print(
+    payload: bytes,
+    out: Path | None,
+    files: ProjectFiles,
+    binary: bool,
+    *,
+    command: str,
+    options: RunOptions,
+    output_format: str,
+    survey: Reconciliation,
+) -> None:
+    """Bytes to ``out`` (atomically, never over an input, with its run record) or to the terminal."""
+    from panelkit.jobs import write_output
 
     if out is None:
         if binary:
@@ -532,8 +538,10 @@ def _write_or_print(payload: bytes, out: Path | None, files: ProjectFiles, binar
             )
         sys.stdout.write(payload.decode("utf-8"))
         return
-    guard_not_input(out, files.inputs())
-    write_bytes_atomic(out, payload)
+    write_output(
+        files, out, payload, command=command, options=options,
+        settings={"format": output_format}, survey=survey,
+    )  # fmt: skip
     _console(stderr=True).print(f"Written to {out}")
 
 
@@ -584,13 +592,20 @@ def compare(
         _render_comparisons(result, chosen)
         return
     payload = render_comparisons(result, output_format, chosen, version=__version__)
-    _write_or_print(payload, out, files, output_format is OutputFormat.XLSX)
+    _write_or_print(
+        payload, out, files, output_format is OutputFormat.XLSX, command="compare",
+        options=options, output_format=str(output_format), survey=result.survey,
+    )  # fmt: skip
 
 
 def _render_comparisons(result: ComparisonSet, lang: Lang) -> None:
     from rich.table import Table
 
-    from panelkit.publish.tables import comparison_cards, comparison_notes
+    from panelkit.publish.tables import (
+        comparison_cards,
+        comparison_notes,
+        comparison_suppression_notes,
+    )
 
     console = _console()
     # One small two-column table per comparison: a wide table is unreadable at 80 columns.
@@ -601,7 +616,7 @@ def _render_comparisons(result: ComparisonSet, lang: Lang) -> None:
         for key, value in lines:
             table.add_row(key, value)
         console.print(table)
-    for note in comparison_notes(result, lang):
+    for note in (*comparison_notes(result, lang), *comparison_suppression_notes(result, lang)):
         console.print(f"• {note}")
     r = result.survey
     console.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang))
@@ -643,7 +658,10 @@ def factbox(
     )  # fmt: skip
     result = make_factbox(files, options)
     payload = result.box.render(output_format).encode("utf-8")
-    _write_or_print(payload, out, files, binary=False)
+    _write_or_print(
+        payload, out, files, binary=False, command="factbox", options=options,
+        output_format=str(output_format), survey=result.survey,
+    )  # fmt: skip
     _print_omitted(result.box.omitted, result.labels, result.box.lang, result.min_n)
 
 
@@ -653,16 +671,21 @@ def _print_omitted(omitted: Any, labels: dict[str, dict[str, str]], lang: Lang, 
     for o in omitted:
         label = labels.get(o.indicator, {}).get(lang.value, o.indicator)
         group = "" if o.group is None else f" ({o.by} = {o.group})"
+        secondary = o.suppression == "secondary"
         if lang is Lang.DA:
             why = (
-                f"undertrykt, færre end {min_n} svar"
+                ("sekundært undertrykt" if secondary else f"undertrykt, færre end {min_n} svar")
                 if str(o.reason) == "suppressed"
                 else "intet tal"
             )
             console.print(f"Udeladt af faktaboksen ({why}): {o.indicator}{group}: {label}")
         else:
             why = (
-                f"suppressed, fewer than {min_n} answers"
+                (
+                    "secondary suppression"
+                    if secondary
+                    else f"suppressed, fewer than {min_n} answers"
+                )
                 if str(o.reason) == "suppressed"
                 else "no figure"
             )
@@ -688,7 +711,7 @@ class _ProgressBar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.bar = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=self.console,
@@ -759,12 +782,8 @@ def report(
         console.print(
             head + _reconciliation_line(p.rows_read, p.rows_used, p.rows_rejected, lang_used)
         )
-    if result.suppressed:
-        console.print(
-            f"{result.suppressed} estimater undertrykt (vises ikke)."
-            if lang_used is Lang.DA
-            else f"{result.suppressed} estimates suppressed (not shown)."
-        )
+    for note in result.notes:  # primary and secondary suppression told apart
+        console.print(note)
     _print_omitted(result.omitted, result.labels, lang_used, result.min_n)
     verb = (
         ("erstattet" if result.replaced else "skrevet")
@@ -843,6 +862,14 @@ def describe(
     ] = None,
     lang: LangOpt = Lang.DA,
     drop_invalid: DropOpt = False,
+    min_n: Annotated[
+        int | None,
+        typer.Option(
+            "--min-n",
+            help="Hide counts from 1 to N-1, and what would reveal them (0: off; default 20).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """The codebook: every variable with its question, answers, shares and missing counts."""
     from panelkit.jobs import describe as run_describe
@@ -860,7 +887,7 @@ def describe(
     if fmt is CodebookFormat.XLSX and out is None:
         raise typer.BadParameter("xlsx needs a file; add --out FILE.xlsx", param_hint="--format")
     files = _files(data, schema, margins)
-    codebook = run_describe(files, drop_invalid=drop_invalid)
+    codebook = run_describe(files, drop_invalid=drop_invalid, min_n=min_n)
     if fmt is CodebookFormat.TABLE:
         _render_codebook(codebook, lang)
         return
@@ -868,10 +895,14 @@ def describe(
     if out is None:
         sys.stdout.write(payload.decode("utf-8"))
         return
-    from panelkit.files import guard_not_input, write_bytes_atomic
+    from panelkit.jobs import write_output
 
-    guard_not_input(out, files.inputs())
-    write_bytes_atomic(out, payload)
+    write_output(
+        files, out, payload, command="describe", uses=("margins",),
+        settings={"format": str(fmt), "lang": str(lang), "min_n": codebook.min_n,
+                  "drop_invalid": drop_invalid},
+        survey=codebook.survey,
+    )  # fmt: skip
     r = codebook.survey
     err = _console(stderr=True)
     err.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang))
@@ -902,6 +933,36 @@ def _render_codebook(codebook: Codebook, lang: Lang) -> None:
     console.print(table)
     for line in summary_lines(codebook, lang):
         console.print(line)
+
+
+# ----------------------------------------------------------------------------- audit (issue 6)
+
+
+@app.command()
+def verify(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            help="A report folder, a folder with *.run.json files, or one FILE.run.json.",
+            metavar="DIR|FILE",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Check that the inputs and outputs named by run records still have their SHA-256."""
+    from panelkit.errors import AuditError
+    from panelkit.jobs import verify as run_verify
+
+    result = run_verify(target)
+    console = _console()
+    for record in result.records:
+        console.print(f"{record.record}" + (f" ({record.command})" if record.command else ""))
+        for f in record.files:
+            role = f.role if f.kind == "input" else ""
+            console.print(f"  {f.status:<8} {f.kind:<7} {role:<17} {f.path}")
+    if not result.ok:
+        raise AuditError(result.summary())
+    console.print(f"All {len(result.files)} files match their run records.")
 
 
 def main() -> None:

@@ -34,3 +34,7 @@ class WeightingError(PanelkitError):
 
 class OutputError(PanelkitError):
     """An output cannot be written where it was asked to go."""
+
+
+class AuditError(PanelkitError):
+    """A run record cannot be read, or the files it names no longer match it."""

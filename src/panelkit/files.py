@@ -7,18 +7,45 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from panelkit.errors import OutputError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 # A spreadsheet treats a cell starting with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(text: str) -> str:
-    """Neutralise text that a spreadsheet would run as a formula (prefix an apostrophe)."""
-    if text.startswith(_FORMULA_STARTS):
+    """Neutralise text that a spreadsheet would run as a formula (prefix an apostrophe).
+
+    Idempotent: a neutralised cell starts with the apostrophe and is left as it is.
+    """
+    if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+def safe_value(value: Any) -> Any:
+    """A cell value for CSV/XLSX: text is neutralised (:func:`safe_cell`), numbers stay numbers."""
+    return safe_cell(value) if isinstance(value, str) else value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column names) are neutralised, for CSV.
+
+    Numeric columns are left as they are, so numbers stay numbers.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col].dtype):
+            out[col] = out[col].map(safe_value, na_action="ignore")
+    out.columns = [safe_value(c) for c in out.columns]
+    return out
 
 
 def guard_not_input(path: Path, inputs: Iterable[Path]) -> None:

@@ -6,7 +6,7 @@ weight → estimate) and returns a typed result; it never prints.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +43,28 @@ def load_survey(data: Path, schema: Path | Schema, *, cache_dir: Path | None = N
         cache_dir=cache_dir,
     )
     return validate(raw, checked)
+
+
+def validate_export(files: ProjectFiles, *, rejects: Path | None = None) -> SurveyData:
+    """``panelkit validate``: read and check the export; with ``rejects``, write every row
+    error (line, column, problem; never the answer) there as CSV, with its run record."""
+    from panelkit.files import guard_not_input
+    from panelkit.input.validation import rejects_csv
+
+    if rejects is not None:
+        guard_not_input(rejects, files.inputs())
+    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir)
+    if rejects is not None:
+        r = survey.report
+        write_output(
+            files,
+            rejects,
+            rejects_csv(r),
+            command="validate",
+            uses=(),
+            survey=Reconciliation(r.rows_read, r.rows_valid, r.rows_rejected),
+        )
+    return survey
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,30 +116,89 @@ def weight_survey(
 def write_weights(
     files: ProjectFiles, out: Path, *, cap: float | None = None, drop_invalid: bool = False
 ) -> WeightedSurvey:
-    """Weight the survey and write one row per respondent to ``out`` (CSV, or parquet by extension)."""
-    from panelkit.files import guard_not_input, write_bytes_atomic
+    """Weight the survey and write one row per respondent to ``out`` (CSV, or parquet by
+    extension), with its run record beside it.
+
+    CSV text cells (ids, labels) are formula-safe; parquet keeps the values as they are
+    (typed cells, which no spreadsheet runs as formulas, and ids that still join).
+    """
+    from panelkit.files import guard_not_input, safe_frame
 
     if files.margins is None:
         raise SettingsError(
             "weighting needs margins; pass --margins FILE or set margins: in panelkit.yaml"
         )
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".txt"):
+        raise SettingsError(f"--out {out.name}: expected a .csv or .parquet file name")
     guard_not_input(out, files.inputs())
     weighted = weight_survey(files, cap=cap, drop_invalid=drop_invalid)
     frame = weighted.weights_frame()
-    if out.suffix.lower() == ".parquet":
+    if suffix == ".parquet":
         import io
 
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
-        write_bytes_atomic(out, buffer.getvalue())
-    elif out.suffix.lower() in (".csv", ".txt"):
-        write_bytes_atomic(
-            out,
-            frame.to_csv(index=False, float_format="%.15g", lineterminator="\n").encode("utf-8"),
-        )
+        payload = buffer.getvalue()
     else:
-        raise SettingsError(f"--out {out.name}: expected a .csv or .parquet file name")
+        text = safe_frame(frame).to_csv(index=False, float_format="%.15g", lineterminator="\n")
+        payload = text.encode("utf-8")
+    write_output(
+        files,
+        out,
+        payload,
+        command="weight",
+        uses=("margins",),
+        settings={"cap": cap, "drop_invalid": drop_invalid},
+        survey=weighted.reconciliation,
+    )
     return weighted
+
+
+# The settings a command's run record keeps (others: all of RunOptions).
+_SETTINGS_USED = {"summarize": ("lang", "by", "ci", "min_n", "cap", "drop_invalid")}
+
+
+def write_output(
+    files: ProjectFiles,
+    out: Path,
+    payload: bytes,
+    *,
+    command: str,
+    uses: Sequence[str] = ("margins", "indicators", "baselines"),
+    options: RunOptions | None = None,
+    settings: Mapping[str, object] | None = None,
+    survey: Reconciliation | None = None,
+) -> Path:
+    """Write one output of ``command`` atomically, never over an input, and its run record
+    ``<out>.run.json`` beside it (:mod:`panelkit.audit`); returns the record's path.
+
+    ``uses``: the input roles the command read besides data and schema; ``options``: the
+    run's options, recorded as resolved (given, else panelkit.yaml, else the defaults);
+    ``settings``: more to record (format, language, ...).
+    """
+    from panelkit.audit import write_output as write_with_record
+    from panelkit.files import guard_not_input
+
+    guard_not_input(out, files.inputs())
+    recorded: dict[str, object] = {}
+    if options is not None:
+        resolved = _resolve(files, options)
+        used = _SETTINGS_USED.get(command)
+        recorded.update(
+            (k, v)
+            for k, v in resolved.settings(resolved.by or ()).items()
+            if used is None or k in used
+        )
+    recorded.update(settings or {})
+    return write_with_record(
+        out,
+        payload,
+        command=command,
+        inputs=_input_roles(files, uses=uses, previous=False),
+        settings=recorded,
+        survey=survey,
+    )
 
 
 def summarize(
@@ -285,6 +366,19 @@ def _resolve(files: ProjectFiles, options: RunOptions) -> _Resolved:
         adjust=Adjust(pick("adjust", Adjust.HOLM)),
         rules=rules,
         title=pick("title", None),
+    )
+
+
+def summarize_project(files: ProjectFiles, options: RunOptions = RunOptions()) -> EstimateSet:
+    """``summarize`` with its options resolved: given, else panelkit.yaml, else the defaults."""
+    resolved = _resolve(files, options)
+    return summarize(
+        files,
+        by=resolved.by or (),
+        ci=resolved.ci,
+        min_n=resolved.min_n,
+        cap=resolved.cap,
+        drop_invalid=resolved.drop_invalid,
     )
 
 
@@ -507,6 +601,7 @@ class ReportResult:
     lang: Lang
     min_n: int
     labels: dict[str, dict[str, str]]  # indicator -> language -> label
+    notes: tuple[str, ...] = ()  # what is suppressed and why (primary, secondary)
 
 
 def write_report(
@@ -523,17 +618,16 @@ def write_report(
     (option or panelkit.yaml) the report breaks down by the weighting variables.
     """
     from panelkit import __version__
-    from panelkit.files import sha256_file
+    from panelkit.audit import input_files, source_date
     from panelkit.publish.report import (
         RENDER_STEPS,
-        InputFile,
         ReportContent,
         chart_count,
         check_report_folder,
         render_report,
-        source_date,
         write_report_folder,
     )
+    from panelkit.publish.tables import suppression_notes
 
     opts = _resolve(files, options)
     da = opts.da
@@ -581,10 +675,8 @@ def write_report(
         waves=waves,
         previous_estimates=previous,
         margins=analysis.margins_used,
-        inputs=tuple(
-            InputFile(role, path.name, sha256_file(path), path.stat().st_size)
-            for role, path in _input_roles(files)
-        ),
+        # run.json sits in the report folder: input paths are recorded relative to it.
+        inputs=input_files(_input_roles(files), base=Path(out).resolve()),
         settings=opts.settings(analysis.by),
         created=created,
         baselines_given=analysis.baselines_given,
@@ -604,6 +696,7 @@ def write_report(
         lang=opts.lang,
         min_n=opts.min_n,
         labels=analysis.estimates.labels,
+        notes=suppression_notes(analysis.estimates.estimates, opts.min_n, opts.lang),
     )
 
 
@@ -673,7 +766,11 @@ def _current_label(files: ProjectFiles) -> str | None:
     return None if value is None else str(value)
 
 
-def _input_roles(files: ProjectFiles) -> list[tuple[str, Path]]:
+def _input_roles(
+    files: ProjectFiles, *, uses: Sequence[str] | None = None, previous: bool = True
+) -> list[tuple[str, Path]]:
+    """The run's input files by role, for its run record: ``uses`` limits them to the
+    roles the command reads (data and schema always, and the project file)."""
     roles: list[tuple[str, Path | None]] = [
         ("data", files.data),
         ("schema", files.schema),
@@ -682,7 +779,10 @@ def _input_roles(files: ProjectFiles) -> list[tuple[str, Path]]:
         ("baselines", files.baselines),
         ("project", files.project_file),
     ]
-    if files.previous is not None:
+    if uses is not None:
+        keep = {"data", "schema", "project", *uses}
+        roles = [(role, path) for role, path in roles if role in keep]
+    if previous and files.previous is not None:
         roles += [
             ("previous data", files.previous.data),
             ("previous schema", files.previous.schema),
@@ -729,8 +829,9 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
     """
     import yaml
 
+    from panelkit.audit import write_output as write_with_record
     from panelkit.errors import OutputError
-    from panelkit.files import guard_not_input, write_text_atomic
+    from panelkit.files import guard_not_input
     from panelkit.input.metadata import draft_schema, init_result, render_schema
     from panelkit.input.schema import parse_schema
 
@@ -746,13 +847,41 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
     text = render_schema(draft, name=out.stem)
     # The draft must load as any schema does; a failure here is a bug, not the user's.
     parse_schema(yaml.safe_load(text), out)
-    write_text_atomic(out, text)
+    write_with_record(
+        out,
+        text.encode("utf-8"),
+        command="schema init",
+        inputs=[("source", p) for p in draft.inputs if p.is_file()],
+        settings={"source": str(draft.kind), "force": force},
+        survey=None,
+    )
     return init_result(draft, out)
 
 
-def describe(files: ProjectFiles, *, drop_invalid: bool = False) -> Codebook:
-    """The codebook: every variable's answers (weighted shares when margins are given)."""
+def describe(
+    files: ProjectFiles, *, drop_invalid: bool = False, min_n: int | None = None
+) -> Codebook:
+    """The codebook: every variable's answers (weighted shares when margins are given).
+
+    Counts from 1 to ``min_n`` − 1 are suppressed, with what would reveal them
+    (publish/codebook.py); ``min_n`` None: panelkit.yaml's ``min_n``, else 20; 0: off.
+    """
     from panelkit.publish.codebook import build_codebook
 
+    chosen = _resolve(files, RunOptions(min_n=min_n)).min_n
     weighted = weight_survey(files, drop_invalid=drop_invalid)
-    return build_codebook(weighted.survey, weighted.weighting)
+    return build_codebook(weighted.survey, weighted.weighting, min_n=chosen)
+
+
+# ----------------------------------------------------------------------------- audit (issue 6)
+
+if TYPE_CHECKING:
+    from panelkit.audit import Verification
+
+
+def verify(target: Path) -> Verification:
+    """``panelkit verify``: check the files named by the run records in ``target`` (a folder,
+    or one record) against their SHA-256; see :mod:`panelkit.audit`."""
+    from panelkit.audit import verify as verify_records
+
+    return verify_records(target)

@@ -36,16 +36,33 @@ class Lang(StrEnum):
 
 @dataclass(frozen=True)
 class RowProblem:
-    """One row error: the row as a person sees it (CSV line / sheet row), the
-    raw column, and what is wrong. Never carries a free-text answer."""
+    """One row error: the row as a person sees it (CSV line / sheet row), the raw
+    column, what is wrong, and apart from that the offending value.
+
+    ``str()`` is the contract's form with the value (``line 231, s_2: 7 is below
+    the minimum 15``), for the analyst's own screen; ``redacted`` leaves the value
+    out (``line 231, s_2: below the minimum 15``), for files and error lines.
+    Never carries a free-text answer.
+    """
 
     line: int
     column: str
-    message: str
+    message: str  # what is wrong, without the value: "below the minimum 15"
     unit: str = "line"  # "line" in a CSV, "row" in a sheet or a data file without lines
+    value: str | None = None  # the offending cell as shown: 7, "X" (text in quotes)
+
+    @property
+    def detail(self) -> str:
+        """What is wrong, with the value when there is one: "7 is below the minimum 15"."""
+        return self.message if self.value is None else f"{self.value} is {self.message}"
+
+    @property
+    def redacted(self) -> str:
+        """The problem without the respondent's value: "line 231, s_2: below the minimum 15"."""
+        return f"{self.unit} {self.line}, {self.column}: {self.message}"
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.line}, {self.column}: {self.message}"
+        return f"{self.unit} {self.line}, {self.column}: {self.detail}"
 
 
 @dataclass(frozen=True)

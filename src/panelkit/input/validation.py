@@ -2,8 +2,9 @@
 
 Each variable is checked column-wise (vectorised); a bad cell becomes a row
 error citing the line a person sees, never the content of a free-text answer.
-Free-text variables are reduced to "answered or not" here, so no later step
-can ever write one out.
+The offending value is kept apart from the message (``RowProblem.value``), so
+the rejects file and error lines can leave it out. Free-text variables are
+reduced to "answered or not" here, so no later step can ever write one out.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ import numpy as np
 import pandas as pd
 
 from panelkit.errors import DataError
-from panelkit.files import safe_cell, write_text_atomic
+from panelkit.files import safe_cell, write_bytes_atomic
 from panelkit.input.exports import RawExport
 from panelkit.input.schema import Derived, Schema, Variable, VarType
 from panelkit.results import Reconciliation, RowProblem, ValidationReport
 
-# How much of an offending (non-free-text) value a message may quote.
+# How much of an offending (non-free-text) value a problem may quote.
 _MAX_QUOTED = 40
+
+# What is wrong with a cell, and the value as a person sees it (None: nothing to show).
+_Problem = tuple[str, str | None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,7 +65,7 @@ class SurveyData:
             first = self.report.problems[0]
             raise DataError(
                 f"{self.report.source.name}: {self.report.rows_rejected} of "
-                f"{self.report.rows_read} rows have errors (first: {first}); run "
+                f"{self.report.rows_read} rows have errors (first: {first.redacted}); run "
                 "`panelkit validate` to see them, fix the export, or pass --drop-invalid "
                 "to leave those rows out"
             )
@@ -90,19 +94,19 @@ def validate(raw: RawExport, schema: Schema) -> SurveyData:
     """
     _check_columns(raw, schema)
     n = len(raw.frame)
-    errors: list[tuple[np.ndarray, str, list[str]]] = []  # (row positions, column, messages)
+    errors: list[tuple[np.ndarray, str, list[_Problem]]] = []  # (row positions, column, problems)
     columns: dict[str, pd.Series] = {}
     missing_answers = 0
     for var in schema.variables:
-        values, bad, messages, n_missing = _convert(raw.frame[var.column], var)
+        values, bad, found, n_missing = _convert(raw.frame[var.column], var)
         columns[var.name] = values
         missing_answers += n_missing
         if bad.size:
-            errors.append((bad, var.column, messages))
+            errors.append((bad, var.column, found))
         if var.type is VarType.ID:
-            dup_rows, dup_messages = _repeated_ids(values, raw.lines, raw.unit)
+            dup_rows, dup_problems = _repeated_ids(values, raw.lines, raw.unit)
             if dup_rows.size:
-                errors.append((dup_rows, var.column, dup_messages))
+                errors.append((dup_rows, var.column, dup_problems))
     for d in schema.derived:
         columns[d.name] = _derive(columns[d.source], d)
 
@@ -137,7 +141,7 @@ def _missing_given(raw: RawExport, schema: Schema) -> pd.DataFrame:
 
     Free text and ids are left out: of those only "answered or not" is kept.
     """
-    columns: dict[str, pd.Categorical] = {}
+    columns: dict[str, pd.Categorical[str]] = {}
     for var in schema.variables:
         if not var.missing or var.type in (VarType.TEXT, VarType.ID):
             continue
@@ -145,10 +149,12 @@ def _missing_given(raw: RawExport, schema: Schema) -> pd.DataFrame:
         for m in var.missing:
             spelled.setdefault(m.casefold(), m)
         codes, uniques = pd.factorize(raw.frame[var.column], use_na_sentinel=True)
+        categories = list(dict.fromkeys(spelled.values()))
+        position = {label: i for i, label in enumerate(categories)}
         # once per distinct value: "Ved ikke", " ved ikke " and 9.0 as 9
-        found = [spelled.get(_missing_key(v)) for v in uniques]
-        given = np.array([*found, None], dtype=object)[codes]
-        columns[var.name] = pd.Categorical(given, categories=list(dict.fromkeys(spelled.values())))
+        found = [position.get(spelled.get(_missing_key(v), ""), -1) for v in uniques]
+        given = np.array([*found, -1], dtype=np.intp)[codes]  # -1 (empty) picks the last
+        columns[var.name] = pd.Categorical.from_codes(given, categories=pd.Index(categories))
     return pd.DataFrame(columns, index=pd.RangeIndex(len(raw.frame)))
 
 
@@ -246,19 +252,22 @@ def _number_cell(value: float) -> str:
     return repr(value)
 
 
+def _shown(value: str) -> str:
+    return value if len(value) <= _MAX_QUOTED else value[: _MAX_QUOTED - 1] + "…"
+
+
 def _quote(value: str) -> str:
-    shown = value if len(value) <= _MAX_QUOTED else value[: _MAX_QUOTED - 1] + "…"
-    return f'"{shown}"'
+    return f'"{_shown(value)}"'
 
 
-def _convert(series: pd.Series, var: Variable) -> tuple[pd.Series, np.ndarray, list[str], int]:
-    """(converted values, positions of bad cells, their messages, missing-answer count)."""
+def _convert(series: pd.Series, var: Variable) -> tuple[pd.Series, np.ndarray, list[_Problem], int]:
+    """(converted values, positions of bad cells, their problems, missing-answer count)."""
     if var.type is VarType.ID:
         # ids are (nearly) all distinct: factorizing them would buy nothing
         ids = _plain_text(series)
         empty = ids.isna().to_numpy()
         bad = np.flatnonzero(empty)
-        return ids, bad, ["the id is empty; every respondent needs one"] * bad.size, 0
+        return ids, bad, [("the id is empty; every respondent needs one", None)] * bad.size, 0
     if var.type is VarType.TEXT:
         # Keep only whether it was answered: the text itself is personal data.
         text = _plain_text(series)
@@ -291,38 +300,35 @@ def _convert(series: pd.Series, var: Variable) -> tuple[pd.Series, np.ndarray, l
     codes = [c.code for c in var.categories if c.code != c.label]
     code_note = f" (or codes {', '.join(codes)})" if codes else ""
     missing_note = f"; no answer: {', '.join(var.missing)}" if var.missing else ""
-    u_message = {
-        int(u): f"{_quote(d.text[u])} is not an answer of {var.name}; expected one of "
-        f"{allowed}{code_note}{missing_note}"
-        for u in np.flatnonzero(u_bad)
-    }
-    messages = [u_message[int(u)] for u in d.codes[bad]]
+    message = f"not an answer of {var.name}; expected one of {allowed}{code_note}{missing_note}"
+    u_problem = {int(u): (message, _quote(d.text[u])) for u in np.flatnonzero(u_bad)}
+    problems: list[_Problem] = [u_problem[int(u)] for u in d.codes[bad]]
     row_codes = np.concatenate([np.where(u_bad | u_missing, -1, u_code), [-1]])[d.codes]
     labels = pd.Categorical.from_codes(row_codes, categories=pd.Index(list(var.labels)))
-    return pd.Series(labels, index=series.index), bad, messages, n_missing
+    return pd.Series(labels, index=series.index), bad, problems, n_missing
 
 
 def _convert_number(
     d: _Distinct, var: Variable, u_missing: np.ndarray, index: pd.Index, n_missing: int
-) -> tuple[pd.Series, np.ndarray, list[str], int]:
+) -> tuple[pd.Series, np.ndarray, list[_Problem], int]:
     # SurveyXact's "European format" writes 3,5 for 3.5; a thousands separator is not accepted.
     u_text = [_DECIMAL_COMMA.sub(r"\1.\2", t) for t in d.text]
     parsed = pd.to_numeric(pd.Series(u_text, dtype=object), errors="coerce")
     u_value = np.array(parsed, dtype="float64")  # a writable copy
     u_value[u_missing] = np.nan
-    u_problem: dict[int, str] = {}
+    u_problem: dict[int, _Problem] = {}
     for u in np.flatnonzero(np.isnan(u_value) & ~u_missing):
-        u_problem[int(u)] = f"{_quote(d.text[u])} is not a number"
+        u_problem[int(u)] = ("not a number", _quote(d.text[u]))
     finite = ~np.isnan(u_value)
     if var.type is VarType.INTEGER:
         for u in np.flatnonzero(finite & (u_value != np.floor(u_value))):
-            u_problem[int(u)] = f"{d.text[u]} is not a whole number"
+            u_problem[int(u)] = ("not a whole number", _shown(d.text[u]))
     if var.min is not None:
         for u in np.flatnonzero(finite & (u_value < var.min)):
-            u_problem.setdefault(int(u), f"{d.text[u]} is below the minimum {_num(var.min)}")
+            u_problem.setdefault(int(u), (f"below the minimum {_num(var.min)}", _shown(d.text[u])))
     if var.max is not None:
         for u in np.flatnonzero(finite & (u_value > var.max)):
-            u_problem.setdefault(int(u), f"{d.text[u]} is above the maximum {_num(var.max)}")
+            u_problem.setdefault(int(u), (f"above the maximum {_num(var.max)}", _shown(d.text[u])))
     u_bad = np.zeros(len(d.text), dtype=bool)
     u_bad[list(u_problem)] = True
     bad = np.flatnonzero(d.per_row(u_bad))
@@ -339,7 +345,9 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _repeated_ids(values: pd.Series, lines: np.ndarray, unit: str) -> tuple[np.ndarray, list[str]]:
+def _repeated_ids(
+    values: pd.Series, lines: np.ndarray, unit: str
+) -> tuple[np.ndarray, list[_Problem]]:
     present = values.notna().to_numpy()
     dup = values.duplicated(keep="first").to_numpy() & present
     if not dup.any():
@@ -348,8 +356,10 @@ def _repeated_ids(values: pd.Series, lines: np.ndarray, unit: str) -> tuple[np.n
     first_line = pd.Series(lines[first_pos.index.to_numpy()], index=first_pos.to_numpy())
     positions = np.flatnonzero(dup)
     earlier = first_line.reindex(values.to_numpy()[positions]).to_numpy()
-    messages = [f"repeats the id on {unit} {int(e)}; ids must be unique" for e in earlier]
-    return positions, messages
+    problems: list[_Problem] = [
+        (f"repeats the id on {unit} {int(e)}; ids must be unique", None) for e in earlier
+    ]
+    return positions, problems
 
 
 def _derive(source: pd.Series, d: Derived) -> pd.Series:
@@ -358,28 +368,34 @@ def _derive(source: pd.Series, d: Derived) -> pd.Series:
 
 
 def _collect(
-    errors: list[tuple[np.ndarray, str, list[str]]], lines: np.ndarray, unit: str
+    errors: list[tuple[np.ndarray, str, list[_Problem]]], lines: np.ndarray, unit: str
 ) -> tuple[tuple[RowProblem, ...], np.ndarray]:
     if not errors:
         return (), np.empty(0, dtype=np.intp)
     positions = np.concatenate([e[0] for e in errors])
     order_columns = np.concatenate([np.full(len(e[0]), k) for k, e in enumerate(errors)])
     order = np.lexsort((order_columns, positions))
-    flat_messages = [m for e in errors for m in e[2]]
+    flat = [p for e in errors for p in e[2]]
     flat_columns = [e[1] for e in errors for _ in e[0]]
     problems = tuple(
-        RowProblem(int(lines[positions[i]]), flat_columns[i], flat_messages[i], unit) for i in order
+        RowProblem(int(lines[positions[i]]), flat_columns[i], flat[i][0], unit, flat[i][1])
+        for i in order
     )
     return problems, np.unique(positions)
 
 
-def write_rejects(report: ValidationReport, path: Path) -> None:
-    """Write line, column and problem of every row error as CSV (no answer values of free text)."""
+def rejects_csv(report: ValidationReport) -> bytes:
+    """Line, column and problem of every row error as CSV: never the answer itself."""
     rows = [f"{report.problems[0].unit if report.problems else 'line'},column,problem"]
     for p in report.problems:
         cells = (str(p.line), safe_cell(p.column), safe_cell(p.message))
         rows.append(",".join(_csv_cell(x) for x in cells))
-    write_text_atomic(path, "\n".join(rows) + "\n")
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def write_rejects(report: ValidationReport, path: Path) -> None:
+    """Write :func:`rejects_csv` to ``path`` atomically."""
+    write_bytes_atomic(path, rejects_csv(report))
 
 
 def _csv_cell(value: str) -> str:

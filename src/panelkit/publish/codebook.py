@@ -12,17 +12,25 @@ For each variable: the question text, the type, how many answered, and
 Shares are of the respondents who answered; n is always unweighted. The sd is
 the sample standard deviation and the quartiles interpolate linearly (pandas'
 and R's default). Writers return bytes, the same for the same codebook.
+
+Disclosure control (``min_n``, default 20; 0 turns it off), as for the estimates:
+a count from 1 to min_n − 1 is not shown, nor its shares (primary). The answers
+of a variable add up to "answered", and its empty and "no answer" cells to the
+rest of the rows, so when exactly one count of either group is hidden, the next
+smallest of that group is hidden too (secondary); a group of one count is its
+total, which is shown, so it is not hidden. A number variable answered by
+fewer than min_n has no distribution; and its smallest and largest values, which
+are single respondents' answers, are never shown unless min_n is 0.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from panelkit.files import safe_cell
 from panelkit.results import Lang, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
@@ -32,6 +40,8 @@ if TYPE_CHECKING:
     from panelkit.input.validation import SurveyData
 
 __all__ = [
+    "PRIMARY",
+    "SECONDARY",
     "AnswerCount",
     "Codebook",
     "CodebookFormat",
@@ -42,7 +52,11 @@ __all__ = [
     "codebook_format_for",
     "display_sections",
     "render_codebook",
+    "suppression_lines",
 ]
+
+PRIMARY = "primary"  # a count from 1 to min_n - 1
+SECONDARY = "secondary"  # hidden so a primary one cannot be worked out from the total
 
 
 class CodebookFormat(StrEnum):
@@ -68,13 +82,17 @@ class VariableKind(StrEnum):
 
 @dataclass(frozen=True)
 class AnswerCount:
-    """One answer of a categorical variable."""
+    """One answer of a categorical variable, or one "no answer" (then code and shares are None).
+
+    A suppressed count has ``n``, ``share`` and ``weighted_share`` None and says why.
+    """
 
     label: str
     code: str | None  # the platform's code where it differs from the label
-    n: int
+    n: int | None
     share: float | None  # of those who answered; None when nobody did
     weighted_share: float | None = None
+    suppression: str | None = None  # PRIMARY or SECONDARY
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,12 +101,17 @@ class AnswerCount:
             "n": self.n,
             "share": self.share,
             "weighted_share": self.weighted_share,
+            "suppression": self.suppression,
         }
 
 
 @dataclass(frozen=True)
 class NumberSummary:
-    """The distribution of a numeric variable among those who answered."""
+    """The distribution of a numeric variable among those who answered.
+
+    ``min``/``max`` are None unless suppression is off; every figure but ``n`` is None
+    when the variable is suppressed (fewer than min_n answers).
+    """
 
     n: int
     mean: float | None
@@ -99,6 +122,7 @@ class NumberSummary:
     q3: float | None
     max: float | None
     weighted_mean: float | None = None
+    suppression: str | None = None  # PRIMARY when n < min_n
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -114,10 +138,19 @@ class VariableSummary:
     kind: VariableKind
     rows: int
     answered: int
-    empty: int  # cells without a value (and, for text, answers listed as missing)
-    missing: tuple[tuple[str, int], ...] = ()  # each recognised "no answer" and its count
+    empty: int | None  # cells without a value (and, for text, answers listed as missing)
+    missing: tuple[AnswerCount, ...] = ()  # each recognised "no answer" and its count
     answers: tuple[AnswerCount, ...] = ()
     numbers: NumberSummary | None = None
+    empty_suppression: str | None = None  # why ``empty`` is None
+
+    @property
+    def suppressed(self) -> tuple[str, ...]:
+        """The suppression reasons of this variable's counts and distribution."""
+        cells = [*self.answers, *self.missing]
+        reasons = [c.suppression for c in cells]
+        reasons += [self.empty_suppression, self.numbers.suppression if self.numbers else None]
+        return tuple(r for r in reasons if r is not None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,7 +161,10 @@ class VariableSummary:
             "rows": self.rows,
             "answered": self.answered,
             "empty": self.empty,
-            "missing": [{"label": label, "n": n} for label, n in self.missing],
+            "empty_suppression": self.empty_suppression,
+            "missing": [
+                {"label": m.label, "n": m.n, "suppression": m.suppression} for m in self.missing
+            ],
             "answers": [a.to_dict() for a in self.answers],
             "numbers": None if self.numbers is None else self.numbers.to_dict(),
         }
@@ -143,6 +179,7 @@ class Codebook:
     survey: Reconciliation
     weighting: WeightingResult | None
     variables: tuple[VariableSummary, ...]
+    min_n: int = 20
 
     def to_dict(self, version: str) -> dict[str, Any]:
         return {
@@ -151,6 +188,7 @@ class Codebook:
             "source": self.source.name,
             "survey": self.survey.to_dict(),
             "weighting": None if self.weighting is None else self.weighting.to_dict(),
+            "min_n": self.min_n,
             "variables": [v.to_dict() for v in self.variables],
         }
 
@@ -164,10 +202,17 @@ class Codebook:
 # ============================================================================ building
 
 
-def build_codebook(survey: SurveyData, weighting: WeightingResult | None) -> Codebook:
-    """Summarise every variable of validated (usable) data; ``weighting`` in the same row order."""
+def build_codebook(
+    survey: SurveyData, weighting: WeightingResult | None, *, min_n: int = 20
+) -> Codebook:
+    """Summarise every variable of validated (usable) data; ``weighting`` in the same row order.
+
+    Counts and distributions are suppressed as the module docstring says (``min_n=0``: off).
+    """
     import numpy as np
 
+    if min_n < 0:
+        raise ValueError(f"min_n must be 0 or more, got {min_n}")
     from panelkit.input.schema import VarType
 
     frame = survey.frame
@@ -223,21 +268,79 @@ def build_codebook(survey: SurveyData, weighting: WeightingResult | None) -> Cod
         source=survey.report.source,
         survey=survey.reconciliation(),
         weighting=weighting,
-        variables=tuple(entries),
+        variables=tuple(_protect(v, min_n) for v in entries),
+        min_n=min_n,
     )
 
 
 def _missing_counts(
     given: pd.DataFrame | None, name: str, spelled: tuple[str, ...]
-) -> tuple[tuple[str, int], ...]:
+) -> tuple[AnswerCount, ...]:
     """Each ``missing:`` answer of the schema with how many gave it (0 when not recorded)."""
     labels = list(dict.fromkeys(spelled))
     if given is None:
         return ()
     if name not in given.columns:
-        return tuple((label, 0) for label in labels)
+        return tuple(AnswerCount(label, None, 0, None) for label in labels)
     counts = given[name].value_counts(sort=False, dropna=True)
-    return tuple((label, int(counts.get(label, 0))) for label in labels)
+    return tuple(AnswerCount(label, None, int(counts.get(label, 0)), None) for label in labels)
+
+
+# ---------------------------------------------------------------------------- suppression
+
+
+def suppression_reasons(counts: list[int], min_n: int) -> list[str | None]:
+    """Per count of one group that adds up to a published total: why it is hidden, or None.
+
+    Primary: 1 to min_n − 1 (nobody, 0, reveals no one). Secondary: when exactly one is
+    hidden, the smallest shown count (a 0 included), so it cannot be worked out by difference.
+    A group of one count is that total itself: hiding it would protect nothing.
+    """
+    if min_n <= 0 or len(counts) < 2:
+        return [None] * len(counts)
+    reasons: list[str | None] = [PRIMARY if 0 < c < min_n else None for c in counts]
+    hidden = [i for i, r in enumerate(reasons) if r is not None]
+    shown = [i for i, r in enumerate(reasons) if r is None]
+    if len(hidden) == 1 and shown:
+        reasons[min(shown, key=lambda i: (counts[i], i))] = SECONDARY
+    return reasons
+
+
+def _hide(count: AnswerCount, reason: str | None) -> AnswerCount:
+    if reason is None:
+        return count
+    return replace(count, n=None, share=None, weighted_share=None, suppression=reason)
+
+
+def _protect(v: VariableSummary, min_n: int) -> VariableSummary:
+    """``v`` with its small counts (and what would reveal them) and exact min/max hidden."""
+    if v.kind in (VariableKind.TEXT, VariableKind.ID) or min_n <= 0:
+        return v
+    answers = tuple(
+        _hide(a, r)
+        for a, r in zip(
+            v.answers, suppression_reasons([a.n or 0 for a in v.answers], min_n), strict=True
+        )
+    )
+    # The empty cells and each "no answer" add up to the rows that did not answer.
+    rest = suppression_reasons([v.empty or 0, *(m.n or 0 for m in v.missing)], min_n)
+    missing = tuple(_hide(m, r) for m, r in zip(v.missing, rest[1:], strict=True))
+    numbers = v.numbers
+    if numbers is not None:
+        if 0 < numbers.n < min_n:
+            numbers = NumberSummary(
+                numbers.n, None, None, None, None, None, None, None, None, suppression=PRIMARY
+            )
+        else:  # the smallest and largest answers are single respondents' answers
+            numbers = replace(numbers, min=None, max=None)
+    return replace(
+        v,
+        answers=answers,
+        missing=missing,
+        numbers=numbers,
+        empty=None if rest[0] else v.empty,
+        empty_suppression=rest[0],
+    )
 
 
 def _categorical(
@@ -247,7 +350,7 @@ def _categorical(
     kind: VariableKind,
     values: pd.Series,
     weights: np.ndarray | None,
-    missing: tuple[tuple[str, int], ...],
+    missing: tuple[AnswerCount, ...],
     codes: dict[str, str],
 ) -> VariableSummary:
     import numpy as np
@@ -273,7 +376,7 @@ def _categorical(
         for k, label in enumerate(labels)
     )
     rows = len(values)
-    empty = rows - answered - sum(n for _label, n in missing)
+    empty = rows - answered - sum(m.n or 0 for m in missing)
     return VariableSummary(name, column, text, kind, rows, answered, empty, missing, answers)
 
 
@@ -284,7 +387,7 @@ def _numeric(
     kind: VariableKind,
     values: pd.Series,
     weights: np.ndarray | None,
-    missing: tuple[tuple[str, int], ...],
+    missing: tuple[AnswerCount, ...],
 ) -> VariableSummary:
     import numpy as np
 
@@ -311,7 +414,7 @@ def _numeric(
     else:
         numbers = NumberSummary(0, None, None, None, None, None, None, None, None)
     rows = len(values)
-    empty = rows - n - sum(c for _label, c in missing)
+    empty = rows - n - sum(m.n or 0 for m in missing)
     return VariableSummary(name, column, text, kind, rows, n, empty, missing, (), numbers)
 
 
@@ -350,6 +453,9 @@ _WORDS = {
         "max": "maks",
         "weighted": "vægtet",
         "unweighted": "Uvægtet (ingen marginaler).",
+        "hidden": "skjult",
+        "distribution": "fordeling",
+        "suppressed": "undertrykt",
     },
     Lang.EN: {
         "title": "Codebook",
@@ -363,6 +469,9 @@ _WORDS = {
         "max": "max",
         "weighted": "weighted",
         "unweighted": "Unweighted (no margins).",
+        "hidden": "hidden",
+        "distribution": "distribution",
+        "suppressed": "suppressed",
     },
 }
 _HEAD = {
@@ -390,10 +499,18 @@ def display_header(codebook: Codebook, lang: Lang) -> list[str]:
     return head if codebook.weighting is not None else head[:-1]
 
 
+def count_text(n: int | None, reason: str | None, min_n: int, lang: Lang) -> str:
+    """A count as a person reads it: the number, "<20" (primary) or "skjult" (secondary)."""
+    if n is not None:
+        return str(n)
+    return f"<{min_n}" if reason == PRIMARY else _WORDS[lang]["hidden"]
+
+
 def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:
     """The codebook as text cells for a person: one section of rows per variable."""
     words = _WORDS[lang]
     weighted = codebook.weighting is not None
+    m = codebook.min_n
     sections = []
     for v in codebook.variables:
         rows = [
@@ -409,38 +526,100 @@ def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:
         ]
         for a in v.answers:
             rows.append(
-                ["", "", "", a.label, str(a.n), _pct(a.share, lang), _pct(a.weighted_share, lang)]
-            )
-        if v.numbers is not None and v.numbers.n:
-            s = v.numbers
-            rows += [
-                ["", "", "", f"{words['mean']}: {_num(s.mean, lang)}", "", "", ""],
-                ["", "", "", f"{words['sd']}: {_num(s.sd, lang)}", "", "", ""],
-                ["", "", "", f"{words['min']}: {_num(s.min, lang)}", "", "", ""],
                 [
                     "",
                     "",
                     "",
-                    f"{words['quartiles']}: "
-                    + " / ".join(_num(x, lang) for x in (s.q1, s.median, s.q3)),
-                    "",
-                    "",
-                    "",
-                ],
-                ["", "", "", f"{words['max']}: {_num(s.max, lang)}", "", "", ""],
-            ]
-            if weighted:
-                rows[-5][6] = f"{words['mean']}: {_num(s.weighted_mean, lang)}"
+                    a.label,
+                    count_text(a.n, a.suppression, m, lang),
+                    _pct(a.share, lang),
+                    _pct(a.weighted_share, lang),
+                ]
+            )
+        if v.numbers is not None and v.numbers.n:
+            rows += _number_rows(v.numbers, lang, weighted)
         if v.kind is not VariableKind.TEXT and v.kind is not VariableKind.ID:
-            rows.append(["", "", "", words["empty"], str(v.empty), "", ""])
-            for label, n in v.missing:
-                rows.append(["", "", "", f"{label} ({words['missing']})", str(n), "", ""])
+            empty = count_text(v.empty, v.empty_suppression, m, lang)
+            rows.append(["", "", "", words["empty"], empty, "", ""])
+            for x in v.missing:
+                shown = count_text(x.n, x.suppression, m, lang)
+                rows.append(["", "", "", f"{x.label} ({words['missing']})", shown, "", ""])
         sections.append([r if weighted else r[:-1] for r in rows])
     return sections
 
 
+def _number_rows(s: NumberSummary, lang: Lang, weighted: bool) -> list[list[str]]:
+    words = _WORDS[lang]
+
+    def row(text: str, weighted_text: str = "") -> list[str]:
+        return ["", "", "", text, "", "", weighted_text]
+
+    if s.suppression is not None:
+        return [row(f"{words['distribution']}: {words['suppressed']}")]
+    quartiles = " / ".join(_num(x, lang) for x in (s.q1, s.median, s.q3))
+    mean = f"{words['mean']}: {_num(s.weighted_mean, lang)}" if weighted else ""
+    rows = [row(f"{words['mean']}: {_num(s.mean, lang)}", mean)]
+    rows.append(row(f"{words['sd']}: {_num(s.sd, lang)}"))
+    if s.min is not None:
+        rows.append(row(f"{words['min']}: {_num(s.min, lang)}"))
+    rows.append(row(f"{words['quartiles']}: {quartiles}"))
+    if s.max is not None:
+        rows.append(row(f"{words['max']}: {_num(s.max, lang)}"))
+    return rows
+
+
+def suppression_lines(codebook: Codebook, lang: Lang) -> list[str]:
+    """What is hidden and why: primary and secondary counts, distributions, min and max."""
+    m = codebook.min_n
+    da = lang is Lang.DA
+    if m <= 0:
+        return [
+            "Ingen antal er undertrykt (min-n 0); mindste og største værdi vises."
+            if da
+            else "No count is suppressed (min-n 0); the smallest and largest values are shown."
+        ]
+    cells = {
+        r
+        for v in codebook.variables
+        for r in (v.empty_suppression, *(c.suppression for c in (*v.answers, *v.missing)))
+    }
+    numbers = [v.numbers for v in codebook.variables if v.numbers is not None]
+    lines = []
+    if PRIMARY in cells:
+        lines.append(
+            f"<{m}: et antal fra 1 til {m - 1} vises ikke, og heller ikke andelen "
+            "(primær undertrykkelse)."
+            if da
+            else f"<{m}: a count from 1 to {m - 1} is not shown, nor its share "
+            "(primary suppression)."
+        )
+    if SECONDARY in cells:
+        word = _WORDS[lang]["hidden"]
+        lines.append(
+            f"{word}: vises ikke, så et antal under {m} ikke kan regnes ud fra totalen "
+            "(sekundær undertrykkelse)."
+            if da
+            else f"{word}: not shown, so that a count under {m} cannot be worked out from the "
+            "total (secondary suppression)."
+        )
+    if any(x.suppression for x in numbers):
+        lines.append(
+            f"Talvariable med færre end {m} svar vises uden fordeling."
+            if da
+            else f"Numeric variables with fewer than {m} answers are shown without a distribution."
+        )
+    if numbers:
+        lines.append(
+            "Mindste og største værdi er enkeltpersoners svar og vises ikke (kun med min-n 0)."
+            if da
+            else "The smallest and largest values are single respondents' answers and are not "
+            "shown (only with min-n 0)."
+        )
+    return lines
+
+
 def summary_lines(codebook: Codebook, lang: Lang) -> list[str]:
-    """Rows read/used/rejected and how the shares are weighted."""
+    """Rows read/used/rejected, how the shares are weighted, and what is suppressed."""
     r = codebook.survey
     w = codebook.weighting
     if lang is Lang.DA:
@@ -459,7 +638,7 @@ def summary_lines(codebook: Codebook, lang: Lang) -> list[str]:
             )
     if w is None:
         lines.append(_WORDS[lang]["unweighted"])
-    return lines
+    return lines + suppression_lines(codebook, lang)
 
 
 def codebook_format_for(path: Path) -> CodebookFormat | None:
@@ -545,58 +724,58 @@ _XLSX = {
 
 
 def codebook_xlsx(codebook: Codebook, lang: Lang) -> bytes:
-    """A workbook: variables, answers (with missing answers), numbers; deterministic bytes."""
+    """A workbook: variables, answers (with missing answers), numbers, notes; deterministic bytes.
+
+    A suppressed count is the text "<20" or "skjult" in its n cell, as on the screen.
+    """
     from openpyxl import Workbook
 
     from panelkit.publish.tables import fill_sheet, workbook_bytes
 
     words = _WORDS[lang]
     sheets = _XLSX[lang]
+    m = codebook.min_n
     variables: list[list[Any]] = []
     answers: list[list[Any]] = []
     numbers: list[list[Any]] = []
     for v in codebook.variables:
-        name = safe_cell(v.name)
+        hidden_rest = v.empty_suppression is not None or any(x.suppression for x in v.missing)
         variables.append(
             [
-                name,
-                safe_cell(v.column) if v.column else None,
-                safe_cell(v.text) if v.text else None,
+                v.name,
+                v.column,
+                v.text,
                 _KIND[lang][v.kind],
                 v.rows,
                 v.answered,
-                v.empty,
-                sum(n for _label, n in v.missing),
+                v.empty if v.empty is not None else count_text(None, v.empty_suppression, m, lang),
+                None if hidden_rest else sum(x.n or 0 for x in v.missing),
             ]
         )
         for a in v.answers:
-            answers.append(
-                [
-                    name,
-                    safe_cell(a.code) if a.code else None,
-                    safe_cell(a.label),
-                    a.n,
-                    a.share,
-                    a.weighted_share,
-                ]
-            )
+            n = count_text(a.n, a.suppression, m, lang) if a.n is None else a.n
+            answers.append([v.name, a.code, a.label, n, a.share, a.weighted_share])
         if v.kind not in (VariableKind.TEXT, VariableKind.ID) and (v.answers or v.numbers):
-            answers.append([name, None, words["empty"], v.empty, None, None])
-            for label, n in v.missing:
-                answers.append(
-                    [name, None, safe_cell(f"{label} ({words['missing']})"), n, None, None]
-                )
+            empty = (
+                count_text(v.empty, v.empty_suppression, m, lang) if v.empty is None else v.empty
+            )
+            answers.append([v.name, None, words["empty"], empty, None, None])
+            for x in v.missing:
+                n = count_text(x.n, x.suppression, m, lang) if x.n is None else x.n
+                answers.append([v.name, None, f"{x.label} ({words['missing']})", n, None, None])
         if v.numbers is not None:
             s = v.numbers
             numbers.append(
-                [name, s.n, s.mean, s.sd, s.min, s.q1, s.median, s.q3, s.max, s.weighted_mean]
+                [v.name, s.n, s.mean, s.sd, s.min, s.q1, s.median, s.q3, s.max, s.weighted_mean]
             )
     wb = Workbook()
     ws = wb.active
     ws.title, head = sheets["variables"]
-    fill_sheet(ws, head, variables)
+    fill_sheet(ws, head, variables)  # fill_sheet makes every text cell formula-safe
     title, head = sheets["answers"]
     fill_sheet(wb.create_sheet(title), head, answers, percent_columns=(5, 6))
     title, head = sheets["numbers"]
     fill_sheet(wb.create_sheet(title), head, numbers)
+    notes = [[line] for line in summary_lines(codebook, lang)]
+    fill_sheet(wb.create_sheet("Noter" if lang is Lang.DA else "Notes"), ["Note"], notes)
     return workbook_bytes(wb)

@@ -108,6 +108,7 @@ class Omission:
     group: str | None
     reason: OmitReason
     bullet: int  # 0-based position of its bullet in the layout
+    suppression: str | None = None  # the estimate's: "primary", "secondary" or "empty"
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,16 @@ def build_factbox(
             est = rows.get((ref.indicator, ref.by, ref.group))
             if est is None or est.suppressed or est.estimate is None:
                 reason = OmitReason.MISSING if est is None else OmitReason.SUPPRESSED
-                omitted.append(Omission(ref.indicator, ref.by, ref.group, reason, position))
+                omitted.append(
+                    Omission(
+                        ref.indicator,
+                        ref.by,
+                        ref.group,
+                        reason,
+                        position,
+                        None if est is None else est.suppression,
+                    )
+                )
                 continue
             comparison = compared.get((ref.indicator, ref.by, ref.group))
             if comparison is not None and comparison.verdict is None:

@@ -705,7 +705,8 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 
 def _weighting(content: ReportContent) -> str:
-    from panelkit.publish.tables import weighting_facts
+    from panelkit.publish.codebook import count_text
+    from panelkit.publish.tables import margin_suppression, weighting_facts
 
     lang = content.lang
     t = _T[lang]
@@ -713,13 +714,20 @@ def _weighting(content: ReportContent) -> str:
     if w is None:
         return f"<p>{_h(t['unweighted'])}</p>\n"
     facts = "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in weighting_facts(w, lang))
-    rows = [
-        f"<tr><td>{_h(m.margin)}</td><td>{_h(m.category)}</td>"
-        f'<td class="num">{_count(m.n, lang)}</td><td class="num">{_h(_pct(m.sample_share, lang))}</td>'
-        f'<td class="num">{_h(_pct(m.target_share, lang))}</td>'
-        f'<td class="num">{_h(_pct(m.weighted_share, lang))}</td></tr>\n'
-        for m in w.margins
-    ]
+    min_n = content.estimates.min_n
+    rows = []
+    for m, reason in zip(w.margins, margin_suppression(w, min_n), strict=True):
+        if reason is None:
+            n = _count(m.n, lang)
+            sample = _h(_pct(m.sample_share, lang))
+        else:  # a small cell of the sample is not published (nor its share)
+            n, sample = _h(count_text(None, reason, min_n, lang)), ""
+        rows.append(
+            f"<tr><td>{_h(m.margin)}</td><td>{_h(m.category)}</td>"
+            f'<td class="num">{n}</td><td class="num">{sample}</td>'
+            f'<td class="num">{_h(_pct(m.target_share, lang))}</td>'
+            f'<td class="num">{_h(_pct(m.weighted_share, lang))}</td></tr>\n'
+        )
     head = [
         (t["margin"], False),
         (t["category"], False),

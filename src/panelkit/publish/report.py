@@ -8,13 +8,13 @@ then swapped into place, so an interrupted run leaves the previous report whole.
 
 Nothing here reads a respondent row. The same content gives the same bytes:
 charts and workbooks are deterministic, and the only date is the one in
-``SOURCE_DATE_EPOCH`` (none without it).
+``SOURCE_DATE_EPOCH`` (none without it). ``run.json`` is the run record of
+:mod:`panelkit.audit`, with the report's own counts added.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from panelkit.audit import RUN_FILE, InputFile, run_record
 from panelkit.errors import OutputError
 from panelkit.results import EstimateSet, Lang
 
@@ -38,20 +39,8 @@ if TYPE_CHECKING:
 # Called after each step with (what was done, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
 
-RUN_FILE = "run.json"
 HTML_FILE = "index.html"
 WORKBOOK_FILE = "report.xlsx"
-LIBRARIES = ("numpy", "pandas", "scipy", "matplotlib", "openpyxl")
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """One input of the run, as run.json records it."""
-
-    role: str  # "data", "schema", "previous data", ...
-    name: str  # the file name (not the path: the folder may move)
-    sha256: str
-    size: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,34 +74,6 @@ class ReportContent:
     def who(self) -> str:
         """Who the figures describe, for chart titles."""
         return f"{self.area} – {self.survey_title}" if self.area else self.survey_title
-
-
-def source_date() -> dt.date | None:
-    """The date of ``SOURCE_DATE_EPOCH`` (UTC), or None when it is not set."""
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC).date()
-    except (ValueError, OverflowError, OSError):
-        raise OutputError(
-            f"SOURCE_DATE_EPOCH={raw!r}: expected whole seconds since 1970, e.g. 1700000000; "
-            "fix or unset it"
-        ) from None
-
-
-def library_versions(version: str) -> dict[str, str]:
-    """Versions of panelkit, Python and the numeric libraries, for run.json."""
-    import importlib.metadata
-    import platform
-
-    out = {"panelkit": version, "python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 # --------------------------------------------------------------------------- rendering
@@ -258,7 +219,8 @@ def _csv_tables(content: ReportContent) -> dict[str, bytes]:
     if content.waves is not None:
         out["tables/waves.csv"] = waves_csv(content.waves, lang).encode("utf-8")
     if content.estimates.weighting is not None:
-        out["tables/weighting.csv"] = margins_csv(content.estimates.weighting).encode("utf-8")
+        weighting = margins_csv(content.estimates.weighting, content.estimates.min_n)
+        out["tables/weighting.csv"] = weighting.encode("utf-8")
     return out
 
 
@@ -286,7 +248,6 @@ _SHEETS = {
 
 def report_sheets(content: ReportContent) -> list[Sheet]:
     """The workbook's sheets: one per table of the report, and the notes."""
-    from panelkit.files import safe_cell
     from panelkit.publish.tables import (
         Sheet,
         comparisons_sheet,
@@ -317,10 +278,10 @@ def report_sheets(content: ReportContent) -> list[Sheet]:
     if w is not None:
         head = ("Mål", "Værdi") if lang is Lang.DA else ("Measure", "Value")
         sheets.append(Sheet(names["weighting"], head, weighting_facts(w, lang)))
-        sheets.append(margins_sheet(w, lang, name=names["margins"]))
+        sheets.append(margins_sheet(w, lang, name=names["margins"], min_n=content.estimates.min_n))
     from panelkit.publish.html import report_notes
 
-    notes = tuple((safe_cell(title), safe_cell(text)) for title, text in report_notes(content))
+    notes = tuple(report_notes(content))  # workbook() makes every text cell formula-safe
     head = ("Emne", "Note") if lang is Lang.DA else ("Topic", "Note")
     sheets.append(Sheet(names["notes"], head, notes))
     return sheets
@@ -342,29 +303,25 @@ def _factbox_page(box: FactBox, content: ReportContent) -> str:
 
 
 def run_json(content: ReportContent, outputs: Mapping[str, bytes]) -> bytes:
-    """The run record: inputs with hashes, settings, versions, rows, outputs with hashes."""
+    """The run record (:func:`panelkit.audit.run_record`) with the report's counts."""
     e = content.estimates
     prev = content.previous_estimates
-    doc = {
-        "panelkit_version": content.version,
-        "created": None if content.created is None else content.created.isoformat(),
-        "inputs": [
-            {"role": i.role, "file": i.name, "sha256": i.sha256, "bytes": i.size}
-            for i in content.inputs
-        ],
-        "settings": dict(content.settings),
-        "versions": library_versions(content.version),
-        "survey": e.survey.to_dict(),
-        "previous_survey": None if prev is None else prev.survey.to_dict(),
-        "estimates": len(e.estimates),
-        "suppressed": sum(x.suppressed for x in e.estimates),
-        "comparisons": len(content.comparisons.comparisons),
-        "outputs": [
-            {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for name, data in sorted(outputs.items())
-        ],
-    }
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return run_record(
+        command="report",
+        version=content.version,
+        inputs=content.inputs,
+        outputs=outputs,
+        settings=content.settings,
+        survey=e.survey,
+        created=content.created,
+        extra={
+            "previous_survey": None if prev is None else prev.survey.to_dict(),
+            "estimates": len(e.estimates),
+            "suppressed": sum(x.suppressed for x in e.estimates),
+            "suppressed_secondary": sum(x.suppression == "secondary" for x in e.estimates),
+            "comparisons": len(content.comparisons.comparisons),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- the folder

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from panelkit.files import safe_cell
+from panelkit.files import safe_frame, safe_value
 from panelkit.results import Estimate, EstimateSet, Lang, WeightingResult
 
 if TYPE_CHECKING:
@@ -55,6 +55,56 @@ def _label(result: EstimateSet, indicator: str, lang: Lang) -> str:
     return result.labels.get(indicator, {}).get(lang.value, indicator)
 
 
+def suppressed_text(e: Estimate, lang: Lang) -> str:
+    """A suppressed figure's cell: "undertrykt", "undertrykt (sekundært)", "ingen svar"."""
+    if e.suppression == "secondary":
+        return f"{_SUPPRESSED[lang]} ({_REASON[lang]['secondary']})"
+    if e.suppression == "empty":
+        return _REASON[lang]["empty"]
+    return _SUPPRESSED[lang]
+
+
+def suppression_notes(estimates: Sequence[Estimate], min_n: int, lang: Lang) -> tuple[str, ...]:
+    """What is suppressed and why, primary and secondary told apart; empty when nothing is."""
+    primary = sum(e.suppressed and e.suppression in (None, "primary") for e in estimates)
+    secondary = sum(e.suppression == "secondary" for e in estimates)
+    empty = sum(e.suppression == "empty" for e in estimates)
+    notes = []
+    if lang is Lang.DA:
+        if primary:
+            notes.append(
+                f"{primary} tal er undertrykt, fordi {'det' if primary == 1 else 'de'} bygger på "
+                f"færre end {min_n} svar (primær undertrykkelse)."
+            )
+        if secondary:
+            notes.append(
+                f"{secondary} tal er undertrykt, så et undertrykt tal ikke kan regnes ud fra "
+                "totalen og de andre grupper (sekundær undertrykkelse)."
+            )
+        if empty:
+            notes.append(f"{empty} tal mangler, fordi ingen i målgruppen har svaret.")
+        return tuple(notes)
+    if primary:
+        one = primary == 1
+        notes.append(
+            f"{primary} {'figure is' if one else 'figures are'} suppressed because "
+            f"{'it rests' if one else 'they rest'} on fewer than {min_n} answers "
+            "(primary suppression)."
+        )
+    if secondary:
+        notes.append(
+            f"{secondary} {'figure is' if secondary == 1 else 'figures are'} suppressed so that a "
+            "suppressed figure cannot be worked out from the total and the other groups "
+            "(secondary suppression)."
+        )
+    if empty:
+        notes.append(
+            f"{empty} {'figure is' if empty == 1 else 'figures are'} missing because no one in "
+            "the target group answered."
+        )
+    return tuple(notes)
+
+
 def display_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
     """The estimates as text cells for a person to read (percent, intervals)."""
     import pandas as pd
@@ -62,7 +112,7 @@ def display_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
     rows = []
     for e in result.estimates:
         if e.suppressed or e.estimate is None:
-            share, se, interval = _SUPPRESSED[lang], "", ""
+            share, se, interval = suppressed_text(e, lang), "", ""
         else:
             share = pct(e.estimate, lang) + " %"
             se = pct(e.se or 0.0, lang)
@@ -106,7 +156,10 @@ def render_estimates(result: EstimateSet, fmt: OutputFormat, lang: Lang, *, vers
     if fmt is OutputFormat.MD:
         return estimates_markdown(result, lang).encode("utf-8")
     frame = display_frame(result, lang)
-    return (frame.to_string(index=False) + "\n").encode("utf-8")
+    notes = suppression_notes(result.estimates, result.min_n, lang)
+    return (frame.to_string(index=False) + "\n" + "".join(f"\n{n}" for n in notes) + "\n").encode(
+        "utf-8"
+    )
 
 
 def estimates_csv(result: EstimateSet, lang: Lang) -> str:
@@ -114,9 +167,12 @@ def estimates_csv(result: EstimateSet, lang: Lang) -> str:
     import pandas as pd
 
     frame = pd.DataFrame(_records(result.estimates, result, lang))
-    for col in ("label", "indicator", "by", "group"):
-        frame[col] = frame[col].map(lambda v: v if v is None else safe_cell(str(v)))
-    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    return csv_text(frame)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A frame as CSV text: every text cell formula-safe, numbers as they are."""
+    return safe_frame(frame).to_csv(index=False, float_format="%.10g", lineterminator="\n")
 
 
 def estimates_markdown(result: EstimateSet, lang: Lang) -> str:
@@ -134,7 +190,9 @@ def estimates_markdown(result: EstimateSet, lang: Lang) -> str:
         if lang is Lang.DA
         else f"\nRows read {r.rows_read}, used {r.rows_used}, rejected {r.rows_rejected}."
     )
-    return "\n".join([header, align, *body]) + "\n" + foot + "\n"
+    notes = suppression_notes(result.estimates, result.min_n, lang)
+    listed = "\n" + "".join(f"- {n}\n" for n in notes) if notes else ""
+    return "\n".join([header, align, *body]) + "\n" + foot + "\n" + listed
 
 
 _XLSX_HEAD = {
@@ -178,9 +236,9 @@ def estimates_xlsx(result: EstimateSet, lang: Lang) -> bytes:
     for e in result.estimates:
         rows.append(
             [
-                safe_cell(_label(result, e.indicator, lang)),
-                safe_cell(e.by) if e.by else None,
-                safe_cell(e.group) if e.group is not None else _ALL[lang],
+                _label(result, e.indicator, lang),
+                e.by if e.by else None,
+                e.group if e.group is not None else _ALL[lang],
                 e.n,
                 e.n_positive,
                 e.estimate,
@@ -188,20 +246,31 @@ def estimates_xlsx(result: EstimateSet, lang: Lang) -> bytes:
                 e.ci_low,
                 e.ci_high,
                 e.ci_method,
-                _SUPPRESSED[lang] if e.suppressed else None,
+                suppression_text(e.suppression, lang) if e.suppressed else None,
             ]
         )
     fill_sheet(ws, list(_XLSX_HEAD[lang]), rows, percent_columns=(6, 7, 8, 9))
+    notes = suppression_notes(result.estimates, result.min_n, lang)
+    if notes:
+        fill_sheet(
+            wb.create_sheet("Noter" if lang is Lang.DA else "Notes"), ["Note"], [[n] for n in notes]
+        )
     return workbook_bytes(wb)
 
 
 def fill_sheet(
     ws: Any, header: list[str], rows: list[list[Any]], *, percent_columns: Sequence[int] = ()
 ) -> None:
-    """Write a header and rows; percent format on the given 1-based columns; frozen header; widths."""
+    """Write a header and rows; percent format on the given 1-based columns; frozen header; widths.
+
+    Every text cell is made formula-safe here (and stripped of the control characters a
+    workbook cannot hold), so no sheet can carry a formula from a label; numbers stay numbers.
+    """
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    header = [_sheet_text(h) for h in header]
+    rows = [[_sheet_text(v) for v in row] for row in rows]
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -221,6 +290,14 @@ def fill_sheet(
             ]
         )
         ws.column_dimensions[get_column_letter(idx)].width = min(max(10, longest + 2), 60)
+
+
+def _sheet_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return safe_value(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -383,10 +460,10 @@ def estimates_sheet(
         by = (by_titles or {}).get(e.by, e.by) if e.by is not None else None
         rows.append(
             (
-                safe_cell(_label(result, e.indicator, lang)),
-                safe_cell(e.indicator),
-                safe_cell(by) if by else None,
-                safe_cell(e.group) if e.group is not None else _ALL[lang],
+                _label(result, e.indicator, lang),
+                e.indicator,
+                by if by else None,
+                e.group if e.group is not None else _ALL[lang],
                 e.n,
                 e.n_positive,
                 e.estimate,
@@ -573,17 +650,17 @@ def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
 
         rows.append(
             (
-                safe_cell(result.labels.get(c.indicator, {}).get(lang.value, c.indicator)),
-                safe_cell(c.indicator),
-                safe_cell(c.by) if c.by else None,
-                safe_cell(c.group) if c.group is not None else _ALL[lang],
+                result.labels.get(c.indicator, {}).get(lang.value, c.indicator),
+                c.indicator,
+                c.by if c.by else None,
+                c.group if c.group is not None else _ALL[lang],
                 c.n,
                 c.estimate,
                 c.se,
                 b.estimate,
-                safe_cell(b.area),
-                safe_cell(b.group) if b.group else None,
-                safe_cell(b.source),
+                b.area,
+                b.group if b.group else None,
+                b.source,
                 b.year,
                 _YES[lang] if c.baseline_fixed else None,
                 pp(c.difference),
@@ -613,11 +690,7 @@ def comparisons_csv(result: ComparisonSet, lang: Lang) -> str:
 
     records = result.to_dict("", lang)["comparisons"]
     columns = ["label", *_COMPARISON_KEYS, "verdict_text"]
-    frame = pd.DataFrame(records, columns=columns)
-    for col in ("label", "indicator", "by", "group", "baseline_area", "baseline_group",
-                "baseline_source", "verdict_text"):  # fmt: skip
-        frame[col] = frame[col].map(lambda v: v if v is None else safe_cell(str(v)))
-    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    return csv_text(pd.DataFrame(records, columns=columns))
 
 
 _COMPARISON_KEYS = (
@@ -678,29 +751,32 @@ def render_comparisons(
     result: ComparisonSet, fmt: OutputFormat, lang: Lang, *, version: str
 ) -> bytes:
     """The comparisons in ``fmt`` as bytes (UTF-8 text, or an xlsx workbook)."""
+    notes = (*comparison_notes(result, lang), *comparison_suppression_notes(result, lang))
     if fmt is OutputFormat.JSON:
         doc = result.to_dict(version, lang)
-        doc["notes"] = list(comparison_notes(result, lang))
+        doc["notes"] = list(notes)
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt is OutputFormat.CSV:
         return comparisons_csv(result, lang).encode("utf-8")
     name = "Sammenligning" if lang is Lang.DA else "Comparison"
     if fmt is OutputFormat.XLSX:
         notes_sheet = Sheet(
-            "Noter" if lang is Lang.DA else "Notes",
-            ("Note",),
-            tuple((safe_cell(n),) for n in comparison_notes(result, lang)),
+            "Noter" if lang is Lang.DA else "Notes", ("Note",), tuple((n,) for n in notes)
         )
         return workbook([comparisons_sheet(result, lang, name=name), notes_sheet])
     frame = comparison_frame(result, lang)
     if not any(c.by for c in result.comparisons):
         frame = frame.drop(columns=frame.columns[[1, 2]])
-    notes = comparison_notes(result, lang)
     if fmt is OutputFormat.MD:
         right = [c for i, c in enumerate(_CMP_HEAD[lang]) if i in _CMP_NUMBERS]
         text = markdown_table(frame, right=right)
         return (text + "\n" + "".join(f"- {n}\n" for n in notes)).encode("utf-8")
     return (frame.to_string(index=False) + "\n\n" + "\n".join(notes) + "\n").encode("utf-8")
+
+
+def comparison_suppression_notes(result: ComparisonSet, lang: Lang) -> tuple[str, ...]:
+    """:func:`suppression_notes` of the estimates that were compared."""
+    return suppression_notes(result.estimates, result.min_n, lang)
 
 
 # --------------------------------------------------------------------------- waves
@@ -724,8 +800,8 @@ def waves_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
     for c in result.changes:
         rows.append(
             (
-                safe_cell(result.labels.get(c.indicator, {}).get(lang.value, c.indicator)),
-                safe_cell(c.indicator),
+                result.labels.get(c.indicator, {}).get(lang.value, c.indicator),
+                c.indicator,
                 c.n_previous,
                 c.n_current,
                 c.previous,
@@ -766,11 +842,7 @@ def waves_csv(result: WaveSet, lang: Lang) -> str:
         row.update(c.to_dict())
         row["verdict_text"] = None if c.verdict is None else change_text(c.verdict, lang)
         records.append(row)
-    frame = pd.DataFrame(records)
-    for col in ("label", "indicator", "by", "group", "previous_wave", "current_wave"):
-        if col in frame:
-            frame[col] = frame[col].map(lambda v: v if v is None else safe_cell(str(v)))
-    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    return csv_text(pd.DataFrame(records))
 
 
 # --------------------------------------------------------------------------- weighting
@@ -781,19 +853,41 @@ _W_HEAD = {
 }
 
 
-def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str) -> Sheet:
-    """Each margin cell: respondents, sample share, target share, weighted share."""
+def margin_suppression(weighting: WeightingResult, min_n: int) -> tuple[str | None, ...]:
+    """Per margin cell, why its respondent count (and sample share) is not published, or None.
+
+    A margin's cells add up to the respondents, so they follow the codebook's rule
+    (publish/codebook.py): 1 to min_n − 1 hidden, and the next smallest when one alone is.
+    """
+    from panelkit.publish.codebook import suppression_reasons
+
+    cells: dict[str, list[int]] = {}
+    for i, m in enumerate(weighting.margins):
+        cells.setdefault(m.margin, []).append(i)
+    out: list[str | None] = [None] * len(weighting.margins)
+    for rows in cells.values():
+        reasons = suppression_reasons([weighting.margins[i].n for i in rows], min_n)
+        for i, reason in zip(rows, reasons, strict=True):
+            out[i] = reason
+    return tuple(out)
+
+
+def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str, min_n: int = 0) -> Sheet:
+    """Each margin cell: respondents, sample share, target share, weighted share; a count a
+    reader could single people out by is shown as "<20" or "skjult" (:func:`margin_suppression`)."""
+    from panelkit.publish.codebook import count_text
+
     rows = tuple(
         (
-            safe_cell(m.margin),
-            safe_cell(m.category),
-            m.n,
-            m.sample_share,
+            m.margin,
+            m.category,
+            m.n if reason is None else count_text(None, reason, min_n, lang),
+            m.sample_share if reason is None else None,
             m.target_share,
             m.weighted_share,
             m.target,
         )
-        for m in weighting.margins
+        for m, reason in zip(weighting.margins, margin_suppression(weighting, min_n), strict=True)
     )
     return Sheet(name, _W_HEAD[lang], rows, (4, 5, 6), ((3, _INT_FORMAT),))
 
@@ -845,9 +939,16 @@ def weighting_facts(weighting: WeightingResult, lang: Lang) -> tuple[tuple[str, 
     return tuple(facts)
 
 
-def margins_csv(weighting: WeightingResult) -> str:
-    """Machine-readable CSV of the margin checks."""
+def margins_csv(weighting: WeightingResult, min_n: int = 0) -> str:
+    """Machine-readable CSV of the margin checks; a suppressed cell has no n and no sample
+    share, and ``suppression`` says why (:func:`margin_suppression`)."""
     frame = weighting.margins_frame()
-    for col in ("margin", "category"):
-        frame[col] = frame[col].map(lambda v: safe_cell(str(v)))
-    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    reasons = margin_suppression(weighting, min_n)
+    if any(reasons):
+        import numpy as np
+
+        hidden = np.array([r is not None for r in reasons])
+        frame["n"] = frame["n"].astype("Int64").mask(hidden)
+        frame["sample_share"] = frame["sample_share"].mask(hidden)
+        frame["suppression"] = list(reasons)
+    return csv_text(frame)

@@ -1,0 +1,105 @@
+"""Nothing lost: a `panelkit report` killed midway (SIGKILL) leaves the earlier report whole.
+
+The report is written into a temporary sibling folder (``.NAME.*.new``) and then swapped
+into place. The test starts a real process, waits until that folder appears, kills the
+process, and compares the report folder with the one from before, byte for byte. The
+earlier report is in English and the new run in Danish, so the two cannot be mistaken.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from panelkit import jobs
+from panelkit.demo import write_demo_project
+from panelkit.jobs import RunOptions
+from panelkit.project import resolve_files
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def staging(parent: Path, name: str) -> list[str]:
+    return [
+        e.name
+        for e in os.scandir(parent)
+        if e.name.startswith(f".{name}.") and e.name.endswith(".new")
+    ]
+
+
+def kill_when_staging_appears(args: list[str], cwd: Path, out: Path) -> tuple[bool, int]:
+    """Run, kill as soon as the temporary folder exists; (seen before the end, exit code)."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    earlier = set(staging(out.parent, out.name))  # left by an earlier killed run
+    process = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    seen = False
+    while process.poll() is None and time.monotonic() < deadline:
+        if set(staging(out.parent, out.name)) - earlier:
+            process.send_signal(signal.SIGKILL)
+            seen = True
+            break
+    code = process.wait(timeout=60)
+    return seen, code
+
+
+def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    write_demo_project(root, n=300)
+    settings = root / "panelkit.yaml"
+    settings.write_text(settings.read_text() + "by: []\n")  # fewer charts: a quicker run
+    out = root / "rapport"
+    files = resolve_files(cwd=root)
+    jobs.write_report(files, out, RunOptions(lang="en"))
+    before = snapshot(out)
+    assert "run.json" in before and len(before) > 10
+
+    args = [sys.executable, "-m", "panelkit", "report", "--out", "rapport", "--force"]
+    for _attempt in range(3):  # the kill may come after the swap on a very fast disk: retry
+        seen, code = kill_when_staging_appears(args, root, out)
+        assert code in (-signal.SIGKILL, 0), code
+        after = snapshot(out)
+        if seen and code == -signal.SIGKILL and after == before:
+            break
+        # Killed too late: the new report must then be whole (it replaced the old at once).
+        assert set(after) == set(before) and after["index.html"] != before["index.html"]
+        jobs.write_report(files, out, RunOptions(lang="en"), force=True)
+        before = snapshot(out)
+    else:
+        pytest.fail("the run was never caught before its folder swap")
+    assert after == before  # the earlier report, every file, every byte
+    # What the killed run leaves is its temporary folder beside the report, never inside it.
+    assert all(name.startswith(".rapport.") for name in staging(root, "rapport"))
+
+
+def test_a_killed_single_file_write_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """write_bytes_atomic renames a complete temporary file into place, or leaves the old one."""
+    from panelkit import files as files_module
+
+    target = tmp_path / "estimates.json"
+    target.write_bytes(b"old")
+
+    def killed(_fd: int) -> None:
+        raise KeyboardInterrupt  # stands in for the process dying before the rename
+
+    monkeypatch.setattr(files_module.os, "fsync", killed)
+    with pytest.raises(KeyboardInterrupt):
+        files_module.write_bytes_atomic(target, b"new" * 1000)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["estimates.json"]
