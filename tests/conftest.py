@@ -24,3 +24,10 @@ def _private_cache(
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("PANELKIT_CACHE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder, so no panelkit.yaml is picked up by accident."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

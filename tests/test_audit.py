@@ -10,14 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from helpers import invoke
 from panelkit.audit import FileStatus, relative_path, verify
-from panelkit.cli import app
 from panelkit.errors import AuditError
 
 API = Path(__file__).parent / "data" / "api-strat"
-runner = CliRunner()
 
 
 @pytest.fixture
@@ -35,11 +33,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 BASE = ["data.csv", "--schema", "schema.yaml", "--margins", "margins.csv"]
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def sha(path: Path) -> str:

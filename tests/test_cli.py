@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from helpers import invoke
 from panelkit import __version__
 from panelkit.cli import app
 
@@ -17,22 +17,6 @@ HERE = Path(__file__).parent
 API = HERE / "data" / "api-strat"
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path) -> Iterator[Path]:
-    """Run in an empty folder, so no panelkit.yaml is picked up by accident."""
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_version() -> None:

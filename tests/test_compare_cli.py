@@ -4,45 +4,24 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
+from helpers import invoke
 from panelkit import jobs
-from panelkit.cli import app
 from panelkit.demo import bundled_demo
 from panelkit.jobs import RunOptions
 from panelkit.project import resolve_files
 from panelkit.stats.comparison import ComparisonSet
 
-runner = CliRunner()
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path) -> Iterator[Path]:
-    """An empty working folder: the bundled demo survey is used."""
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
-
 
 @pytest.fixture(scope="module")
 def expected() -> ComparisonSet:
     return jobs.compare_baselines(resolve_files(cwd=Path(bundled_demo().data).parent))
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def pp(value: float) -> str:

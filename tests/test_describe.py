@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
+from helpers import invoke
 from panelkit import __version__
-from panelkit.cli import app
 from panelkit.errors import DataError
 from panelkit.jobs import describe, weight_survey
 from panelkit.project import ProjectFiles, resolve_files
@@ -33,7 +30,6 @@ from panelkit.publish.codebook import (
 )
 from panelkit.results import Lang
 
-runner = CliRunner()
 N = 80
 SECRET = "HEMMELIG"  # every free-text answer contains it; no output may
 
@@ -301,21 +297,6 @@ def test_markdown_in_danish(project: ProjectFiles) -> None:
 
 
 # --------------------------------------------------------------------------- the command
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path) -> Iterator[Path]:
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_table(project: ProjectFiles) -> None:

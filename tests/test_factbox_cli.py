@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from helpers import invoke
 from panelkit import jobs
-from panelkit.cli import app
 from panelkit.demo import bundled_demo
 from panelkit.project import resolve_files
 from panelkit.results import EstimateSet
 
-runner = CliRunner()
 SOURCE = "(ca. 1340 svar. Borgerpanelundersøgelse om bydelsplan 2022)"
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path) -> Iterator[Path]:
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
 
 
 @pytest.fixture(scope="module")
 def estimates(tmp_path_factory: pytest.TempPathFactory) -> EstimateSet:
     return jobs.summarize(resolve_files(cwd=tmp_path_factory.mktemp("empty")))
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def whole(value: float | None) -> str:

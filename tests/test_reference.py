@@ -149,3 +149,20 @@ def test_multiplying_the_targets_changes_no_estimate(tmp_path: Path, factor: flo
     assert b.weighting is not None and a.weighting is not None
     assert math.isclose(b.weighting.weight_sum, factor * a.weighting.weight_sum, rel_tol=1e-9)
     assert (b.weighting.weights > 0).all()
+
+
+def test_small_margin_cells_are_hidden_in_the_json(tmp_path: Path) -> None:
+    # api-strat's sample has 50 high schools; with --min-n 60 that margin cell is small.
+    result = CliRunner().invoke(
+        app,
+        [
+            "summarize", str(API / "data.csv"), "--schema", str(API / "schema.yaml"),
+            "--margins", str(API / "margins.csv"), "--indicators", str(API / "indicators.yaml"),
+            "--min-n", "60", "--format", "json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    cells = {c["category"]: c for c in json.loads(result.stdout)["weighting"]["margins"]}
+    assert cells["High"]["n"] is None and cells["High"]["sample_share"] is None
+    assert cells["High"]["suppression"] == "primary"
+    assert cells["Elementary"]["n"] == 100

@@ -25,10 +25,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
+from helpers import invoke
 from panelkit import jobs
-from panelkit.cli import app
 from panelkit.demo import write_demo_project
 from panelkit.errors import OutputError, SettingsError
 from panelkit.jobs import ReportResult, RunOptions
@@ -647,8 +646,6 @@ def test_project_settings_are_checked(project: Path, tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- command line
 
-runner = CliRunner()
-
 
 @pytest.fixture
 def in_project(project: Path, tmp_path: Path) -> Iterator[Path]:
@@ -664,11 +661,6 @@ def in_project(project: Path, tmp_path: Path) -> Iterator[Path]:
         yield copy
     finally:
         os.chdir(old)
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_report_writes_the_folder(in_project: Path) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +16,8 @@ import pyreadstat
 import pytest
 import yaml
 from openpyxl import Workbook
-from typer.testing import CliRunner
 
-from panelkit.cli import app
+from helpers import invoke
 from panelkit.errors import ExportError, OutputError
 from panelkit.input.metadata import (
     DraftBlock,
@@ -36,7 +33,6 @@ from panelkit.input.validation import SurveyData
 from panelkit.jobs import init_schema, load_survey
 
 SX_ANSI = Path(__file__).parent / "data" / "surveyxact-ex-survey2" / "ex_survey2_semicolon_ansi"
-runner = CliRunner()
 
 
 def drafted(tmp_path: Path, *sources: Path, name: str = "schema.yaml") -> tuple[Schema, str]:
@@ -516,21 +512,6 @@ def test_never_over_an_input(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the command
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path) -> Iterator[Path]:
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_schema_init(in_tmp: Path) -> None:

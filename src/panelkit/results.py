@@ -230,11 +230,20 @@ class EstimateSet:
         return {
             "panelkit_version": version,
             "survey": self.survey.to_dict(),
-            "weighting": None if self.weighting is None else self.weighting.to_dict(),
+            "weighting": None if self.weighting is None else self._weighting_dict(),
             "ci_method": str(self.ci_method),
             "min_n": self.min_n,
             "estimates": [e.to_dict() for e in self.estimates],
         }
+
+    def _weighting_dict(self) -> dict[str, Any]:
+        """The weighting summary, small sample cells hidden (a cross of margins is a table)."""
+        assert self.weighting is not None
+        doc = self.weighting.to_dict()
+        for cell in doc["margins"]:
+            if 0 < cell["n"] < self.min_n:
+                cell.update(n=None, sample_share=None, suppression="primary")
+        return doc
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd

@@ -69,14 +69,9 @@ class Baseline:
 def load_baselines(path: str | Path) -> tuple[Baseline, ...]:
     """Read and check a baselines file; the baselines come in file order."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SettingsError(f"{p}: file not found; check the path") from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"{p.name}: not UTF-8 text; save the file as UTF-8") from None
-    except OSError as exc:
-        raise SettingsError(f"{p}: cannot be read ({exc.strerror})") from None
+    from panelkit.input.schema import read_text_file  # pulls in yaml: not at CLI start-up
+
+    text = read_text_file(p, SettingsError)
     return parse_baselines(text, p.name)
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from panelkit.errors import SettingsError
-from panelkit.input.schema import Schema, load_yaml
+from panelkit.input.schema import Schema, load_yaml, number_text, show_value
 
 LANGUAGES: tuple[str, ...] = ("da", "en")
 
@@ -218,7 +218,7 @@ def _parse_factbox(c: _Checker, value: Any, ids: set[str]) -> tuple[Any, ...] | 
                 raise c.fail(
                     kp,
                     f"expected an indicator id or {{indicator: ID, by: VAR, group: LABEL}}, "
-                    f"got {_show(part)}",
+                    f"got {show_value(part)}",
                 )
             if ref.strip() not in ids:
                 close = difflib.get_close_matches(ref.strip(), sorted(ids), n=1)
@@ -384,11 +384,11 @@ class _Checker:
 
     def mapping(self, value: Any, keypath: str, expected: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(keypath, f"{expected or 'expected a mapping'}, got {_show(value)}")
+            raise self.fail(keypath, f"{expected or 'expected a mapping'}, got {show_value(value)}")
         for key in value:
             if not isinstance(key, str):
                 hint = _bool_hint(key) if isinstance(key, bool) else ""
-                raise self.fail(keypath, f"keys must be names, got {_show(key)}{hint}")
+                raise self.fail(keypath, f"keys must be names, got {show_value(key)}{hint}")
         return value
 
     def known_keys(self, value: Mapping[str, Any], allowed: frozenset[str], keypath: str) -> None:
@@ -403,17 +403,19 @@ class _Checker:
 
     def sequence(self, value: Any, keypath: str) -> Sequence[Any]:
         if isinstance(value, str) or not isinstance(value, Sequence):
-            raise self.fail(keypath, f"expected a list, got {_show(value)}")
+            raise self.fail(keypath, f"expected a list, got {show_value(value)}")
         return value
 
     def text(self, value: Any, keypath: str) -> str:
         if isinstance(value, bool):
             word = "Yes" if value else "No"
-            raise self.fail(keypath, f'YAML read {_show(value)} as a boolean; quote it ("{word}")')
+            raise self.fail(
+                keypath, f'YAML read {show_value(value)} as a boolean; quote it ("{word}")'
+            )
         if isinstance(value, int | float):
-            return _number_text(value)
+            return number_text(value)
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(keypath, f"expected text, got {_show(value)}")
+            raise self.fail(keypath, f"expected text, got {show_value(value)}")
         return value.strip()
 
     def optional_text(self, value: Any, keypath: str) -> str | None:
@@ -421,7 +423,7 @@ class _Checker:
 
     def number(self, value: Any, keypath: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise self.fail(keypath, f"expected a number, got {_show(value)}")
+            raise self.fail(keypath, f"expected a number, got {show_value(value)}")
         return float(value)
 
     def range(self, value: Mapping[str, Any], keypath: str) -> tuple[float | None, float | None]:
@@ -431,7 +433,7 @@ class _Checker:
         if lo is None and hi is None:
             raise self.fail(keypath, "give min, max or both (inclusive)")
         if lo is not None and hi is not None and lo > hi:
-            raise self.fail(f"{keypath}.min", f"{_number_text(lo)} is above max {_number_text(hi)}")
+            raise self.fail(f"{keypath}.min", f"{number_text(lo)} is above max {number_text(hi)}")
         return lo, hi
 
     def variable(self, value: Any, keypath: str) -> str:
@@ -451,7 +453,7 @@ class _Checker:
             words = _YAML_TRUE if value else _YAML_FALSE
             meant = [x for x in labels if x.casefold() in words]
             hint = f'; quote the label ("{meant[0]}")' if meant else _bool_hint(value)
-            raise self.fail(keypath, f"YAML read {_show(value)} as a boolean{hint}")
+            raise self.fail(keypath, f"YAML read {show_value(value)} as a boolean{hint}")
         text = self.text(value, keypath)
         if text in labels:
             return text
@@ -491,28 +493,8 @@ class _Checker:
         )
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)
-
-
 def _bool_hint(value: bool) -> str:
     return f'; quote the label ("{"Yes" if value else "No"}")'
-
-
-def _number_text(value: float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _quoted(labels: Sequence[str]) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from panelkit.errors import SettingsError
-from panelkit.input.schema import Schema
+from panelkit.input.schema import Schema, read_text_file
 
 HEADER = ("variable", "category", "target")
 
@@ -71,14 +71,7 @@ class Margins:
 def load_margins(path: str | Path, schema: Schema) -> Margins:
     """Read and check a margins file (UTF-8, a byte-order mark tolerated)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SettingsError(f"{p}: file not found; check the path") from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"{p.name}: not UTF-8 text; save the file as UTF-8") from None
-    except OSError as exc:
-        raise SettingsError(f"{p}: cannot be read ({exc.strerror})") from None
+    text = read_text_file(p, SettingsError)
     return parse_margins(text, schema, p)
 
 

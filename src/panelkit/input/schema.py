@@ -138,10 +138,12 @@ class _Checker:
 
     def mapping(self, value: Any, keypath: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(keypath, f"expected a mapping of keys to values, got {_show(value)}")
+            raise self.fail(
+                keypath, f"expected a mapping of keys to values, got {show_value(value)}"
+            )
         for key in value:
             if not isinstance(key, str):
-                raise self.fail(keypath, f"keys must be names, got {_show(key)}")
+                raise self.fail(keypath, f"keys must be names, got {show_value(key)}")
         return value
 
     def known_keys(self, value: Mapping[str, Any], allowed: set[str], keypath: str) -> None:
@@ -157,34 +159,35 @@ class _Checker:
         if isinstance(value, bool):
             raise self.fail(
                 keypath,
-                f'YAML read {_show(value)} as a boolean; quote it ("{_yaml_word(value)}") '
+                f'YAML read {show_value(value)} as a boolean; quote it ("{_yaml_word(value)}") '
                 "to use it as text",
             )
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return _number_text(value)
+            return number_text(value)
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(keypath, f"expected text, got {_show(value)}")
+            raise self.fail(keypath, f"expected text, got {show_value(value)}")
         return value.strip()
 
     def number(self, value: Any, keypath: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise self.fail(keypath, f"expected a number, got {_show(value)}")
+            raise self.fail(keypath, f"expected a number, got {show_value(value)}")
         return float(value)
 
     def whole(self, value: Any, keypath: str, minimum: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise self.fail(
-                keypath, f"expected a whole number of at least {minimum}, got {_show(value)}"
+                keypath, f"expected a whole number of at least {minimum}, got {show_value(value)}"
             )
         return value
 
     def sequence(self, value: Any, keypath: str) -> Sequence[Any]:
         if isinstance(value, str) or not isinstance(value, Sequence):
-            raise self.fail(keypath, f"expected a list, got {_show(value)}")
+            raise self.fail(keypath, f"expected a list, got {show_value(value)}")
         return value
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a message quotes it: text in quotes, YAML booleans as true/false."""
     if isinstance(value, str):
         return f'"{value}"'
     if value is None:
@@ -202,7 +205,8 @@ def _yaml_word(value: bool) -> str:
     return "Yes" if value else "No"
 
 
-def _number_text(value: float) -> str:
+def number_text(value: float) -> str:
+    """A number without a spurious .0."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -272,7 +276,7 @@ def _parse_variable(c: _Checker, name: str, spec: Any) -> Variable:
     except ValueError:
         raise c.fail(
             f"{kp}.type",
-            f"unknown type {_show(spec['type'])}; expected one of {', '.join(t.value for t in VarType)}",
+            f"unknown type {show_value(spec['type'])}; expected one of {', '.join(t.value for t in VarType)}",
         ) from None
     column = c.text(spec["column"], f"{kp}.column") if "column" in spec else name
     text = c.text(spec["text"], f"{kp}.text") if spec.get("text") is not None else None
@@ -311,14 +315,14 @@ def _parse_variable(c: _Checker, name: str, spec: Any) -> Variable:
             f"only integer and number variables have bounds, this is {vtype}",
         )
     if lo is not None and hi is not None and lo > hi:
-        raise c.fail(f"{kp}.min", f"{_number_text(lo)} is above max {_number_text(hi)}")
+        raise c.fail(f"{kp}.min", f"{number_text(lo)} is above max {number_text(hi)}")
     return Variable(name, column, vtype, text, categories, missing, lo, hi)
 
 
 def _parse_categories(c: _Checker, value: Any, kp: str) -> tuple[Category, ...]:
     if isinstance(value, Mapping):
         pairs = [
-            (c.text(code, f"{kp} (code {_show(code)})"), c.text(label, f"{kp}.{code}"))
+            (c.text(code, f"{kp} (code {show_value(code)})"), c.text(label, f"{kp}.{code}"))
             for code, label in value.items()
         ]
     elif isinstance(value, list):
@@ -328,7 +332,7 @@ def _parse_categories(c: _Checker, value: Any, kp: str) -> tuple[Category, ...]:
             pairs.append((label, label))
     else:
         raise c.fail(
-            kp, f"expected a list of labels or a mapping of code: label, got {_show(value)}"
+            kp, f"expected a list of labels or a mapping of code: label, got {show_value(value)}"
         )
     if not pairs:
         raise c.fail(kp, "is empty; list the answers")
@@ -390,16 +394,21 @@ def _parse_source(c: _Checker, value: Any) -> Source:
     return Source(sheet, header_row, skip_rows)
 
 
-def load_yaml(path: Path, error: type[Exception] = SchemaError) -> Any:
-    """Read a YAML file safely (no Python objects), as one-line errors."""
+def read_text_file(path: Path, error: type[Exception] = SchemaError) -> str:
+    """A settings file's text (UTF-8, a byte-order mark tolerated), as one-line errors."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise error(f"{path}: file not found; check the path") from None
     except UnicodeDecodeError:
         raise error(f"{path.name}: not UTF-8 text; save the file as UTF-8") from None
     except OSError as exc:
         raise error(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def load_yaml(path: Path, error: type[Exception] = SchemaError) -> Any:
+    """Read a YAML file safely (no Python objects), as one-line errors."""
+    text = read_text_file(path, error)
     try:
         return yaml.safe_load(text)
     except yaml.constructor.ConstructorError as exc:
