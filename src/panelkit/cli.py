@@ -96,6 +96,12 @@ IndicatorsOpt = Annotated[
     Path | None,
     typer.Option("--indicators", "-i", help="Indicators YAML (§4).", show_default=False),
 ]
+OutFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
+    ),
+]
 DropOpt = Annotated[
     bool, typer.Option("--drop-invalid", help="Leave out rows with errors instead of refusing.")
 ]
@@ -296,12 +302,7 @@ def summarize(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="What to write.")
     ] = OutputFormat.TABLE,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
-        ),
-    ] = None,
+    out: OutFileOpt = None,
     lang: LangOptional = None,
     cap: CapOpt = None,
     drop_invalid: DropOptional = None,
@@ -567,12 +568,7 @@ def compare(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="What to write.")
     ] = OutputFormat.TABLE,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
-        ),
-    ] = None,
+    out: OutFileOpt = None,
     lang: LangOptional = None,
     cap: CapOpt = None,
     drop_invalid: DropOptional = None,
@@ -632,12 +628,7 @@ def factbox(
     output_format: Annotated[
         FactBoxFormat, typer.Option("--format", "-f", help="What to write.")
     ] = FactBoxFormat.TEXT,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
-        ),
-    ] = None,
+    out: OutFileOpt = None,
     lang: LangOptional = None,
     adjust: AdjustOpt = None,
     alpha: AlphaOpt = None,

@@ -17,7 +17,8 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -848,36 +849,21 @@ def _field_count(record: str, sep: str) -> int:
 def _read_xlsx(
     p: Path, shown: str, sheet: str | None, header_row: int, skip: np.ndarray
 ) -> RawExport:
-    _check_workbook_zip(p, shown)
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it ignores: noise here
-            warnings.simplefilter("ignore")
-            book = _openpyxl().load_workbook(p, read_only=True, data_only=True, keep_links=False)
-            try:
-                name = _pick_sheet(shown, book.sheetnames, sheet)
-                ws = book[name]
-                if not hasattr(ws, "iter_rows"):
-                    raise ExportError(
-                        f'{shown}: sheet "{_clip(name)}" is a chart sheet, not a table; set '
-                        "source.sheet to the sheet with the responses"
-                    )
-                # read-only sheets trust the <dimension> tag, which some tools write wrong
-                ws.reset_dimensions()
-                rows = ws.iter_rows(min_row=header_row, values_only=True)
-                header = next(rows, None)
-                body = [tuple(r) for r in rows]
-                labels_sheet = _surveyxact_labels_sheet(book.sheetnames, name)
-                label_rows = _sheet_rows(book, labels_sheet) if labels_sheet else None
-            finally:
-                book.close()
-    except ExportError:
-        raise
-    except Exception as exc:  # openpyxl raises KeyError, ValueError, ... on broken parts
-        raise ExportError(
-            f"{shown} is not a readable Excel workbook ({type(exc).__name__}); open and save it "
-            "again in Excel, or export the data as CSV"
-        ) from exc
+    with _open_workbook(p, shown) as book:
+        name = _pick_sheet(shown, book.sheetnames, sheet)
+        ws = book[name]
+        if not hasattr(ws, "iter_rows"):
+            raise ExportError(
+                f'{shown}: sheet "{_clip(name)}" is a chart sheet, not a table; set '
+                "source.sheet to the sheet with the responses"
+            )
+        # read-only sheets trust the <dimension> tag, which some tools write wrong
+        ws.reset_dimensions()
+        rows = ws.iter_rows(min_row=header_row, values_only=True)
+        header = next(rows, None)
+        body = [tuple(r) for r in rows]
+        labels_sheet = _surveyxact_labels_sheet(book.sheetnames, name)
+        label_rows = _sheet_rows(book, labels_sheet) if labels_sheet else None
     if header is None or (not body and all(v is None for v in header)):
         if header_row == 1:
             raise ExportError(
@@ -942,6 +928,34 @@ def _surveyxact_labels_sheet(names: Sequence[str], picked: str) -> str | None:
     return None
 
 
+@contextmanager
+def _open_workbook(p: Path, shown: str) -> Iterator[Any]:
+    """A workbook opened read-only after the zip checks; any failure is one ExportError."""
+    _check_workbook_zip(p, shown)
+    with warnings.catch_warnings():
+        # openpyxl warns about styles and extensions it ignores: noise here
+        warnings.simplefilter("ignore")
+        try:
+            book = _openpyxl().load_workbook(p, read_only=True, data_only=True, keep_links=False)
+        except Exception as exc:  # openpyxl raises KeyError, ValueError, ... on broken parts
+            raise _unreadable_workbook(shown, exc) from exc
+        try:
+            yield book
+        except ExportError:
+            raise
+        except Exception as exc:
+            raise _unreadable_workbook(shown, exc) from exc
+        finally:
+            book.close()
+
+
+def _unreadable_workbook(shown: str, exc: Exception) -> ExportError:
+    return ExportError(
+        f"{shown} is not a readable Excel workbook ({type(exc).__name__}); open and save it "
+        "again in Excel, or export the data as CSV"
+    )
+
+
 def _sheet_rows(book: Any, name: str) -> list[tuple[object, ...]]:
     ws = book[name]
     if not hasattr(ws, "iter_rows"):
@@ -953,21 +967,8 @@ def _sheet_rows(book: Any, name: str) -> list[tuple[object, ...]]:
 def sheet_names(path: str | Path) -> tuple[str, ...]:
     """The sheet names of a workbook (checked as :func:`read_export` checks it)."""
     shown = _printable(str(path))
-    p = Path(path)
-    _check_workbook_zip(p, shown)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = _openpyxl().load_workbook(p, read_only=True, data_only=True, keep_links=False)
-            try:
-                return tuple(book.sheetnames)
-            finally:
-                book.close()
-    except Exception as exc:
-        raise ExportError(
-            f"{shown} is not a readable Excel workbook ({type(exc).__name__}); open and save it "
-            "again in Excel, or export the data as CSV"
-        ) from exc
+    with _open_workbook(Path(path), shown) as book:
+        return tuple(book.sheetnames)
 
 
 def read_sheet_rows(path: str | Path, sheets: Sequence[str]) -> dict[str, list[tuple[object, ...]]]:
@@ -977,25 +978,8 @@ def read_sheet_rows(path: str | Path, sheets: Sequence[str]) -> dict[str, list[t
     ``Structure`` and ``Labels``. Raises ExportError naming a missing sheet.
     """
     shown = _printable(str(path))
-    p = Path(path)
-    _check_workbook_zip(p, shown)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = _openpyxl().load_workbook(p, read_only=True, data_only=True, keep_links=False)
-            try:
-                return {
-                    s: _sheet_rows(book, _pick_sheet(shown, book.sheetnames, s)) for s in sheets
-                }
-            finally:
-                book.close()
-    except ExportError:
-        raise
-    except Exception as exc:
-        raise ExportError(
-            f"{shown} is not a readable Excel workbook ({type(exc).__name__}); open and save it "
-            "again in Excel, or export the data as CSV"
-        ) from exc
+    with _open_workbook(Path(path), shown) as book:
+        return {s: _sheet_rows(book, _pick_sheet(shown, book.sheetnames, s)) for s in sheets}
 
 
 def _header_name(value: object) -> str:
