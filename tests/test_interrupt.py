@@ -84,6 +84,24 @@ def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
     assert after == before  # the earlier report, every file, every byte
     # What the killed run leaves is its temporary folder beside the report, never inside it.
     assert all(name.startswith(".rapport.") for name in staging(root, "rapport"))
+    # The next run tidies it away.
+    jobs.write_report(files, out, RunOptions(lang="en"), force=True)
+    assert staging(root, "rapport") == []
+
+
+def test_a_kill_between_the_two_renames_is_recovered(tmp_path: Path) -> None:
+    from panelkit.publish.report import write_report_folder
+
+    RUN = b'{"panelkit_version": "0.1.0"}'  # what marks a folder as a panelkit report
+
+    out = tmp_path / "rapport"
+    write_report_folder(out, {"run.json": RUN, "index.html": b"old"}, force=False, inputs=())
+    # What a kill between "rename the old report away" and "rename the new one in" leaves:
+    out.rename(tmp_path / ".rapport.abc123.old")
+    (tmp_path / ".rapport.def456.new").mkdir()
+    write_report_folder(out, {"run.json": RUN, "index.html": b"new"}, force=True, inputs=())
+    assert (out / "index.html").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport"]
 
 
 def test_a_killed_single_file_write_leaves_the_old_file(

@@ -376,6 +376,23 @@ def _is_report(folder: Path) -> bool:
     return isinstance(doc, dict) and "panelkit_version" in doc
 
 
+def _tidy_after_interruption(target: Path) -> None:
+    """Undo what a killed run left beside ``target``.
+
+    A run killed while building leaves its ``.NAME.*.new`` folder; one killed
+    between the two renames of the swap leaves the earlier report as
+    ``.NAME.*.old`` and no ``NAME``: put that report back, then remove the rest.
+    """
+    if not target.parent.is_dir():
+        return
+    leftovers = sorted(target.parent.glob(f".{target.name}.*.old"))
+    if not target.exists() and leftovers and _is_report(leftovers[-1]):
+        leftovers.pop().rename(target)
+    for folder in [*leftovers, *target.parent.glob(f".{target.name}.*.new")]:
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def write_report_folder(
     out: Path, outputs: Mapping[str, bytes], *, force: bool, inputs: Sequence[Path]
 ) -> bool:
@@ -385,9 +402,10 @@ def write_report_folder(
     any) is renamed away, the new one renamed in, and the old one deleted. An
     interruption before the swap leaves the old report as it was.
     """
-    check_report_folder(out, force=force, inputs=inputs)
     target = Path(out)
     parent = target.resolve().parent
+    _tidy_after_interruption(target.resolve())
+    check_report_folder(out, force=force, inputs=inputs)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=parent))
