@@ -173,6 +173,10 @@ def test_demo_project_then_summarize_from_panelkit_yaml(in_tmp: Path) -> None:
     code, out, err = invoke("demo", "proj")
     assert code == 0, err
     assert (in_tmp / "proj" / "panelkit.yaml").is_file()
+    # the demo records what it wrote, like every command that writes files
+    code, out, err = invoke("verify", "proj")
+    assert code == 0, err
+    assert out.endswith("All 7 files match their run records.\n")
     os.chdir(in_tmp / "proj")
     code, out, err = invoke("summarize", "--format", "json")
     assert code == 0, err

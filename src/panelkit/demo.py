@@ -315,6 +315,8 @@ def write_demo_project(
         write_bytes_atomic(dest, source.read_bytes())
     project_file = directory / "panelkit.yaml"
     write_text_atomic(project_file, _project_yaml(target, directory, n, seed, previous_path))
+    _write_record(directory, (target.data, previous_path, target.schema, target.margins,
+                              target.indicators, target.baselines, project_file), n, seed)  # fmt: skip
     return DemoFiles(
         data=target.data,
         schema=target.schema,
@@ -324,6 +326,25 @@ def write_demo_project(
         project_file=project_file,
         previous=previous_path,
     )
+
+
+def _write_record(directory: Path, written: tuple[Path, ...], n: int, seed: int) -> None:
+    """``demo.run.json``: what the command wrote, so ``panelkit verify DIR`` can check it."""
+    from panelkit import __version__
+    from panelkit.audit import run_record, source_date
+    from panelkit.files import write_bytes_atomic
+
+    outputs = {path.relative_to(directory).as_posix(): path.read_bytes() for path in written}
+    record = run_record(
+        command="demo",
+        version=__version__,
+        inputs=(),
+        outputs=outputs,
+        settings={"n": n, "seed": seed},
+        survey=None,
+        created=source_date(),
+    )
+    write_bytes_atomic(directory / "demo.run.json", record)
 
 
 def _layout(root: Path, *, data: Path) -> DemoFiles:
