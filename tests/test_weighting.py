@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -231,7 +230,8 @@ def test_the_callers_frame_is_left_alone() -> None:
     pd.testing.assert_frame_equal(frame, before)
 
 
-def test_a_million_respondents_rake_quickly() -> None:
+def test_a_million_respondents_meet_margins_and_cap() -> None:
+    # Scale, not speed: `make bench` times it (about 0.2 s); here the result must hold.
     rng = np.random.default_rng(20240101)
     n = 1_000_000
     ages = ["15-16", "17-29", "30-44", "45-64", "65+"]
@@ -252,12 +252,11 @@ def test_a_million_respondents_rake_quickly() -> None:
             margin("area", dict.fromkeys(areas, 6100)),
         )
     )
-    start = time.perf_counter()
     result = rake(frame, margins, cap=1.8)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 3, f"raking 1,000,000 respondents took {elapsed:.1f} s"
-    assert result.weight_max <= 1.8 * 61000 / n
-    assert len(result.weights) == n
+    assert len(result.weights) == n and result.converged
+    assert result.weight_max <= 1.8 * 61000 / n * (1 + 1e-9)
+    for m in margins.margins:
+        np.testing.assert_allclose(cell_totals(result.weights, frame, m), m.targets, rtol=1e-8)
 
 
 # --------------------------------------------------------------------------- properties
