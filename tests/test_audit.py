@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,17 +17,13 @@ API = Path(__file__).parent / "data" / "api-strat"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The api-strat files copied into a project folder, as the working folder."""
     root = tmp_path / "proj"
     shutil.copytree(API, root)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        yield root
-    finally:
-        os.chdir(old)
+    monkeypatch.chdir(root)
+    return root
 
 
 BASE = ["data.csv", "--schema", "schema.yaml", "--margins", "margins.csv"]

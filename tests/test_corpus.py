@@ -6,15 +6,14 @@ and needs nothing outside this folder.
 
 from __future__ import annotations
 
-import io
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from helpers import zip_of
 from panelkit.cli import app
 
 API = Path(__file__).parent / "data" / "api-strat"
@@ -24,14 +23,6 @@ SCHEMA, DATA, MARGINS, INDICATORS = (
     API / "margins.csv",
     API / "indicators.yaml",
 )
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buffer.getvalue()
 
 
 # name -> (file name, content); the export is validated against the api-strat schema
@@ -62,7 +53,7 @@ EXPORTS: dict[str, tuple[str, bytes, str]] = {
     ),
     "zip not a workbook": (
         "zip.xlsx",
-        _zip({"hello.txt": b"hi"}),
+        zip_of({"hello.txt": b"hi"}),
         "zip.xlsx is a zip file but not an Excel workbook (it has no [Content_Types].xml and xl/ "
         "parts); save the export as .xlsx from Excel or the survey platform",
     ),

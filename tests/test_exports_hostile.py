@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
 
+from helpers import zip_of
 from panelkit.errors import ExportError
 from panelkit.input import exports
 from panelkit.input.exports import RawExport, read_export
@@ -276,14 +277,6 @@ def read_or_refuse(path: Path) -> RawExport | None:
     assert len(raw.lines) == raw.rows > 0
     assert all(isinstance(c, str) for c in raw.frame.columns)
     return raw
-
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
 
 
 MAGIC = st.sampled_from([b"", b"PK\x03\x04", b"$FL2", b"PAR1", b"\xff\xfe", b"\xef\xbb\xbf"])

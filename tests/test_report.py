@@ -7,7 +7,6 @@ fact boxes are checked against estimates recomputed with ``jobs.summarize``.
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
@@ -15,8 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -26,7 +23,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from helpers import invoke
+from helpers import invoke, spellings, unpacked
 from panelkit import jobs
 from panelkit.demo import write_demo_project
 from panelkit.errors import OutputError, SettingsError
@@ -474,51 +471,18 @@ def comments(project: Path) -> list[str]:
     return [c for c in answers if c.casefold() not in {"ved ikke"}]
 
 
-def searchable(name: str, data: bytes) -> tuple[list[bytes], list[bytes]]:
-    """A file's bytes and what it holds compressed: (text-like blobs, decoded pixel data).
-
-    xlsx members, PNG text chunks and the PNGs embedded in the HTML page are opened too.
-    """
-    texts, pixels = [data], []
-    if name.endswith(".xlsx"):
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            texts += [z.read(m) for m in z.namelist()]
-    if name.endswith(".png"):
-        pos, idat = 8, b""
-        while pos < len(data):
-            length = int.from_bytes(data[pos : pos + 4], "big")
-            kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-            if kind == b"IDAT":
-                idat += body
-            elif kind in (b"tEXt", b"zTXt", b"iTXt"):
-                texts.append(body)
-            pos += 12 + length
-        pixels.append(zlib.decompress(idat))
-    if name.endswith(".html"):
-        for m in re.finditer(rb"data:image/png;base64,([A-Za-z0-9+/=]+)", data):
-            inner_texts, inner_pixels = searchable("x.png", base64.b64decode(m.group(1)))
-            texts += inner_texts
-            pixels += inner_pixels
-    return texts, pixels
-
-
-def variants(text: str) -> set[bytes]:
-    forms = {text, html.escape(text), html.escape(text, quote=False), text.replace("'", "&apos;")}
-    return {f.encode(enc) for f in forms for enc in ("utf-8", "cp1252") if f}
-
-
 def test_no_free_text_answer_in_any_output(built: Built, project: Path) -> None:
     answers = comments(project)
     assert len(answers) > 30  # the planted strings, with their endings
     assert any(a.startswith("Jeg hedder Mette Jensen") for a in answers)
     probes: dict[str, set[bytes]] = {}
     for answer in answers:
-        probes[answer] = variants(answer)
+        probes[answer] = spellings(answer)
         if len(answer) >= 12:  # a long answer's first words alone must not show either
-            probes[answer] |= variants(answer[:24])
+            probes[answer] |= spellings(answer[:24])
     seen_pixels: set[int] = set()
     for name, data in built.files.items():
-        texts, pixels = searchable(name, data)
+        texts, pixels = unpacked(name, data)
         for blob in texts:
             for answer, forms in probes.items():
                 for probe in forms:
@@ -556,7 +520,7 @@ def test_no_suppressed_number_anywhere(
             assert value is not None
             exact = {repr(value), f"{value:.10g}", f"{value:.15g}"}
             for name in machine:
-                for blob in searchable(name, built.files[name])[0]:
+                for blob in unpacked(name, built.files[name])[0]:
                     for probe in exact:
                         assert probe.encode() not in blob, f"{e} value {probe} in {name}"
         for value in (raw.estimate, raw.ci_low, raw.ci_high):

@@ -11,7 +11,7 @@ import pytest
 from panelkit.errors import DataError
 from panelkit.input.exports import read_export
 from panelkit.input.schema import load_schema
-from panelkit.input.validation import SurveyData, validate, write_rejects
+from panelkit.input.validation import SurveyData, rejects_csv, validate
 
 SCHEMA = """
 name: t
@@ -130,9 +130,7 @@ def test_rejects_file_lists_problems_without_free_text(tmp_path: Path) -> None:
     survey = run(
         tmp_path, ["1;1;7;1;Enig;1;Mit navn er Hanne Hansen", "2;1;30;1;Enig;1;=HYPERLINK()"]
     )
-    out = tmp_path / "rejects.csv"
-    write_rejects(survey.report, out)
-    text = out.read_text(encoding="utf-8")
+    text = rejects_csv(survey.report).decode("utf-8")
     assert text == "line,column,problem\n2,s_2,below the minimum 15\n"
     assert "Hanne" not in text
 

@@ -31,7 +31,6 @@ COLUMNS = (
     "source",
     "year",
 )
-OPTIONAL_COLUMNS = ("note",)
 
 # Years outside this range are almost surely a typo ("21" for 2021).
 _YEARS = (1900, 2100)

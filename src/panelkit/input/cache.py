@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from panelkit import __version__
-from panelkit.files import write_bytes_atomic
+from panelkit.files import sha256_file, write_bytes_atomic
 from panelkit.input.exports import ExportFormat, RawExport, read_export
 
 CACHED_SUFFIXES = (".xlsx", ".sav")
@@ -53,12 +53,9 @@ def read_export_cached(
     p = Path(path)
     if cache_dir is None or not p.is_file() or p.suffix.lower() not in CACHED_SUFFIXES:
         return read_export(path, sheet=sheet, header_row=header_row, skip_rows=skip_rows)
-    digest = hashlib.sha256()
-    digest.update(p.read_bytes())
-    digest.update(
-        repr((sheet, header_row, tuple(skip_rows), __version__, _FORMAT_VERSION)).encode()
-    )
-    entry = cache_dir / f"{digest.hexdigest()}.parquet"
+    # the export's bytes (read in blocks), and how it is read
+    key = repr((sha256_file(p), sheet, header_row, tuple(skip_rows), __version__, _FORMAT_VERSION))
+    entry = cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()}.parquet"
     cached = _load(entry, p)
     if cached is not None:
         return cached

@@ -116,10 +116,6 @@ class Schema:
     def is_numeric(self, name: str) -> bool:
         return any(v.name == name and v.type.is_numeric for v in self.variables)
 
-    def describe_name(self, name: str) -> str:
-        """How a variable should be named to a person in a message."""
-        return f"{name!r}"
-
 
 _TOP_KEYS = {"name", "title", "id", "source", "variables", "derived", "description"}
 _VAR_KEYS = {"column", "type", "text", "categories", "missing", "min", "max", "description"}

@@ -13,13 +13,12 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from panelkit.errors import DataError
-from panelkit.files import safe_cell, write_bytes_atomic
+from panelkit.files import safe_cell
 from panelkit.input.exports import RawExport
 from panelkit.input.schema import Derived, Schema, Variable, VarType
 from panelkit.results import Reconciliation, RowProblem, ValidationReport
@@ -97,10 +96,13 @@ def validate(raw: RawExport, schema: Schema) -> SurveyData:
     errors: list[tuple[np.ndarray, str, list[_Problem]]] = []  # (row positions, column, problems)
     columns: dict[str, pd.Series] = {}
     missing_answers = 0
+    missing_given: dict[str, pd.Categorical[str]] = {}
     for var in schema.variables:
-        values, bad, found, n_missing = _convert(raw.frame[var.column], var)
+        values, bad, found, n_missing, given = _convert(raw.frame[var.column], var)
         columns[var.name] = values
         missing_answers += n_missing
+        if given is not None:
+            missing_given[var.name] = given
         if bad.size:
             errors.append((bad, var.column, found))
         if var.type is VarType.ID:
@@ -132,36 +134,8 @@ def validate(raw: RawExport, schema: Schema) -> SurveyData:
         valid,
         report,
         raw.unit,
-        missing=_missing_given(raw, schema),
+        missing=pd.DataFrame(missing_given, index=pd.RangeIndex(n)),
     )
-
-
-def _missing_given(raw: RawExport, schema: Schema) -> pd.DataFrame:
-    """Per row, which ``missing:`` answer it gave, spelled as in the schema (NaN: none).
-
-    Free text and ids are left out: of those only "answered or not" is kept.
-    """
-    columns: dict[str, pd.Categorical[str]] = {}
-    for var in schema.variables:
-        if not var.missing or var.type in (VarType.TEXT, VarType.ID):
-            continue
-        spelled: dict[str, str] = {}
-        for m in var.missing:
-            spelled.setdefault(m.casefold(), m)
-        codes, uniques = pd.factorize(raw.frame[var.column], use_na_sentinel=True)
-        categories = list(dict.fromkeys(spelled.values()))
-        position = {label: i for i, label in enumerate(categories)}
-        # once per distinct value: "Ved ikke", " ved ikke " and 9.0 as 9
-        found = [position.get(spelled.get(_missing_key(v), ""), -1) for v in uniques]
-        given = np.array([*found, -1], dtype=np.intp)[codes]  # -1 (empty) picks the last
-        columns[var.name] = pd.Categorical.from_codes(given, categories=pd.Index(categories))
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(raw.frame)))
-
-
-def _missing_key(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip().casefold()
 
 
 def _check_columns(raw: RawExport, schema: Schema) -> None:
@@ -260,14 +234,18 @@ def _quote(value: str) -> str:
     return f'"{_shown(value)}"'
 
 
-def _convert(series: pd.Series, var: Variable) -> tuple[pd.Series, np.ndarray, list[_Problem], int]:
-    """(converted values, positions of bad cells, their problems, missing-answer count)."""
+def _convert(
+    series: pd.Series, var: Variable
+) -> tuple[pd.Series, np.ndarray, list[_Problem], int, pd.Categorical[str] | None]:
+    """(converted values, positions of bad cells, their problems, missing-answer count,
+    per row which ``missing:`` answer it gave, spelled as in the schema; None for ids,
+    free text and variables without ``missing:``)."""
     if var.type is VarType.ID:
         # ids are (nearly) all distinct: factorizing them would buy nothing
         ids = _plain_text(series)
         empty = ids.isna().to_numpy()
         bad = np.flatnonzero(empty)
-        return ids, bad, [("the id is empty; every respondent needs one", None)] * bad.size, 0
+        return ids, bad, [("the id is empty; every respondent needs one", None)] * bad.size, 0, None
     if var.type is VarType.TEXT:
         # Keep only whether it was answered: the text itself is personal data.
         text = _plain_text(series)
@@ -277,16 +255,36 @@ def _convert(series: pd.Series, var: Variable) -> tuple[pd.Series, np.ndarray, l
             said_missing = text.str.casefold().isin({m.casefold() for m in var.missing}).to_numpy()
             n_missing = int((said_missing & answered).sum())
             answered &= ~said_missing
-        return pd.Series(answered, index=series.index), np.empty(0, dtype=np.intp), [], n_missing
+        return (
+            pd.Series(answered, index=series.index),
+            np.empty(0, dtype=np.intp),
+            [],
+            n_missing,
+            None,
+        )
 
     d = _distinct(series)
-    missing_words = {m.casefold() for m in var.missing}
-    u_missing = np.array([t.casefold() in missing_words for t in d.text], dtype=bool)
-    is_missing_answer = d.per_row(u_missing)
-    n_missing = int(is_missing_answer.sum())
+    spelled: dict[str, str] = {}
+    for m in var.missing:
+        spelled.setdefault(m.casefold(), m)
+    said = list(dict.fromkeys(spelled.values()))
+    said_at = {label: i for i, label in enumerate(said)}
+    # once per distinct value: which missing answer it is ("Ved ikke", " ved ikke ", 9.0 as 9)
+    u_said = np.array(
+        [said_at.get(spelled.get(t.casefold(), ""), -1) for t in d.text], dtype=np.intp
+    )
+    u_missing = u_said >= 0
+    given = (
+        pd.Categorical.from_codes(
+            np.concatenate([u_said, [-1]])[d.codes], categories=pd.Index(said)
+        )
+        if var.missing
+        else None
+    )
+    n_missing = int(d.per_row(u_missing).sum())
 
     if var.type.is_numeric:
-        return _convert_number(d, var, u_missing, series.index, n_missing)
+        return (*_convert_number(d, var, u_missing, series.index, n_missing), given)
 
     position: dict[str, int] = {}
     for i, cat in enumerate(var.categories):
@@ -305,7 +303,7 @@ def _convert(series: pd.Series, var: Variable) -> tuple[pd.Series, np.ndarray, l
     problems: list[_Problem] = [u_problem[int(u)] for u in d.codes[bad]]
     row_codes = np.concatenate([np.where(u_bad | u_missing, -1, u_code), [-1]])[d.codes]
     labels = pd.Categorical.from_codes(row_codes, categories=pd.Index(list(var.labels)))
-    return pd.Series(labels, index=series.index), bad, problems, n_missing
+    return pd.Series(labels, index=series.index), bad, problems, n_missing, given
 
 
 def _convert_number(
@@ -391,11 +389,6 @@ def rejects_csv(report: ValidationReport) -> bytes:
         cells = (str(p.line), safe_cell(p.column), safe_cell(p.message))
         rows.append(",".join(_csv_cell(x) for x in cells))
     return ("\n".join(rows) + "\n").encode("utf-8")
-
-
-def write_rejects(report: ValidationReport, path: Path) -> None:
-    """Write :func:`rejects_csv` to ``path`` atomically."""
-    write_bytes_atomic(path, rejects_csv(report))
 
 
 def _csv_cell(value: str) -> str:
