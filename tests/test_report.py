@@ -612,19 +612,15 @@ def test_project_settings_are_checked(project: Path, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def in_project(project: Path, tmp_path: Path) -> Iterator[Path]:
+def in_project(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the demo project as the working folder."""
     copy = tmp_path / "p"
     shutil.copytree(project, copy)
     # No breakdown unless asked: fewer charts, a quicker test.
     settings = copy / "panelkit.yaml"
     settings.write_text(settings.read_text() + "by: []\n")
-    old = Path.cwd()
-    os.chdir(copy)
-    try:
-        yield copy
-    finally:
-        os.chdir(old)
+    monkeypatch.chdir(copy)
+    return copy
 
 
 def test_cli_report_writes_the_folder(in_project: Path) -> None:

@@ -547,8 +547,10 @@ def _write_or_print(
 
 
 def _lang_of(chosen: Lang | None, files: ProjectFiles) -> Lang:
-    value = chosen or files.settings.get("lang") or Lang.DA
-    return Lang(str(value)) if str(value) in ("da", "en") else Lang.DA
+    """The option, else panelkit.yaml's checked `lang:`, else Danish."""
+    from panelkit.project import run_settings
+
+    return chosen or Lang(run_settings(files).lang or Lang.DA)
 
 
 @app.command()
