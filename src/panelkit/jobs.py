@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from panelkit.errors import SettingsError
-from panelkit.project import ProjectFiles
+from panelkit.project import ProjectFiles, RunSettings
 from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
@@ -277,21 +277,10 @@ if TYPE_CHECKING:
     from panelkit.stats.comparison import Adjust, ComparisonSet, VerdictRules, WaveSet
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    """Analysis options of compare, factbox and report; None: from panelkit.yaml, else the default."""
-
-    lang: str | None = None
-    by: tuple[str, ...] | None = None
-    ci: str | None = None
-    min_n: int | None = None
-    cap: float | None = None
-    drop_invalid: bool | None = None
-    adjust: str | None = None
-    alpha: float | None = None
-    same_pp: float | None = None
-    small_pp: float | None = None
-    title: str | None = None
+# The options a command line gives are the settings panelkit.yaml gives: one record.
+# None means "not given here": an option wins, then panelkit.yaml, then the default.
+RunOptions = RunSettings
+NO_OPTIONS = RunOptions()  # nothing given on the command line
 
 
 @dataclass(frozen=True)
@@ -369,7 +358,7 @@ def _resolve(files: ProjectFiles, options: RunOptions) -> _Resolved:
     )
 
 
-def summarize_project(files: ProjectFiles, options: RunOptions = RunOptions()) -> EstimateSet:
+def summarize_project(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> EstimateSet:
     """``summarize`` with its options resolved: given, else panelkit.yaml, else the defaults."""
     resolved = _resolve(files, options)
     return summarize(
@@ -540,7 +529,7 @@ def _no_step(_label: str) -> None:
     return None
 
 
-def compare_baselines(files: ProjectFiles, options: RunOptions = RunOptions()) -> ComparisonSet:
+def compare_baselines(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> ComparisonSet:
     """Each estimate beside its baseline: difference, test, adjusted p and verdict.
 
     With ``by`` the groups are compared with their indicator's baseline too (and are
@@ -568,7 +557,7 @@ class FactBoxResult:
     labels: dict[str, dict[str, str]]
 
 
-def make_factbox(files: ProjectFiles, options: RunOptions = RunOptions()) -> FactBoxResult:
+def make_factbox(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> FactBoxResult:
     """The district plan's fact box: layout and templates from the indicators file."""
     opts = _resolve(files, options)
     analysis = _analyse(
@@ -607,7 +596,7 @@ class ReportResult:
 def write_report(
     files: ProjectFiles,
     out: Path,
-    options: RunOptions = RunOptions(),
+    options: RunOptions = NO_OPTIONS,
     *,
     force: bool = False,
     progress: Progress | None = None,
