@@ -37,6 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
+from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
 from panelkit.results import Estimate, Lang
 from panelkit.stats.comparison import Comparison, Verdict, verdict_text
@@ -108,7 +109,7 @@ class Omission:
     group: str | None
     reason: OmitReason
     bullet: int  # 0-based position of its bullet in the layout
-    suppression: str | None = None  # the estimate's: "primary", "secondary" or "empty"
+    suppression: Suppression | None = None  # the estimate's (panelkit.disclosure)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from panelkit.audit import RUN_FILE, InputFile, run_record
+from panelkit.disclosure import Suppression
 from panelkit.errors import OutputError
 from panelkit.results import EstimateSet, Lang
 
@@ -318,7 +319,9 @@ def run_json(content: ReportContent, outputs: Mapping[str, bytes]) -> bytes:
             "previous_survey": None if prev is None else prev.survey.to_dict(),
             "estimates": len(e.estimates),
             "suppressed": sum(x.suppressed for x in e.estimates),
-            "suppressed_secondary": sum(x.suppression == "secondary" for x in e.estimates),
+            "suppressed_secondary": sum(
+                x.suppression == Suppression.SECONDARY for x in e.estimates
+            ),
             "comparisons": len(content.comparisons.comparisons),
         },
     )
