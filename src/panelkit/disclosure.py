@@ -4,12 +4,17 @@ Three rules, used by every command and format:
 
 - **Primary**: a count from 1 to ``min_n`` − 1 (an estimate from fewer than ``min_n``
   respondents) is not published; 0 reveals no one.
-- **Secondary**: when exactly one count of a group that adds up to a published total
-  is hidden, the smallest shown one is hidden too, so the hidden one cannot be
-  worked out as the total minus its siblings. Estimate rows: the groups of one
-  breakdown add up to the overall row. Margin tables: the cells of one margin add
-  up to the respondents. Codebook: the answers of one question, and the empty cells
-  with the "no answer" codes.
+- **Secondary**: a group of counts that adds up to a published total must not give
+  away a hidden count by difference: while its hidden counts are one alone, or add
+  up to 1 to ``min_n`` − 1, the smallest shown count is hidden too (two hidden cells
+  of 4 and 6 would otherwise reveal the 10 of them together). Estimate rows: the
+  groups of one breakdown add up to the overall row (the respondents without a group
+  count as hidden). Margin tables: the cells of one margin add up to the respondents,
+  and the rows and columns of a joint margin (``age|sex``) add up to the one-way
+  totals, whether or not a separate margin shows them; these are settled together,
+  and then no hidden cell may be the one solution of the published numbers (an
+  exact check on the linear equations). Codebook: the answers of one question, and
+  the empty cells with the "no answer" codes.
 - **Nested domains**: two published domains of the same indicator (same variable
   and "yes") where one holds the other and the two differ by 1 to ``min_n`` − 1
   respondents would reveal that small group by difference; the smaller is hidden
@@ -22,7 +27,7 @@ Three rules, used by every command and format:
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -64,52 +69,193 @@ class _Row(Protocol):
 R = TypeVar("R", bound=_Row)
 
 
+# --------------------------------------------------------------------------- the rule
+
+
+@dataclass(frozen=True)
+class _Sum:
+    """One published relation: the counts at ``parts`` add up to a total.
+
+    The total is the count at ``total``, or (None) a number taken as published (the
+    respondents, a one-way total a joint margin implies). ``rest`` respondents are in
+    the total but in no part: they are never published, so they count as hidden.
+    """
+
+    parts: tuple[int, ...]
+    total: int | None = None
+    rest: int = 0
+
+
+def _settle(
+    counts: Sequence[int],
+    sums: Sequence[_Sum],
+    reasons: Sequence[Suppression | None],
+    min_n: int,
+    *,
+    exact: bool = False,
+) -> list[Suppression | None]:
+    """``reasons`` (None = shown) with secondary cells added until no relation gives a
+    hidden count away: the smallest shown part is hidden while a relation's hidden
+    parts are one alone or add up to 1 to ``min_n`` − 1 (a hidden total: while all its
+    parts are shown). ``exact``: then also until no hidden count is the one solution
+    of all the relations together (margins, where rows, columns and margins interlock).
+    """
+    out = list(reasons)
+
+    def hide_smallest(candidates: Sequence[int]) -> bool:
+        shown = [i for i in candidates if out[i] is None]
+        if not shown:
+            return False
+        out[min(shown, key=lambda i: (counts[i], i))] = Suppression.SECONDARY
+        return True
+
+    fixed = _determined(sums, range(len(counts))) if exact else set()
+    while True:
+        changed = False
+        for s in sums:
+            hidden = [i for i in s.parts if out[i] is not None]
+            if s.total is not None and out[s.total] is not None:
+                need = not hidden and s.rest == 0  # the total is the sum of the shown parts
+            else:
+                gone = sum(counts[i] for i in hidden) + s.rest  # the total minus the shown
+                alone = len([i for i in hidden if counts[i] > 0]) == 1 and s.rest == 0
+                need = 0 < gone < min_n or alone
+            changed = (need and hide_smallest(s.parts)) or changed
+        if changed:
+            continue
+        if not exact:
+            return out
+        hidden_now = [i for i, r in enumerate(out) if r is not None]
+        found = sorted(_determined(sums, hidden_now) - fixed)
+        if not found:
+            return out
+        # Widen the hidden set where the found cell is tied in; a cell that is the one
+        # solution even with everything hidden (``fixed``) equals a published total.
+        i = found[0]
+        near = {j for t in sums if i in t.parts or t.total == i for j in t.parts}
+        near |= {t.total for t in sums if i in t.parts and t.total is not None}
+        if not hide_smallest(sorted(near)) and not hide_smallest(range(len(counts))):
+            return out
+
+
+def _determined(sums: Sequence[_Sum], unknown: Sequence[int]) -> set[int]:
+    """The cells of ``unknown`` that the relations fix once every other count is known:
+    those with no component in the null space of the relations' matrix."""
+    import numpy as np
+
+    column = {c: k for k, c in enumerate(unknown)}
+    rows: list[np.ndarray] = []
+    extra = sum(1 for s in sums if s.rest)
+    width = len(column) + extra
+    spare = len(column)
+    for s in sums:
+        row = np.zeros(width)
+        for i in s.parts:
+            if i in column:
+                row[column[i]] += 1.0
+        if s.total is not None and s.total in column:
+            row[column[s.total]] -= 1.0
+        if s.rest:  # the respondents in no part: one more unknown of this relation
+            row[spare] = 1.0
+            spare += 1
+        if row.any():
+            rows.append(row)
+    if not column or not rows:
+        return set()
+    _u, sv, vt = np.linalg.svd(np.array(rows))
+    rank = int((sv > 1e-9 * max(1.0, float(sv[0]))).sum())
+    null = vt[rank:]
+    return {c for c, k in column.items() if not np.any(np.abs(null[:, k]) > 1e-9)}
+
+
 # --------------------------------------------------------------------------- counts
 
 
 def suppression_reasons(counts: Sequence[int], min_n: int) -> list[Suppression | None]:
     """Per count of one group that adds up to a published total: why it is hidden, or None.
 
-    Primary: 1 to min_n − 1 (nobody, 0, reveals no one). Secondary: when exactly one is
-    hidden, the smallest shown count (a 0 included), so it cannot be worked out by difference.
-    A group of one count is that total itself: hiding it would protect nothing.
+    Primary: 1 to min_n − 1 (nobody, 0, reveals no one). Secondary: while the hidden
+    counts are one alone or add up to less than min_n, the smallest shown count (a 0
+    included), so neither one nor their sum can be worked out by difference. A group of
+    one count is that total itself: hiding it would protect nothing.
     """
     if min_n <= 0 or len(counts) < 2:
         return [None] * len(counts)
     reasons: list[Suppression | None] = [
         Suppression.PRIMARY if 0 < c < min_n else None for c in counts
     ]
-    hidden = [i for i, r in enumerate(reasons) if r is not None]
-    shown = [i for i, r in enumerate(reasons) if r is None]
-    if len(hidden) == 1 and shown:
-        reasons[min(shown, key=lambda i: (counts[i], i))] = Suppression.SECONDARY
-    return reasons
+    return _settle(counts, [_Sum(tuple(range(len(counts))))], reasons, min_n)
 
 
-def margin_reasons(cells: Sequence[tuple[str, int]], min_n: int) -> tuple[Suppression | None, ...]:
-    """Per margin cell ``(margin, n)``: why its respondent count is not published, or None.
+def margin_reasons(
+    cells: Sequence[tuple[str, int]],
+    min_n: int,
+    *,
+    categories: Sequence[str] | None = None,
+) -> tuple[Suppression | None, ...]:
+    """Per margin cell ``(margin, n)`` of one weighting result: why its respondent count is
+    not published, or None.
 
-    The cells of one margin add up to the respondents, so each margin is one group of
-    :func:`suppression_reasons`.
+    The cells of one margin add up to the respondents. A joint margin ``a|b`` (its
+    ``categories`` ``x|y`` are needed) also adds up, row by row and column by column, to
+    the one-way totals: a separate margin's cells where one is given (hidden or shown),
+    else taken as published (the codebook shows a variable's counts). All of these are
+    settled together, and no hidden cell may be the one solution of what is shown.
     """
-    groups: dict[str, list[int]] = {}
+    if min_n <= 0:
+        return (None,) * len(cells)
+    members: dict[str, list[int]] = {}
     for i, (margin, _n) in enumerate(cells):
-        groups.setdefault(margin, []).append(i)
-    out: list[Suppression | None] = [None] * len(cells)
-    for rows in groups.values():
-        reasons = suppression_reasons([cells[i][1] for i in rows], min_n)
-        for i, reason in zip(rows, reasons, strict=True):
-            out[i] = reason
-    return tuple(out)
+        members.setdefault(margin, []).append(i)
+    counts = [n for _m, n in cells]
+    # A margin of one cell is the respondents themselves: nothing to hide.
+    reasons: list[Suppression | None] = [
+        Suppression.PRIMARY if 0 < n < min_n and len(members[m]) > 1 else None for m, n in cells
+    ]
+    sums = [_Sum(tuple(rows)) for rows in members.values() if len(rows) > 1]
+    joint = [m for m in members if "|" in m]
+    if joint:
+        if categories is None:
+            raise ValueError(f"margin_reasons: the joint margin {joint[0]!r} needs its categories")
+        sums += _joint_sums([m for m, _n in cells], categories, members)
+    return tuple(_settle(counts, sums, reasons, min_n, exact=True))
+
+
+def _joint_sums(
+    margins: Sequence[str], categories: Sequence[str], members: dict[str, list[int]]
+) -> list[_Sum]:
+    """The rows and columns of each joint margin, each with its one-way total: the cell
+    of the margin over the other variables when there is one, else None (published)."""
+    keys: dict[int, tuple[tuple[str, str], ...]] = {}
+    for i, (margin, category) in enumerate(zip(margins, categories, strict=True)):
+        names, labels = margin.split("|"), category.split("|")
+        if len(names) == len(labels):  # a label with a "|" of its own: no structure known
+            keys[i] = tuple(zip(names, labels, strict=True))
+    cell_of: dict[frozenset[tuple[str, str]], int] = {}
+    for i, key in keys.items():
+        cell_of.setdefault(frozenset(key), i)
+    out: list[_Sum] = []
+    for margin, rows in members.items():
+        width = margin.count("|") + 1
+        if width < 2 or any(i not in keys for i in rows):
+            continue
+        for d in range(width):
+            lines: dict[tuple[tuple[str, str], ...], list[int]] = {}
+            for i in rows:
+                lines.setdefault(keys[i][:d] + keys[i][d + 1 :], []).append(i)
+            out += [_Sum(tuple(p), cell_of.get(frozenset(k))) for k, p in lines.items()]
+    return out
 
 
 def hide_margin_cells(cells: list[dict[str, Any]], min_n: int) -> list[dict[str, Any]]:
-    """Margin cells as dicts (``margin``, ``n``, ``sample_share``, …) with the hidden ones'
-    count and sample share set to None and ``suppression`` said; new dicts.
+    """Margin cells as dicts (``margin``, ``category``, ``n``, ``sample_share``, …) with the
+    hidden ones' count and sample share set to None and ``suppression`` said; new dicts.
 
     The sample share is hidden with the count: times the respondents it is the count.
     """
-    reasons = margin_reasons([(c["margin"], c["n"]) for c in cells], min_n)
+    reasons = margin_reasons(
+        [(c["margin"], c["n"]) for c in cells], min_n, categories=[c["category"] for c in cells]
+    )
     return [
         dict(c) if r is None else {**c, "n": None, "sample_share": None, "suppression": str(r)}
         for c, r in zip(cells, reasons, strict=True)
@@ -139,9 +285,11 @@ def apply_suppression(
     """Suppress rows with ``n < min_n`` (primary) and the rows at ``hide`` (secondary, e.g.
     from :func:`nested_domain_rows`), then protect them from recovery by difference.
 
-    When exactly one group of a breakdown is suppressed while the overall row is
-    published, the group could be worked out from the overall figure and its siblings,
-    so the next smallest group is suppressed too (secondary). ``min_n=0``: no suppression.
+    The groups of a breakdown add up to the overall row; the overall figure minus the
+    shown groups is that of the hidden groups and the respondents without a group. While
+    that rests on 1 to ``min_n`` − 1 respondents, or is one hidden group alone, the next
+    smallest group is suppressed too (secondary); a suppressed overall row is not the
+    sum of its groups either. ``min_n=0``: no suppression.
     """
     out = [
         suppressed(e, Suppression.PRIMARY) if not e.suppressed and e.n < min_n else e
@@ -153,22 +301,23 @@ def apply_suppression(
         if not out[i].suppressed:
             out[i] = suppressed(out[i], Suppression.SECONDARY)
     blocks: dict[tuple[str, str], list[int]] = {}
-    overall: dict[str, R] = {}
+    overall: dict[str, int] = {}
     for i, e in enumerate(out):
         if e.by is None:
-            overall[e.indicator] = e
+            overall[e.indicator] = i
         else:
             blocks.setdefault((e.indicator, e.by), []).append(i)
-    for (indicator, _by), rows in blocks.items():
-        top = overall.get(indicator)
-        if top is None or top.suppressed:
-            continue
-        hidden = [i for i in rows if out[i].suppressed and out[i].n > 0]
-        shown = [i for i in rows if not out[i].suppressed]
-        if len(hidden) == 1 and shown:
-            smallest = min(shown, key=lambda i: (out[i].n, i))
-            out[smallest] = suppressed(out[smallest], Suppression.SECONDARY)
-    return tuple(out)
+    sums = [
+        _Sum(tuple(rows), top, max(0, out[top].n - sum(out[i].n for i in rows)))
+        for (indicator, _by), rows in blocks.items()
+        if (top := overall.get(indicator)) is not None
+    ]
+    flags = [Suppression.PRIMARY if e.suppressed else None for e in out]  # hidden or not
+    settled = _settle([e.n for e in out], sums, flags, min_n)
+    return tuple(
+        suppressed(e, Suppression.SECONDARY) if flag is None and now is not None else e
+        for e, flag, now in zip(out, flags, settled, strict=True)
+    )
 
 
 def nested_domain_rows(

@@ -857,7 +857,10 @@ _W_HEAD = {
 def margin_suppression(weighting: WeightingResult, min_n: int) -> tuple[Suppression | None, ...]:
     """Per margin cell, why its respondent count (and sample share) is not published, or None
     (:func:`panelkit.disclosure.margin_reasons`, the rule of every output)."""
-    return margin_reasons([(m.margin, m.n) for m in weighting.margins], min_n)
+    cells = weighting.margins
+    return margin_reasons(
+        [(m.margin, m.n) for m in cells], min_n, categories=[m.category for m in cells]
+    )
 
 
 def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str, min_n: int = 0) -> Sheet:
