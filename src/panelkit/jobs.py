@@ -7,13 +7,13 @@ weight → estimate) and returns a typed result; it never prints.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from panelkit.errors import SettingsError
-from panelkit.project import ProjectFiles, RunSettings
-from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
+from panelkit.project import ProjectFiles, Settings, resolve_settings
+from panelkit.results import EstimateSet, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from panelkit.input.margins import Margins
     from panelkit.input.schema import Schema
     from panelkit.input.validation import SurveyData
+
+
+def _settings(files: ProjectFiles, settings: Settings | None, given: Mapping[str, Any]) -> Settings:
+    """A job's settings: ``settings`` as given (else panelkit.yaml's, else the defaults),
+    with the keyword settings ``given`` (``min_n=0``) on top; see project.resolve_settings."""
+    if settings is None:
+        return resolve_settings(files, **given)
+    changes = {k: v for k, v in given.items() if v is not None}
+    return replace(settings, **changes) if changes else settings
 
 
 def load_survey(data: Path, schema: Path | Schema, *, cache_dir: Path | None = None) -> SurveyData:
@@ -97,16 +106,24 @@ class WeightedSurvey:
 
 
 def weight_survey(
-    files: ProjectFiles, *, cap: float | None = None, drop_invalid: bool = False
+    files: ProjectFiles, settings: Settings | None = None, **given: Any
 ) -> WeightedSurvey:
-    """Validate, then rake to the margins (if any)."""
+    """Validate, then rake to the margins (if any), with ``settings.cap`` and
+    ``settings.drop_invalid`` (None: panelkit.yaml's, else the defaults)."""
     from panelkit.input.margins import load_margins
     from panelkit.stats.weighting import rake
 
-    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir).usable(drop_invalid)
+    settings = _settings(files, settings, given)
+    cap = settings.cap
+    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir).usable(
+        settings.drop_invalid
+    )
     if files.margins is None:
         if cap is not None:
-            raise SettingsError("--cap needs margins to rake to; pass --margins FILE")
+            raise SettingsError(
+                "--cap needs margins to rake to; pass --margins FILE (or remove cap: from "
+                "panelkit.yaml)"
+            )
         return WeightedSurvey(survey, None, None)
     margins = load_margins(files.margins, survey.schema)
     weighting = rake(survey.frame, margins, cap=cap, lines=survey.lines)
@@ -114,7 +131,7 @@ def weight_survey(
 
 
 def write_weights(
-    files: ProjectFiles, out: Path, *, cap: float | None = None, drop_invalid: bool = False
+    files: ProjectFiles, out: Path, settings: Settings | None = None, **given: Any
 ) -> WeightedSurvey:
     """Weight the survey and write one row per respondent to ``out`` (CSV, or parquet by
     extension), with its run record beside it.
@@ -132,7 +149,8 @@ def write_weights(
     if suffix not in (".parquet", ".csv", ".txt"):
         raise SettingsError(f"--out {out.name}: expected a .csv or .parquet file name")
     guard_not_input(out, files.inputs())
-    weighted = weight_survey(files, cap=cap, drop_invalid=drop_invalid)
+    settings = _settings(files, settings, given)
+    weighted = weight_survey(files, settings)
     frame = weighted.weights_frame()
     if suffix == ".parquet":
         import io
@@ -149,14 +167,19 @@ def write_weights(
         payload,
         command="weight",
         uses=("margins",),
-        settings={"cap": cap, "drop_invalid": drop_invalid},
+        settings=settings,
         survey=weighted.reconciliation,
     )
     return weighted
 
 
-# The settings a command's run record keeps (others: all of RunOptions).
-_SETTINGS_USED = {"summarize": ("lang", "by", "ci", "min_n", "cap", "drop_invalid")}
+# The settings a command's run record keeps (others: all of Settings).
+_SETTINGS_USED = {
+    "validate": (),
+    "weight": ("cap", "drop_invalid"),
+    "describe": ("lang", "min_n", "drop_invalid"),
+    "summarize": ("lang", "by", "ci", "min_n", "cap", "drop_invalid"),
+}
 
 
 def write_output(
@@ -166,31 +189,26 @@ def write_output(
     *,
     command: str,
     uses: Sequence[str] = ("margins", "indicators", "baselines"),
-    options: RunOptions | None = None,
-    settings: Mapping[str, object] | None = None,
+    settings: Settings | None = None,
+    extra: Mapping[str, object] | None = None,
     survey: Reconciliation | None = None,
 ) -> Path:
     """Write one output of ``command`` atomically, never over an input, and its run record
     ``<out>.run.json`` beside it (:mod:`panelkit.audit`); returns the record's path.
 
-    ``uses``: the input roles the command read besides data and schema; ``options``: the
-    run's options, recorded as resolved (given, else panelkit.yaml, else the defaults);
-    ``settings``: more to record (format, language, ...).
+    ``uses``: the input roles the command read besides data and schema; ``settings``: the
+    run's resolved settings (those the command uses are recorded); ``extra``: more to
+    record (format, ...).
     """
     from panelkit.audit import write_output as write_with_record
     from panelkit.files import guard_not_input
 
     guard_not_input(out, files.inputs())
     recorded: dict[str, object] = {}
-    if options is not None:
-        resolved = _resolve(files, options)
+    if settings is not None:
         used = _SETTINGS_USED.get(command)
-        recorded.update(
-            (k, v)
-            for k, v in resolved.settings(resolved.by or ()).items()
-            if used is None or k in used
-        )
-    recorded.update(settings or {})
+        recorded.update((k, v) for k, v in settings.record().items() if used is None or k in used)
+    recorded.update(extra or {})
     return write_with_record(
         out,
         payload,
@@ -201,16 +219,9 @@ def write_output(
     )
 
 
-def summarize(
-    files: ProjectFiles,
-    *,
-    by: Sequence[str] = (),
-    ci: CiMethod = CiMethod.LOGIT,
-    min_n: int = 20,
-    cap: float | None = None,
-    drop_invalid: bool = False,
-) -> EstimateSet:
-    """Weighted indicators with standard errors and confidence intervals (formats §6)."""
+def summarize(files: ProjectFiles, settings: Settings | None = None, **given: Any) -> EstimateSet:
+    """Weighted indicators with standard errors and confidence intervals (formats §6);
+    ``settings`` None: panelkit.yaml's, else the defaults."""
     from panelkit.input.indicators import load_indicators
     from panelkit.stats.estimation import estimate
 
@@ -218,9 +229,9 @@ def summarize(
         raise SettingsError(
             "no indicators given; pass --indicators FILE or set indicators: in panelkit.yaml"
         )
-    if min_n < 0:
-        raise SettingsError(f"--min-n {min_n}: expected 0 or more (0 turns suppression off)")
-    weighted = weight_survey(files, cap=cap, drop_invalid=drop_invalid)
+    settings = _settings(files, settings, given)
+    by, ci, min_n = settings.by or (), settings.ci, settings.min_n
+    weighted = weight_survey(files, settings)
     schema = weighted.survey.schema
     check_by(schema, by)
     indicators = load_indicators(files.indicators, schema)
@@ -263,112 +274,17 @@ def indicator_labels(indicators: Sequence[Indicator]) -> dict[str, dict[str, str
     return {i.id: {lang: i.label(lang) for lang in ("da", "en")} for i in indicators}
 
 
-# ----------------------------------------------------------------------------- report jobs (issue 4)
+# ----------------------------------------------------------------------------- report jobs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
 
     from panelkit.input.baselines import Baseline
     from panelkit.input.indicators import IndicatorFile
     from panelkit.publish.factbox import FactBox, FactRef, Omission
     from panelkit.publish.report import Progress
     from panelkit.results import Lang
-    from panelkit.stats.comparison import Adjust, ComparisonSet, VerdictRules, WaveSet
-
-
-# The options a command line gives are the settings panelkit.yaml gives: one record.
-# None means "not given here": an option wins, then panelkit.yaml, then the default.
-RunOptions = RunSettings
-NO_OPTIONS = RunOptions()  # nothing given on the command line
-
-
-@dataclass(frozen=True)
-class _Resolved:
-    lang: Lang
-    by: tuple[str, ...] | None  # None: not given anywhere
-    ci: CiMethod
-    min_n: int
-    cap: float | None
-    drop_invalid: bool
-    adjust: Adjust
-    rules: VerdictRules
-    title: str | None
-
-    @property
-    def da(self) -> bool:
-        return self.lang.value == "da"
-
-    def settings(self, by: Sequence[str]) -> dict[str, object]:
-        """As run.json records them."""
-        return {
-            "lang": str(self.lang),
-            "by": list(by),
-            "ci": str(self.ci),
-            "min_n": self.min_n,
-            "cap": self.cap,
-            "drop_invalid": self.drop_invalid,
-            "adjust": str(self.adjust),
-            "alpha": self.rules.alpha,
-            "same_pp": self.rules.same_pp,
-            "small_pp": self.rules.small_pp,
-            "title": self.title,
-        }
-
-
-def _resolve(files: ProjectFiles, options: RunOptions) -> _Resolved:
-    """Options given win; then panelkit.yaml's settings; then the defaults."""
-    from panelkit.project import run_settings
-    from panelkit.results import Lang
-    from panelkit.stats.comparison import DEFAULT_RULES, Adjust, VerdictRules
-
-    project = run_settings(files)
-
-    def pick(name: str, default: object) -> Any:
-        given = getattr(options, name)
-        if given is not None:
-            return given
-        value = getattr(project, name)
-        return default if value is None else value
-
-    min_n = pick("min_n", 20)
-    if min_n < 0:
-        raise SettingsError(f"--min-n {min_n}: expected 0 or more (0 turns suppression off)")
-    try:
-        rules = VerdictRules(
-            alpha=pick("alpha", DEFAULT_RULES.alpha),
-            same_pp=pick("same_pp", DEFAULT_RULES.same_pp),
-            small_pp=pick("small_pp", DEFAULT_RULES.small_pp),
-        )
-    except SettingsError as exc:
-        raise SettingsError(
-            f"verdict rules: {exc}; set --alpha, --same-pp and --small-pp "
-            "(or alpha:, same_pp:, small_pp: in panelkit.yaml)"
-        ) from None
-    return _Resolved(
-        lang=Lang(pick("lang", Lang.DA)),
-        by=pick("by", None),
-        ci=CiMethod(pick("ci", CiMethod.LOGIT)),
-        min_n=min_n,
-        cap=pick("cap", None),
-        drop_invalid=bool(pick("drop_invalid", False)),
-        adjust=Adjust(pick("adjust", Adjust.HOLM)),
-        rules=rules,
-        title=pick("title", None),
-    )
-
-
-def summarize_project(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> EstimateSet:
-    """``summarize`` with its options resolved: given, else panelkit.yaml, else the defaults."""
-    resolved = _resolve(files, options)
-    return summarize(
-        files,
-        by=resolved.by or (),
-        ci=resolved.ci,
-        min_n=resolved.min_n,
-        cap=resolved.cap,
-        drop_invalid=resolved.drop_invalid,
-    )
+    from panelkit.stats.comparison import ComparisonSet, WaveSet
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,7 +303,7 @@ class _Analysis:
 
 def _analyse(
     files: ProjectFiles,
-    opts: _Resolved,
+    opts: Settings,
     *,
     default_by: bool,
     compare_groups: bool,
@@ -409,7 +325,7 @@ def _analyse(
         raise SettingsError(
             "no baselines given; pass --baselines FILE or set baselines: in panelkit.yaml"
         )
-    weighted = weight_survey(files, cap=opts.cap, drop_invalid=opts.drop_invalid)
+    weighted = weight_survey(files, opts)
     step("Data læst, kontrolleret og vægtet" if da else "Data read, checked and weighted")
     schema = weighted.survey.schema
     ind_file = load_indicator_file(indicators_file, schema)
@@ -529,13 +445,15 @@ def _no_step(_label: str) -> None:
     return None
 
 
-def compare_baselines(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> ComparisonSet:
+def compare_baselines(
+    files: ProjectFiles, settings: Settings | None = None, **given: Any
+) -> ComparisonSet:
     """Each estimate beside its baseline: difference, test, adjusted p and verdict.
 
     With ``by`` the groups are compared with their indicator's baseline too (and are
     part of the family the p-values are adjusted across).
     """
-    opts = _resolve(files, options)
+    opts = _settings(files, settings, given)
     analysis = _analyse(
         files,
         opts,
@@ -557,9 +475,11 @@ class FactBoxResult:
     labels: dict[str, dict[str, str]]
 
 
-def make_factbox(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> FactBoxResult:
+def make_factbox(
+    files: ProjectFiles, settings: Settings | None = None, **given: Any
+) -> FactBoxResult:
     """The district plan's fact box: layout and templates from the indicators file."""
-    opts = _resolve(files, options)
+    opts = _settings(files, settings, given)
     analysis = _analyse(
         files,
         opts,
@@ -596,10 +516,11 @@ class ReportResult:
 def write_report(
     files: ProjectFiles,
     out: Path,
-    options: RunOptions = NO_OPTIONS,
+    settings: Settings | None = None,
     *,
     force: bool = False,
     progress: Progress | None = None,
+    **given: Any,
 ) -> ReportResult:
     """Build the yearly report and write it as the folder ``out``, atomically.
 
@@ -618,7 +539,7 @@ def write_report(
     )
     from panelkit.publish.tables import suppression_notes
 
-    opts = _resolve(files, options)
+    opts = _settings(files, settings, given)
     da = opts.da
     inputs = files.inputs()
     check_report_folder(out, force=force, inputs=inputs)  # before the work, not after
@@ -666,7 +587,7 @@ def write_report(
         margins=analysis.margins_used,
         # run.json sits in the report folder: input paths are recorded relative to it.
         inputs=input_files(_input_roles(files), base=Path(out).resolve()),
-        settings=opts.settings(analysis.by),
+        settings=opts.record(analysis.by),
         created=created,
         baselines_given=analysis.baselines_given,
     )
@@ -690,7 +611,7 @@ def write_report(
 
 
 def _previous_wave(
-    files: ProjectFiles, opts: _Resolved, analysis: _Analysis
+    files: ProjectFiles, opts: Settings, analysis: _Analysis
 ) -> tuple[EstimateSet, WaveSet]:
     """Last year's export, validated, weighted and estimated with this year's indicators."""
     from panelkit.input.indicators import parse_indicators
@@ -804,7 +725,7 @@ def _variable_text(schema: Schema, name: str) -> str | None:
         return None
 
 
-# ----------------------------------------------------------------------------- metadata jobs (issue 7)
+# ----------------------------------------------------------------------------- metadata jobs
 
 if TYPE_CHECKING:
     from panelkit.input.metadata import SchemaInitResult
@@ -847,22 +768,20 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
     return init_result(draft, out)
 
 
-def describe(
-    files: ProjectFiles, *, drop_invalid: bool = False, min_n: int | None = None
-) -> Codebook:
+def describe(files: ProjectFiles, settings: Settings | None = None, **given: Any) -> Codebook:
     """The codebook: every variable's answers (weighted shares when margins are given).
 
-    Counts from 1 to ``min_n`` − 1 are suppressed, with what would reveal them
-    (publish/codebook.py); ``min_n`` None: panelkit.yaml's ``min_n``, else 20; 0: off.
+    Counts from 1 to ``settings.min_n`` − 1 are suppressed, with what would reveal them
+    (publish/codebook.py; 0: off); ``settings`` None: panelkit.yaml's, else the defaults.
     """
     from panelkit.publish.codebook import build_codebook
 
-    chosen = _resolve(files, RunOptions(min_n=min_n)).min_n
-    weighted = weight_survey(files, drop_invalid=drop_invalid)
-    return build_codebook(weighted.survey, weighted.weighting, min_n=chosen)
+    settings = _settings(files, settings, given)
+    weighted = weight_survey(files, settings)
+    return build_codebook(weighted.survey, weighted.weighting, min_n=settings.min_n)
 
 
-# ----------------------------------------------------------------------------- audit (issue 6)
+# ----------------------------------------------------------------------------- audit
 
 if TYPE_CHECKING:
     from panelkit.audit import Verification
