@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from panelkit import __version__
+from panelkit.disclosure import Suppression
 from panelkit.errors import PanelkitError
 from panelkit.publish.tables import OutputFormat
 from panelkit.results import CiMethod, Lang
@@ -664,7 +665,7 @@ def _print_omitted(omitted: Any, labels: dict[str, dict[str, str]], lang: Lang, 
     for o in omitted:
         label = labels.get(o.indicator, {}).get(lang.value, o.indicator)
         group = "" if o.group is None else f" ({o.by} = {o.group})"
-        secondary = o.suppression == "secondary"
+        secondary = o.suppression == Suppression.SECONDARY
         if lang is Lang.DA:
             why = (
                 ("sekundært undertrykt" if secondary else f"undertrykt, færre end {min_n} svar")

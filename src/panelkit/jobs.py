@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
 from panelkit.project import ProjectFiles, RunSettings
 from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
@@ -446,7 +447,7 @@ def _analyse(
     )
     # A group no one in the domain can belong to (age 30-44 of an indicator about
     # 17-29 year olds) is not a figure at all: leave it out rather than call it suppressed.
-    rows = tuple(e for e in rows if not (e.suppression == "empty" and e.by is not None))
+    rows = tuple(e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None))
     estimates = EstimateSet(
         survey=weighted.reconciliation,
         weighting=w,

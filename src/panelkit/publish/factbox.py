@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
 from panelkit.publish.texts import answers_text, pct_words
 from panelkit.results import Estimate, Lang
@@ -106,7 +107,7 @@ class Omission:
     group: str | None
     reason: OmitReason
     bullet: int  # 0-based position of its bullet in the layout
-    suppression: str | None = None  # the estimate's: "primary", "secondary" or "empty"
+    suppression: Suppression | None = None  # the estimate's (panelkit.disclosure)
 
 
 @dataclass(frozen=True)

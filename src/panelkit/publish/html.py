@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from panelkit.disclosure import Suppression
 from panelkit.results import Estimate, Lang
 
 if TYPE_CHECKING:
@@ -768,9 +769,9 @@ def _method(content: ReportContent) -> str:
 
 
 def _reason(e: Estimate, min_n: int, lang: Lang) -> str:
-    if e.suppression == "primary":
+    if e.suppression == Suppression.PRIMARY:
         return f"færre end {min_n} svar" if lang is Lang.DA else f"fewer than {min_n} answers"
-    if e.suppression == "secondary":
+    if e.suppression == Suppression.SECONDARY:
         return "sekundær undertrykkelse" if lang is Lang.DA else "secondary suppression"
     return "ingen svar" if lang is Lang.DA else "no answers"
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from panelkit.audit import RUN_FILE, run_record
+from panelkit.disclosure import Suppression
 from panelkit.errors import OutputError
 from panelkit.publish.content import ReportContent, by_heading
 from panelkit.publish.content import slug as _slug
@@ -268,7 +269,9 @@ def run_json(content: ReportContent, outputs: Mapping[str, bytes]) -> bytes:
             "previous_survey": None if prev is None else prev.survey.to_dict(),
             "estimates": len(e.estimates),
             "suppressed": sum(x.suppressed for x in e.estimates),
-            "suppressed_secondary": sum(x.suppression == "secondary" for x in e.estimates),
+            "suppressed_secondary": sum(
+                x.suppression == Suppression.SECONDARY for x in e.estimates
+            ),
             "comparisons": len(content.comparisons.comparisons),
         },
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from panelkit.disclosure import Suppression, margin_reasons
 from panelkit.files import safe_frame, safe_value
 from panelkit.publish.texts import (  # the number formatters, re-exported for callers
     interval_text,
@@ -60,18 +61,18 @@ def _label(result: EstimateSet, indicator: str, lang: Lang) -> str:
 
 def suppressed_text(e: Estimate, lang: Lang) -> str:
     """A suppressed figure's cell: "undertrykt", "undertrykt (sekundært)", "ingen svar"."""
-    if e.suppression == "secondary":
+    if e.suppression == Suppression.SECONDARY:
         return f"{_SUPPRESSED[lang]} ({_REASON[lang]['secondary']})"
-    if e.suppression == "empty":
+    if e.suppression == Suppression.EMPTY:
         return _REASON[lang]["empty"]
     return _SUPPRESSED[lang]
 
 
 def suppression_notes(estimates: Sequence[Estimate], min_n: int, lang: Lang) -> tuple[str, ...]:
     """What is suppressed and why, primary and secondary told apart; empty when nothing is."""
-    primary = sum(e.suppressed and e.suppression in (None, "primary") for e in estimates)
-    secondary = sum(e.suppression == "secondary" for e in estimates)
-    empty = sum(e.suppression == "empty" for e in estimates)
+    primary = sum(e.suppressed and e.suppression in (None, Suppression.PRIMARY) for e in estimates)
+    secondary = sum(e.suppression == Suppression.SECONDARY for e in estimates)
+    empty = sum(e.suppression == Suppression.EMPTY for e in estimates)
     notes = []
     if lang is Lang.DA:
         if primary:
@@ -820,23 +821,10 @@ _W_HEAD = {
 }
 
 
-def margin_suppression(weighting: WeightingResult, min_n: int) -> tuple[str | None, ...]:
-    """Per margin cell, why its respondent count (and sample share) is not published, or None.
-
-    A margin's cells add up to the respondents, so they follow the codebook's rule
-    (publish/codebook.py): 1 to min_n − 1 hidden, and the next smallest when one alone is.
-    """
-    from panelkit.publish.codebook import suppression_reasons
-
-    cells: dict[str, list[int]] = {}
-    for i, m in enumerate(weighting.margins):
-        cells.setdefault(m.margin, []).append(i)
-    out: list[str | None] = [None] * len(weighting.margins)
-    for rows in cells.values():
-        reasons = suppression_reasons([weighting.margins[i].n for i in rows], min_n)
-        for i, reason in zip(rows, reasons, strict=True):
-            out[i] = reason
-    return tuple(out)
+def margin_suppression(weighting: WeightingResult, min_n: int) -> tuple[Suppression | None, ...]:
+    """Per margin cell, why its respondent count (and sample share) is not published, or None
+    (:func:`panelkit.disclosure.margin_reasons`, the rule of every output)."""
+    return margin_reasons([(m.margin, m.n) for m in weighting.margins], min_n)
 
 
 def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str, min_n: int = 0) -> Sheet:

@@ -59,6 +59,7 @@ import pandas as pd
 # scipy.special, not scipy.stats: the same quantiles without ~0.7 s of import time.
 from scipy import sparse, special
 
+from panelkit.disclosure import Suppression, apply_suppression, nested_domain_rows, suppressed
 from panelkit.errors import DataError
 from panelkit.input.indicators import Indicator
 from panelkit.results import CiMethod, Estimate
@@ -66,10 +67,6 @@ from panelkit.results import CiMethod, Estimate
 # R's svyrecvar() centres a raked design's linearised values in exactly 10 sweeps
 # over the margins (survey 4.1.1). None in `calibration_sweeps` solves to convergence.
 R_RAKING_SWEEPS = 10
-# Rows with n below min_n, or an empty domain, are suppressed with these reasons.
-PRIMARY = "primary"
-EMPTY = "empty"  # no respondent (with a weight) in the domain and group: nothing to estimate
-SECONDARY = "secondary"  # published, this group would reveal a suppressed sibling by difference
 # A calibrated variance below this fraction of the uncalibrated one is rounding noise.
 _NOISE = 1e-12
 _MAX_SOLVE_CELLS = 5000  # the exact limit of the sweeps is solved as a dense system
@@ -99,8 +96,9 @@ def estimate(
 
     Rows come per indicator: the overall row (``by=None``), then each ``by``
     variable's groups in label order. A group without respondents in the domain
-    is reported with ``n=0`` and ``suppressed=True, suppression="empty"``; rows with
-    ``n < min_n`` get ``suppression="primary"`` (``min_n=0`` turns that off).
+    is reported with ``n=0`` and ``suppressed=True, suppression=EMPTY``; rows with
+    ``n < min_n`` get ``PRIMARY`` (``min_n=0`` turns that off), and the rules of
+    :mod:`panelkit.disclosure` (secondary, nested domains) follow.
     """
     if not 0 < level < 1:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
@@ -112,59 +110,24 @@ def estimate(
     splits = [_Split(None, np.zeros(n, dtype=np.intp), (None,))]
     splits += [_split(frame, name) for name in by]
     rows: list[Estimate] = []
+    domains: list[np.ndarray] = []
+    starts: list[list[int]] = []  # per indicator and split: the index of its first row
     for indicator in indicators:
         answered, yes = _indicator_columns(frame, indicator)
+        domains.append(answered)
+        starts.append([])
         index = np.flatnonzero(answered)
         respondents = _Rows(design.w[index], design.pattern[index], yes[index])
         for split in splits:
+            starts[-1].append(len(rows))
             rows.extend(
                 _estimate_split(indicator, split, index, respondents, design, method, level)
             )
-    return apply_suppression(rows, min_n)
-
-
-def apply_suppression(estimates: Sequence[Estimate], min_n: int) -> tuple[Estimate, ...]:
-    """Suppress rows with ``n < min_n`` (primary), then protect them from recovery by difference.
-
-    A suppressed row keeps ``n`` and ``df`` and drops ``n_positive``, ``estimate``, ``se``
-    and the interval (formats §6). When exactly one group of a breakdown is suppressed
-    while the overall row is published, the group could be worked out from the overall
-    figure and its siblings, so the next smallest group is suppressed too (secondary).
-    ``min_n=0``: no suppression.
-    """
-    out = [_suppressed(e, PRIMARY) if not e.suppressed and e.n < min_n else e for e in estimates]
-    if min_n <= 0:
-        return tuple(out)
-    blocks: dict[tuple[str, str], list[int]] = {}
-    overall: dict[str, Estimate] = {}
-    for i, e in enumerate(out):
-        if e.by is None:
-            overall[e.indicator] = e
-        else:
-            blocks.setdefault((e.indicator, e.by), []).append(i)
-    for (indicator, _by), rows in blocks.items():
-        top = overall.get(indicator)
-        if top is None or top.suppressed:
-            continue
-        hidden = [i for i in rows if out[i].suppressed and out[i].n > 0]
-        shown = [i for i in rows if not out[i].suppressed]
-        if len(hidden) == 1 and shown:
-            smallest = min(shown, key=lambda i: (out[i].n, i))
-            out[smallest] = _suppressed(out[smallest], SECONDARY)
-    return tuple(out)
-
-
-def _suppressed(e: Estimate, reason: str) -> Estimate:
-    return replace(
-        e,
-        n_positive=None,
-        estimate=None,
-        se=None,
-        ci_low=None,
-        ci_high=None,
-        suppressed=True,
-        suppression=reason,
-    )
+    # Nested domains of one indicator that differ by a few respondents reveal them.
+    families = [(i.variable, i.positive, i.positive_range) for i in indicators]
+    groups = [(s.codes, len(s.labels)) for s in splits]
+    nested = nested_domain_rows(families, domains, groups, min_n)
+    return apply_suppression(rows, min_n, hide=[starts[i][s] + g for i, s, g in nested])
 
 
 # --------------------------------------------------------------------------- inputs
@@ -501,7 +464,7 @@ def _estimate_split(
             df=df,
         )
         if not w_sum[j] > 0:
-            out.append(_suppressed(base, EMPTY))
+            out.append(suppressed(base, Suppression.EMPTY))
             continue
         pj = float(min(max(p[j], 0.0), 1.0))
         se = math.sqrt(max(float(var[j]), 0.0))
