@@ -21,7 +21,7 @@ from panelkit.results import Estimate, Lang
 
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
-    from panelkit.publish.report import ReportContent
+    from panelkit.publish.content import ReportContent
 
 _MONTHS_DA = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -534,7 +534,8 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
     """Per breakdown: its chart, and a table with one row per indicator, one column per group."""
-    from panelkit.publish.report import _slug, by_heading
+    from panelkit.publish.content import by_heading
+    from panelkit.publish.content import slug as _slug
 
     lang = content.lang
     t = _T[lang]
