@@ -956,7 +956,7 @@ def verify(
             console.print(f"  {f.status:<8} {f.kind:<7} {role:<17} {f.path}")
     if not result.ok:
         raise AuditError(result.summary())
-    console.print(f"All {len(result.files)} files match their run records.")
+    console.print(result.ok_line())
 
 
 def main() -> None:

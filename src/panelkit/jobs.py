@@ -178,6 +178,7 @@ def write_output(
     run's options, recorded as resolved (given, else panelkit.yaml, else the defaults);
     ``settings``: more to record (format, language, ...).
     """
+    from panelkit.audit import project_root
     from panelkit.audit import write_output as write_with_record
     from panelkit.files import guard_not_input
 
@@ -199,6 +200,7 @@ def write_output(
         inputs=_input_roles(files, uses=uses, previous=False),
         settings=recorded,
         survey=survey,
+        project=project_root(files.project_file),
     )
 
 
@@ -608,7 +610,7 @@ def write_report(
     (option or panelkit.yaml) the report breaks down by the weighting variables.
     """
     from panelkit import __version__
-    from panelkit.audit import input_files, source_date
+    from panelkit.audit import input_files, project_root, source_date
     from panelkit.publish.report import (
         RENDER_STEPS,
         ReportContent,
@@ -666,7 +668,9 @@ def write_report(
         previous_estimates=previous,
         margins=analysis.margins_used,
         # run.json sits in the report folder: input paths are recorded relative to it.
-        inputs=input_files(_input_roles(files), base=Path(out).resolve()),
+        inputs=input_files(
+            _input_roles(files), base=Path(out).resolve(), project=project_root(files.project_file)
+        ),
         settings=opts.settings(analysis.by),
         created=created,
         baselines_given=analysis.baselines_given,
