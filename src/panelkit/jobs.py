@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from panelkit.input.margins import Margins
     from panelkit.input.schema import Schema
     from panelkit.input.validation import SurveyData
+    from panelkit.stats.design import SurveyDesign
 
 
 def load_survey(data: Path, schema: Path | Schema, *, cache_dir: Path | None = None) -> SurveyData:
@@ -70,11 +71,19 @@ def validate_export(files: ProjectFiles, *, rejects: Path | None = None) -> Surv
 
 @dataclass(frozen=True, eq=False)
 class WeightedSurvey:
-    """The usable rows of a survey and their weights (None: no margins, all weights 1)."""
+    """The usable rows of a survey and the design declared on them (weights, calibration)."""
 
     survey: SurveyData
-    margins: Margins | None
-    weighting: WeightingResult | None
+    design: SurveyDesign
+
+    @property
+    def margins(self) -> Margins | None:
+        return self.design.margins
+
+    @property
+    def weighting(self) -> WeightingResult | None:
+        """The raking and its diagnostics (None: no margins, all weights 1)."""
+        return self.design.weighting
 
     @property
     def reconciliation(self) -> Reconciliation:
@@ -82,15 +91,13 @@ class WeightedSurvey:
 
     def weights_frame(self) -> pd.DataFrame:
         """One row per used respondent: the id (or line), ``weight`` and the weighting variables."""
-        import numpy as np
         import pandas as pd
 
         survey = self.survey
         schema = survey.schema
         key = schema.id if schema.id is not None else survey.unit
         ids = survey.frame[schema.id] if schema.id is not None else pd.Series(survey.lines)
-        weights = self.weighting.weights if self.weighting is not None else np.ones(survey.rows)
-        columns: dict[str, object] = {key: ids.to_numpy(), "weight": weights}
+        columns: dict[str, object] = {key: ids.to_numpy(), "weight": self.design.weights}
         if self.margins is not None:
             for var in dict.fromkeys(v for m in self.margins.margins for v in m.variables):
                 columns[var] = survey.frame[var].astype(object).to_numpy()
@@ -100,18 +107,51 @@ class WeightedSurvey:
 def weight_survey(
     files: ProjectFiles, *, cap: float | None = None, drop_invalid: bool = False
 ) -> WeightedSurvey:
-    """Validate, then rake to the margins (if any)."""
-    from panelkit.input.margins import load_margins
-    from panelkit.stats.weighting import rake
-
+    """Validate, then declare the design: raked to the margins (if any)."""
     survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir).usable(drop_invalid)
-    if files.margins is None:
-        if cap is not None:
-            raise SettingsError("--cap needs margins to rake to; pass --margins FILE")
-        return WeightedSurvey(survey, None, None)
-    margins = load_margins(files.margins, survey.schema)
-    weighting = rake(survey.frame, margins, cap=cap, lines=survey.lines)
-    return WeightedSurvey(survey, margins, weighting)
+    if files.margins is None and cap is not None:
+        raise SettingsError("--cap needs margins to rake to; pass --margins FILE")
+    return _declare(survey, files.margins, cap=cap)
+
+
+def _declare(survey: SurveyData, margins: Path | None, *, cap: float | None) -> WeightedSurvey:
+    """The one survey design of a wave: its usable rows raked to ``margins`` (None: weights 1)."""
+    from panelkit.input.margins import load_margins
+    from panelkit.stats.design import declare_design
+
+    loaded = None if margins is None else load_margins(margins, survey.schema)
+    design = declare_design(survey, loaded, cap=None if loaded is None else cap)
+    return WeightedSurvey(survey, design)
+
+
+def analyse_wave(
+    weighted: WeightedSurvey,
+    indicators: Sequence[Indicator],
+    *,
+    by: Sequence[str] = (),
+    ci: CiMethod = CiMethod.LOGIT,
+    min_n: int = 20,
+    empty_groups: bool = True,
+) -> EstimateSet:
+    """One wave's indicators on its design, overall and by each ``by`` variable (the
+    current wave and the previous one alike). ``empty_groups=False`` leaves out the
+    groups no one in an indicator's domain can belong to (age 30-44 of an indicator
+    about 17-29 year olds): they are not figures at all, rather than suppressed."""
+    from panelkit.stats.estimation import estimate_indicators
+
+    rows = estimate_indicators(weighted.design, indicators, by=by, ci=ci, min_n=min_n)
+    if not empty_groups:
+        rows = tuple(
+            e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None)
+        )
+    return EstimateSet(
+        survey=weighted.reconciliation,
+        weighting=weighted.weighting,
+        estimates=rows,
+        ci_method=ci,
+        min_n=min_n,
+        labels=indicator_labels(indicators),
+    )
 
 
 def write_weights(
@@ -215,7 +255,6 @@ def summarize(
 ) -> EstimateSet:
     """Weighted indicators with standard errors and confidence intervals (formats §6)."""
     from panelkit.input.indicators import load_indicators
-    from panelkit.stats.estimation import estimate
 
     if files.indicators is None:
         raise SettingsError(
@@ -227,24 +266,7 @@ def summarize(
     schema = weighted.survey.schema
     check_by(schema, by)
     indicators = load_indicators(files.indicators, schema)
-    w = weighted.weighting
-    estimates = estimate(
-        weighted.survey.frame,
-        indicators,
-        weights=None if w is None else w.weights,
-        calibration=() if w is None else w.calibration,
-        by=by,
-        ci=ci,
-        min_n=min_n,
-    )
-    return EstimateSet(
-        survey=weighted.reconciliation,
-        weighting=w,
-        estimates=estimates,
-        ci_method=ci,
-        min_n=min_n,
-        labels=indicator_labels(indicators),
-    )
+    return analyse_wave(weighted, indicators, by=by, ci=ci, min_n=min_n)
 
 
 def check_by(schema: Schema, by: Sequence[str]) -> None:
@@ -400,7 +422,6 @@ def _analyse(
     from panelkit.input.indicators import load_indicator_file
     from panelkit.publish.factbox import layout_from_data
     from panelkit.stats.comparison import ComparisonSet, compare
-    from panelkit.stats.estimation import estimate
 
     da = opts.da
     indicators_file = files.indicators
@@ -437,27 +458,10 @@ def _analyse(
             )
         if ref.by not in by:
             by.append(ref.by)
-    w = weighted.weighting
-    rows = estimate(
-        weighted.survey.frame,
-        ind_file.indicators,
-        weights=None if w is None else w.weights,
-        calibration=() if w is None else w.calibration,
-        by=by,
-        ci=opts.ci,
-        min_n=opts.min_n,
+    estimates = analyse_wave(
+        weighted, ind_file.indicators, by=by, ci=opts.ci, min_n=opts.min_n, empty_groups=False
     )
-    # A group no one in the domain can belong to (age 30-44 of an indicator about
-    # 17-29 year olds) is not a figure at all: leave it out rather than call it suppressed.
-    rows = tuple(e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None))
-    estimates = EstimateSet(
-        survey=weighted.reconciliation,
-        weighting=w,
-        estimates=rows,
-        ci_method=opts.ci,
-        min_n=opts.min_n,
-        labels=indicator_labels(ind_file.indicators),
-    )
+    rows = estimates.estimates
     step("Indikatorer beregnet" if da else "Indicators estimated")
     matched = _matched_baselines(files, ind_file)
     if need_baselines and not matched:
@@ -699,11 +703,8 @@ def _previous_wave(
 ) -> tuple[EstimateSet, WaveSet]:
     """Last year's export, validated, weighted and estimated with this year's indicators."""
     from panelkit.input.indicators import parse_indicators
-    from panelkit.input.margins import load_margins
     from panelkit.input.schema import load_yaml
     from panelkit.stats.comparison import WaveSet, compare_waves
-    from panelkit.stats.estimation import estimate
-    from panelkit.stats.weighting import rake
 
     prev = files.previous
     assert prev is not None and files.indicators is not None
@@ -720,28 +721,11 @@ def _previous_wave(
             f"previous wave ({prev.schema.name}): {exc}; the previous schema must have every "
             "variable and answer the indicators use"
         ) from None
-    weighting = None
-    if prev.margins is not None:
-        margins = load_margins(prev.margins, schema)
-        weighting = rake(survey.frame, margins, cap=opts.cap, lines=survey.lines)
-    rows = estimate(
-        survey.frame,
-        indicators,
-        weights=None if weighting is None else weighting.weights,
-        calibration=() if weighting is None else weighting.calibration,
-        ci=opts.ci,
-        min_n=opts.min_n,
-    )
-    previous = EstimateSet(
-        survey=survey.reconciliation(),
-        weighting=weighting,
-        estimates=rows,
-        ci_method=opts.ci,
-        min_n=opts.min_n,
-        labels=indicator_labels(indicators),
-    )
+    # Without margins of its own the previous wave is unweighted, whatever the cap.
+    weighted = _declare(survey, prev.margins, cap=opts.cap)
+    previous = analyse_wave(weighted, indicators, ci=opts.ci, min_n=opts.min_n)
     current = [e for e in analysis.estimates.estimates if e.by is None]
-    changes = compare_waves(current, rows, adjust=opts.adjust, rules=opts.rules)
+    changes = compare_waves(current, previous.estimates, adjust=opts.adjust, rules=opts.rules)
     da = opts.da
     waves = WaveSet(
         changes=changes,
