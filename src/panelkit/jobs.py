@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
 from panelkit.project import ProjectFiles, RunSettings
 from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
@@ -136,11 +137,13 @@ def analyse_wave(
     current wave and the previous one alike). ``empty_groups=False`` leaves out the
     groups no one in an indicator's domain can belong to (age 30-44 of an indicator
     about 17-29 year olds): they are not figures at all, rather than suppressed."""
-    from panelkit.stats.estimation import EMPTY, estimate_indicators
+    from panelkit.stats.estimation import estimate_indicators
 
     rows = estimate_indicators(weighted.design, indicators, by=by, ci=ci, min_n=min_n)
     if not empty_groups:
-        rows = tuple(e for e in rows if not (e.suppression == EMPTY and e.by is not None))
+        rows = tuple(
+            e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None)
+        )
     return EstimateSet(
         survey=weighted.reconciliation,
         weighting=weighted.weighting,
@@ -215,6 +218,7 @@ def write_output(
     run's options, recorded as resolved (given, else panelkit.yaml, else the defaults);
     ``settings``: more to record (format, language, ...).
     """
+    from panelkit.audit import project_root
     from panelkit.audit import write_output as write_with_record
     from panelkit.files import guard_not_input
 
@@ -236,6 +240,7 @@ def write_output(
         inputs=_input_roles(files, uses=uses, previous=False),
         settings=recorded,
         survey=survey,
+        project=project_root(files.project_file),
     )
 
 
@@ -609,7 +614,7 @@ def write_report(
     (option or panelkit.yaml) the report breaks down by the weighting variables.
     """
     from panelkit import __version__
-    from panelkit.audit import input_files, source_date
+    from panelkit.audit import input_files, project_root, source_date
     from panelkit.publish.report import (
         RENDER_STEPS,
         ReportContent,
@@ -667,7 +672,9 @@ def write_report(
         previous_estimates=previous,
         margins=analysis.margins_used,
         # run.json sits in the report folder: input paths are recorded relative to it.
-        inputs=input_files(_input_roles(files), base=Path(out).resolve()),
+        inputs=input_files(
+            _input_roles(files), base=Path(out).resolve(), project=project_root(files.project_file)
+        ),
         settings=opts.settings(analysis.by),
         created=created,
         baselines_given=analysis.baselines_given,

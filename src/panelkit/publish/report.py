@@ -14,66 +14,31 @@ charts and workbooks are deterministic, and the only date is the one in
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from panelkit.audit import RUN_FILE, InputFile, run_record
+from panelkit.audit import RUN_FILE, run_record
+from panelkit.disclosure import Suppression
 from panelkit.errors import OutputError
-from panelkit.results import EstimateSet, Lang
+from panelkit.publish.content import ReportContent, by_heading
+from panelkit.publish.content import slug as _slug
+from panelkit.results import Lang
 
 if TYPE_CHECKING:
-    from panelkit.input.indicators import Indicator
-    from panelkit.input.margins import Margins
     from panelkit.publish.charts import Chart
     from panelkit.publish.factbox import FactBox
     from panelkit.publish.tables import Sheet
-    from panelkit.stats.comparison import ComparisonSet, WaveSet
 
 # Called after each step with (what was done, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
 
 HTML_FILE = "index.html"
 WORKBOOK_FILE = "report.xlsx"
-
-
-@dataclass(frozen=True, eq=False)
-class ReportContent:
-    """Everything the report shows; aggregates only."""
-
-    title: str
-    survey_title: str
-    lang: Lang
-    estimates: EstimateSet
-    indicators: tuple[Indicator, ...]
-    by: tuple[str, ...]
-    comparisons: ComparisonSet
-    factbox: FactBox
-    version: str
-    area: str | None = None
-    by_titles: Mapping[str, str] = field(default_factory=dict)
-    by_questions: Mapping[str, str] = field(default_factory=dict)
-    waves: WaveSet | None = None
-    previous_estimates: EstimateSet | None = None
-    margins: Margins | None = None
-    inputs: tuple[InputFile, ...] = ()
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    created: dt.date | None = None
-    baselines_given: bool = False
-
-    def label(self, indicator: str) -> str:
-        return self.estimates.labels.get(indicator, {}).get(self.lang.value, indicator)
-
-    @property
-    def who(self) -> str:
-        """Who the figures describe, for chart titles."""
-        return f"{self.area} – {self.survey_title}" if self.area else self.survey_title
 
 
 # --------------------------------------------------------------------------- rendering
@@ -192,20 +157,6 @@ def _baseline_name(source: str, area: str, own_area: str | None) -> str:
     return f"{source} ({area})"
 
 
-def _slug(name: str) -> str:
-    """A file-name-safe form of a variable name: letters, digits, "-" and "_"."""
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in name)
-
-
-def by_heading(content: ReportContent, by: str) -> str:
-    """ "Efter køn" / "By sex": how a breakdown is named in headings."""
-    title = content.by_titles.get(by, by)
-    # A plain word ("Køn") reads lower-case after "efter"; names such as "ISCED" stay.
-    if title[:1].isupper() and title[1:2].islower():
-        title = title[:1].lower() + title[1:]
-    return f"{'Efter' if content.lang is Lang.DA else 'By'} {title}"
-
-
 # --------------------------------------------------------------------------- tables
 
 
@@ -318,7 +269,9 @@ def run_json(content: ReportContent, outputs: Mapping[str, bytes]) -> bytes:
             "previous_survey": None if prev is None else prev.survey.to_dict(),
             "estimates": len(e.estimates),
             "suppressed": sum(x.suppressed for x in e.estimates),
-            "suppressed_secondary": sum(x.suppression == "secondary" for x in e.estimates),
+            "suppressed_secondary": sum(
+                x.suppression == Suppression.SECONDARY for x in e.estimates
+            ),
             "comparisons": len(content.comparisons.comparisons),
         },
     )

@@ -44,6 +44,7 @@ import pandas as pd
 # scipy.special, not scipy.stats: the same quantiles without ~0.7 s of import time.
 from scipy import special
 
+from panelkit.disclosure import Suppression, apply_suppression, nested_domain_rows, suppressed
 from panelkit.input.indicators import Indicator
 from panelkit.results import CiMethod, Estimate, EstimateKind
 from panelkit.stats.design import (
@@ -54,11 +55,6 @@ from panelkit.stats.design import (
     SurveyDesign,
     declare_design,
 )
-
-# Rows with n below min_n, or an empty domain, are suppressed with these reasons.
-PRIMARY = "primary"
-EMPTY = "empty"  # no respondent (with a weight) in the domain and group: nothing to estimate
-SECONDARY = "secondary"  # published, this group would reveal a suppressed sibling by difference
 
 
 def estimate(
@@ -102,21 +98,33 @@ def estimate_indicators(
     variables as pandas Categoricals, NaN = no answer). Rows come per indicator:
     the overall row (``by=None``), then each ``by`` variable's groups in label order.
     A group without respondents in the domain is reported with ``n=0`` and
-    ``suppressed=True, suppression="empty"``; rows with ``n < min_n`` get
-    ``suppression="primary"`` (``min_n=0`` turns that off).
+    ``suppressed=True, suppression=EMPTY``; rows with ``n < min_n`` get
+    ``PRIMARY`` (``min_n=0`` turns that off), and the rules of
+    :mod:`panelkit.disclosure` (secondary, nested domains) follow.
     """
     _check_options(min_n, level)
     method = CiMethod(ci)
     breakdowns = [design.overall(), *(design.breakdown(name) for name in by)]
     rows: list[Estimate] = []
+    domains: list[np.ndarray] = []
+    starts: list[list[int]] = []  # per indicator and breakdown: the index of its first row
     for indicator in indicators:
         domain, yes = share_domain(design, indicator)
+        inside = np.zeros(design.n, dtype=bool)
+        inside[domain.rows] = True
+        domains.append(inside)
+        starts.append([])
         for b in breakdowns:
+            starts[-1].append(len(rows))
             lin = share(domain, yes, b)
             rows.extend(
                 _estimates(indicator.id, b, lin, design.variance(lin.influence), method, level)
             )
-    return apply_suppression(rows, min_n)
+    # Nested domains of one indicator that differ by a few respondents reveal them.
+    families = [(i.variable, i.positive, i.positive_range) for i in indicators]
+    groups = [(b.codes, b.groups) for b in breakdowns]
+    nested = nested_domain_rows(families, domains, groups, min_n)
+    return apply_suppression(rows, min_n, hide=[starts[i][s] + g for i, s, g in nested])
 
 
 def _check_options(min_n: int, level: float) -> None:
@@ -124,50 +132,6 @@ def _check_options(min_n: int, level: float) -> None:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
     if min_n < 0:
         raise ValueError(f"min_n must be 0 or more, got {min_n}")
-
-
-def apply_suppression(estimates: Sequence[Estimate], min_n: int) -> tuple[Estimate, ...]:
-    """Suppress rows with ``n < min_n`` (primary), then protect them from recovery by difference.
-
-    A suppressed row keeps ``n`` and ``df`` and drops ``n_positive``, ``estimate``, ``se``
-    and the interval (formats §6). When exactly one group of a breakdown is suppressed
-    while the overall row is published, the group could be worked out from the overall
-    figure and its siblings, so the next smallest group is suppressed too (secondary).
-    ``min_n=0``: no suppression.
-    """
-    out = [_suppressed(e, PRIMARY) if not e.suppressed and e.n < min_n else e for e in estimates]
-    if min_n <= 0:
-        return tuple(out)
-    blocks: dict[tuple[str, str], list[int]] = {}
-    overall: dict[str, Estimate] = {}
-    for i, e in enumerate(out):
-        if e.by is None:
-            overall[e.indicator] = e
-        else:
-            blocks.setdefault((e.indicator, e.by), []).append(i)
-    for (indicator, _by), rows in blocks.items():
-        top = overall.get(indicator)
-        if top is None or top.suppressed:
-            continue
-        hidden = [i for i in rows if out[i].suppressed and out[i].n > 0]
-        shown = [i for i in rows if not out[i].suppressed]
-        if len(hidden) == 1 and shown:
-            smallest = min(shown, key=lambda i: (out[i].n, i))
-            out[smallest] = _suppressed(out[smallest], SECONDARY)
-    return tuple(out)
-
-
-def _suppressed(e: Estimate, reason: str) -> Estimate:
-    return replace(
-        e,
-        n_positive=None,
-        estimate=None,
-        se=None,
-        ci_low=None,
-        ci_high=None,
-        suppressed=True,
-        suppression=reason,
-    )
 
 
 # --------------------------------------------------------------------------- the share
@@ -308,7 +272,7 @@ def _estimates(
             kind=lin.kind,
         )
         if np.isnan(lin.estimate[j]):
-            out.append(_suppressed(base, EMPTY))
+            out.append(suppressed(base, Suppression.EMPTY))
             continue
         se = math.sqrt(max(float(var[j]), 0.0))
         value, low, high, used = bounds(
