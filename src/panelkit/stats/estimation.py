@@ -98,9 +98,9 @@ def estimate_indicators(
     variables as pandas Categoricals, NaN = no answer). Rows come per indicator:
     the overall row (``by=None``), then each ``by`` variable's groups in label order.
     A group without respondents in the domain is reported with ``n=0`` and
-    ``suppressed=True, suppression=EMPTY``; rows with ``n < min_n`` get ``PRIMARY``
-    (``min_n=0`` turns that off), and the rules of :mod:`panelkit.disclosure`
-    (secondary, nested domains) follow.
+    ``suppressed=True, suppression=EMPTY``; rows with ``n < min_n`` get
+    ``PRIMARY`` (``min_n=0`` turns that off), and the rules of
+    :mod:`panelkit.disclosure` (secondary, nested domains) follow.
     """
     _check_options(min_n, level)
     method = CiMethod(ci)
@@ -110,9 +110,9 @@ def estimate_indicators(
     starts: list[list[int]] = []  # per indicator and breakdown: the index of its first row
     for indicator in indicators:
         domain, yes = share_domain(design, indicator)
-        mask = np.zeros(design.n, dtype=bool)
-        mask[domain.rows] = True
-        domains.append(mask)
+        inside = np.zeros(design.n, dtype=bool)
+        inside[domain.rows] = True
+        domains.append(inside)
         starts.append([])
         for b in breakdowns:
             starts[-1].append(len(rows))
