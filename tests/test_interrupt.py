@@ -19,8 +19,7 @@ import pytest
 
 from panelkit import jobs
 from panelkit.demo import write_demo_project
-from panelkit.jobs import RunOptions
-from panelkit.project import resolve_files
+from panelkit.project import Settings, resolve_files
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -64,7 +63,7 @@ def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
     settings.write_text(settings.read_text() + "by: []\n")  # fewer charts: a quicker run
     out = root / "rapport"
     files = resolve_files(cwd=root)
-    jobs.write_report(files, out, RunOptions(lang="en"))
+    jobs.write_report(files, out, Settings(lang="en"))
     before = snapshot(out)
     assert "run.json" in before and len(before) > 10
 
@@ -77,7 +76,7 @@ def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
             break
         # Killed too late: the new report must then be whole (it replaced the old at once).
         assert set(after) == set(before) and after["index.html"] != before["index.html"]
-        jobs.write_report(files, out, RunOptions(lang="en"), force=True)
+        jobs.write_report(files, out, Settings(lang="en"), force=True)
         before = snapshot(out)
     else:
         pytest.fail("the run was never caught before its folder swap")
@@ -85,7 +84,7 @@ def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
     # What the killed run leaves is its temporary folder beside the report, never inside it.
     assert all(name.startswith(".rapport.") for name in staging(root, "rapport"))
     # The next run tidies it away.
-    jobs.write_report(files, out, RunOptions(lang="en"), force=True)
+    jobs.write_report(files, out, Settings(lang="en"), force=True)
     assert staging(root, "rapport") == []
 
 
