@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from panelkit.disclosure import Suppression
-from panelkit.errors import SettingsError
+from panelkit.errors import SchemaError, SettingsError
 from panelkit.project import ProjectFiles, Settings, resolve_settings
 from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
 
@@ -726,13 +726,12 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
 
     Refuses to replace an existing file unless ``force``, and never writes over a source.
     """
-    import yaml
-
     from panelkit.audit import write_output as write_with_record
     from panelkit.errors import OutputError
     from panelkit.files import guard_not_input
     from panelkit.input.metadata import draft_schema, init_result, render_schema
     from panelkit.input.schema import parse_schema
+    from panelkit.input.yamlfile import load_yaml_text
 
     guard_not_input(out, sources)
     if out.is_dir():
@@ -745,7 +744,7 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
     guard_not_input(out, draft.inputs)
     text = render_schema(draft, name=out.stem)
     # The draft must load as any schema does; a failure here is a bug, not the user's.
-    parse_schema(yaml.safe_load(text), out)
+    parse_schema(load_yaml_text(text, out.name, SchemaError), out)
     write_with_record(
         out,
         text.encode("utf-8"),
