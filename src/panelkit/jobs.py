@@ -603,6 +603,22 @@ def write_report(
     force: bool = False,
     progress: Progress | None = None,
 ) -> ReportResult:
+    """Build the yearly report and write it as the folder ``out``, atomically, holding
+    the folder's lock from the first check to the swap (a second run is refused)."""
+    from panelkit.publish.report import report_lock
+
+    with report_lock(out):
+        return _write_report(files, out, options, force=force, progress=progress)
+
+
+def _write_report(
+    files: ProjectFiles,
+    out: Path,
+    options: RunOptions = NO_OPTIONS,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ReportResult:
     """Build the yearly report and write it as the folder ``out``, atomically.
 
     ``progress(label, done, total)`` is called after each step. Without ``by``
