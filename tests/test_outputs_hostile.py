@@ -230,3 +230,103 @@ def test_inputs_outside_the_project_are_named_not_located(
     code, _, err = invoke("weight", *BASE, "--out", "out/w.csv")
     record = json.loads((far / "proj" / "out" / "w.csv.run.json").read_text())
     assert record["inputs"][0]["path"] == "../data.csv"
+
+
+# --------------------------------------------------------------------------- family 6
+
+
+@pytest.fixture
+def demo_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from panelkit.demo import write_demo_project
+
+    root = tmp_path / "p"
+    write_demo_project(root, n=300)
+    settings = root / "panelkit.yaml"
+    settings.write_text(settings.read_text() + "by: []\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.chdir(root)
+    return root
+
+
+def _own_files_message(name: str, why: str) -> str:
+    return (
+        f"Error: --out rapport: holds {name}, {why}; --force replaces only an earlier "
+        "report's own files, so move it out of the folder or choose another one\n"
+    )
+
+
+def test_report_force_keeps_the_users_own_files(demo_project: Path) -> None:
+    assert invoke("report", "--out", "rapport")[0] == 0
+    (demo_project / "rapport" / "mine.docx").write_bytes(b"my notes")
+    code, _, err = invoke("report", "--out", "rapport", "--force")
+    assert (code, err) == (
+        1,
+        _own_files_message("mine.docx", "which the earlier report did not write"),
+    )
+    assert (demo_project / "rapport" / "mine.docx").read_bytes() == b"my notes"
+    (demo_project / "rapport" / "mine.docx").unlink()
+    (demo_project / "rapport" / "factbox.md").write_text("edited by hand")
+    code, _, err = invoke("report", "--out", "rapport", "--force")
+    assert (code, err) == (
+        1,
+        _own_files_message("factbox.md", "which was changed after the earlier report wrote it"),
+    )
+    assert (demo_project / "rapport" / "factbox.md").read_text() == "edited by hand"
+    (demo_project / "rapport" / "factbox.md").unlink()  # a missing file of its own is fine
+    assert invoke("report", "--out", "rapport", "--force")[0] == 0
+    assert invoke("verify", "rapport")[0] == 0
+
+
+def test_a_run_json_of_someone_elses_is_not_a_report(demo_project: Path) -> None:
+    docs = demo_project / "rapport"
+    docs.mkdir()
+    (docs / "run.json").write_text('{"panelkit_version": "1", "note": "my own run.json"}')
+    (docs / "keep.txt").write_text("mine")
+    code, _, err = invoke("report", "--out", "rapport", "--force")
+    assert (code, err) == (
+        1,
+        "Error: --out rapport: folder is not empty and holds no earlier report (run.json); "
+        "--force only replaces a panelkit report, so choose an empty or new folder\n",
+    )
+    assert (docs / "keep.txt").read_text() == "mine"
+
+
+def test_a_second_report_into_the_same_folder_is_refused_while_the_first_runs(
+    demo_project: Path,
+) -> None:
+    import fcntl
+
+    lock = demo_project / ".rapport.lock"
+    with lock.open("w") as held:  # as a first run holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = invoke("report", "--out", "rapport")
+    assert (code, err) == (
+        1,
+        "Error: --out rapport: another panelkit report is being written into this folder now "
+        "(it holds .rapport.lock); wait for it to finish, then run again\n",
+    )
+    assert not (demo_project / "rapport").exists()
+    assert invoke("report", "--out", "rapport")[0] == 0  # the lock a dead run left is taken over
+    assert not lock.exists()
+
+
+def test_demo_force_keeps_the_users_own_files(tmp_path: Path) -> None:
+    root = tmp_path / "amager"
+    assert invoke("demo", root)[0] == 0
+    assert invoke("demo", root, "--force")[0] == 0  # its own, unchanged files: replaced
+    export = root / "data" / "borgerpanel-2022.csv"
+    export.write_text("my own export\n")
+    code, _, err = invoke("demo", root, "--force")
+    assert (code, err) == (
+        1,
+        f"Error: {export}: exists and is not the file an earlier `panelkit demo` wrote there; "
+        "--force replaces only the demo's own files, so move it away or choose another folder\n",
+    )
+    assert export.read_text() == "my own export\n"
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "panelkit.yaml").write_text("data: mine.csv\n")
+    code, _, err = invoke("demo", other, "--force")
+    assert code == 1 and err.startswith(f"Error: {other / 'panelkit.yaml'}: exists and is not")
+    assert (other / "panelkit.yaml").read_text() == "data: mine.csv\n"
+    assert sorted(p.name for p in other.iterdir()) == ["panelkit.yaml"]  # nothing written

@@ -529,6 +529,23 @@ def write_report(
     progress: Progress | None = None,
     **given: Any,
 ) -> ReportResult:
+    """Build the yearly report and write it as the folder ``out``, atomically, holding
+    the folder's lock from the first check to the swap (a second run is refused)."""
+    from panelkit.publish.report import report_lock
+
+    opts = _settings(files, settings, given)
+    with report_lock(out):
+        return _write_report(files, out, opts, force=force, progress=progress)
+
+
+def _write_report(
+    files: ProjectFiles,
+    out: Path,
+    opts: Settings,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ReportResult:
     """Build the yearly report and write it as the folder ``out``, atomically.
 
     ``progress(label, done, total)`` is called after each step. Without ``by``
@@ -546,7 +563,6 @@ def write_report(
     )
     from panelkit.publish.tables import suppression_notes
 
-    opts = _settings(files, settings, given)
     da = opts.da
     inputs = files.inputs()
     check_report_folder(out, force=force, inputs=inputs)  # before the work, not after
