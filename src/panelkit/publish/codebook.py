@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from panelkit.disclosure import Suppression, suppression_reasons
-from panelkit.publish.texts import number_text, pct
+from panelkit.publish.texts import count_text, number_text, pct
 from panelkit.results import Lang, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
@@ -482,13 +482,6 @@ def display_header(codebook: Codebook, lang: Lang) -> list[str]:
     """The column titles of :func:`display_sections` (no weighted column when unweighted)."""
     head = list(_HEAD[lang])
     return head if codebook.weighting is not None else head[:-1]
-
-
-def count_text(n: int | None, reason: Suppression | None, min_n: int, lang: Lang) -> str:
-    """A count as a person reads it: the number, "<20" (primary) or "skjult" (secondary)."""
-    if n is not None:
-        return str(n)
-    return f"<{min_n}" if reason == Suppression.PRIMARY else _WORDS[lang]["hidden"]
 
 
 def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:

@@ -707,8 +707,8 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 
 def _weighting(content: ReportContent) -> str:
-    from panelkit.publish.codebook import count_text
     from panelkit.publish.tables import margin_suppression, weighting_facts
+    from panelkit.publish.texts import count_text
 
     lang = content.lang
     t = _T[lang]

@@ -830,7 +830,7 @@ def margin_suppression(weighting: WeightingResult, min_n: int) -> tuple[Suppress
 def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str, min_n: int = 0) -> Sheet:
     """Each margin cell: respondents, sample share, target share, weighted share; a count a
     reader could single people out by is shown as "<20" or "skjult" (:func:`margin_suppression`)."""
-    from panelkit.publish.codebook import count_text
+    from panelkit.publish.texts import count_text
 
     rows = tuple(
         (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from panelkit.disclosure import Suppression
 from panelkit.results import Lang
 
 _MINUS = "\u2212"  # a typographic minus: "−0,4" reads as a number, "-0,4" as a dash
@@ -177,3 +178,13 @@ def format_difference_interval(low: float, high: float, kind: NumberKind, lang: 
     """A confidence interval of a difference: "−2,1 til +1,3" (pp or units)."""
     to = words(lang).to
     return f"{format_difference(low, kind, lang)} {to} {format_difference(high, kind, lang)}"
+
+
+_HIDDEN = {Lang.DA: "skjult", Lang.EN: "hidden"}
+
+
+def count_text(n: int | None, reason: Suppression | None, min_n: int, lang: Lang) -> str:
+    """A count as a person reads it: the number, "<20" (primary) or "skjult" (secondary)."""
+    if n is not None:
+        return str(n)
+    return f"<{min_n}" if reason == Suppression.PRIMARY else _HIDDEN[lang]
