@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from panelkit import __version__
+from panelkit.disclosure import Suppression
 from panelkit.errors import DataError, PanelkitError, one_line, shown
 from panelkit.publish.tables import OutputFormat
 from panelkit.results import CiMethod, Lang
@@ -681,7 +682,7 @@ def _print_omitted(omitted: Any, labels: dict[str, dict[str, str]], lang: Lang, 
     for o in omitted:
         label = labels.get(o.indicator, {}).get(lang.value, o.indicator)
         group = "" if o.group is None else f" ({o.by} = {o.group})"
-        secondary = o.suppression == "secondary"
+        secondary = o.suppression == Suppression.SECONDARY
         if lang is Lang.DA:
             why = (
                 ("sekundært undertrykt" if secondary else f"undertrykt, færre end {min_n} svar")
@@ -941,7 +942,7 @@ def verify(
             console.print(f"  {f.status:<8} {f.kind:<7} {role:<17} {f.path}")
     if not result.ok:
         raise AuditError(result.summary())
-    console.print(f"All {len(result.files)} files match their run records.")
+    console.print(result.ok_line())
 
 
 def main() -> None:

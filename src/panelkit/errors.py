@@ -42,6 +42,7 @@ class AuditError(PanelkitError):
 
 # Longest name or value the terminal shows, and longest Error: line.
 SHOWN_CHARS = 80
+WORD_CHARS = 300  # a word of an error line longer than any real path is a hostile name
 LINE_CHARS = 1000
 
 
@@ -61,4 +62,4 @@ def one_line(message: object) -> str:
     """An error message as one terminal line: escaped as :func:`shown`, each overlong
     word (a 10,000-character column name) shortened, the whole at most LINE_CHARS."""
     words = str(shown(message, limit=10 * LINE_CHARS)).split(" ")
-    return shown(" ".join(shown(w) for w in words), limit=LINE_CHARS)
+    return shown(" ".join(shown(w, limit=WORD_CHARS) for w in words), limit=LINE_CHARS)

@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from panelkit.errors import SettingsError
+from panelkit.disclosure import Suppression
+from panelkit.errors import SchemaError, SettingsError
 from panelkit.project import ProjectFiles, Settings, resolve_settings
-from panelkit.results import EstimateSet, Reconciliation, WeightingResult
+from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from panelkit.input.margins import Margins
     from panelkit.input.schema import Schema
     from panelkit.input.validation import SurveyData
+    from panelkit.stats.design import SurveyDesign
 
 
 def _settings(files: ProjectFiles, settings: Settings | None, given: Mapping[str, Any]) -> Settings:
@@ -78,11 +80,19 @@ def validate_export(files: ProjectFiles, *, rejects: Path | None = None) -> Surv
 
 @dataclass(frozen=True, eq=False)
 class WeightedSurvey:
-    """The usable rows of a survey and their weights (None: no margins, all weights 1)."""
+    """The usable rows of a survey and the design declared on them (weights, calibration)."""
 
     survey: SurveyData
-    margins: Margins | None
-    weighting: WeightingResult | None
+    design: SurveyDesign
+
+    @property
+    def margins(self) -> Margins | None:
+        return self.design.margins
+
+    @property
+    def weighting(self) -> WeightingResult | None:
+        """The raking and its diagnostics (None: no margins, all weights 1)."""
+        return self.design.weighting
 
     @property
     def reconciliation(self) -> Reconciliation:
@@ -90,15 +100,13 @@ class WeightedSurvey:
 
     def weights_frame(self) -> pd.DataFrame:
         """One row per used respondent: the id (or line), ``weight`` and the weighting variables."""
-        import numpy as np
         import pandas as pd
 
         survey = self.survey
         schema = survey.schema
         key = schema.id if schema.id is not None else survey.unit
         ids = survey.frame[schema.id] if schema.id is not None else pd.Series(survey.lines)
-        weights = self.weighting.weights if self.weighting is not None else np.ones(survey.rows)
-        columns: dict[str, object] = {key: ids.to_numpy(), "weight": weights}
+        columns: dict[str, object] = {key: ids.to_numpy(), "weight": self.design.weights}
         if self.margins is not None:
             for var in dict.fromkeys(v for m in self.margins.margins for v in m.variables):
                 columns[var] = survey.frame[var].astype(object).to_numpy()
@@ -108,26 +116,59 @@ class WeightedSurvey:
 def weight_survey(
     files: ProjectFiles, settings: Settings | None = None, **given: Any
 ) -> WeightedSurvey:
-    """Validate, then rake to the margins (if any), with ``settings.cap`` and
-    ``settings.drop_invalid`` (None: panelkit.yaml's, else the defaults)."""
-    from panelkit.input.margins import load_margins
-    from panelkit.stats.weighting import rake
-
+    """Validate, then declare the design: raked to the margins (if any), with
+    ``settings.cap`` and ``settings.drop_invalid`` (None: panelkit.yaml's, else the defaults)."""
     settings = _settings(files, settings, given)
     cap = settings.cap
     survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir).usable(
         settings.drop_invalid
     )
-    if files.margins is None:
-        if cap is not None:
-            raise SettingsError(
-                "--cap needs margins to rake to; pass --margins FILE (or remove cap: from "
-                "panelkit.yaml)"
-            )
-        return WeightedSurvey(survey, None, None)
-    margins = load_margins(files.margins, survey.schema)
-    weighting = rake(survey.frame, margins, cap=cap, lines=survey.lines)
-    return WeightedSurvey(survey, margins, weighting)
+    if files.margins is None and cap is not None:
+        raise SettingsError(
+            "--cap needs margins to rake to; pass --margins FILE (or remove cap: from "
+            "panelkit.yaml)"
+        )
+    return _declare(survey, files.margins, cap=cap)
+
+
+def _declare(survey: SurveyData, margins: Path | None, *, cap: float | None) -> WeightedSurvey:
+    """The one survey design of a wave: its usable rows raked to ``margins`` (None: weights 1)."""
+    from panelkit.input.margins import load_margins
+    from panelkit.stats.design import declare_design
+
+    loaded = None if margins is None else load_margins(margins, survey.schema)
+    design = declare_design(survey, loaded, cap=None if loaded is None else cap)
+    return WeightedSurvey(survey, design)
+
+
+def analyse_wave(
+    weighted: WeightedSurvey,
+    indicators: Sequence[Indicator],
+    *,
+    by: Sequence[str] = (),
+    ci: CiMethod = CiMethod.LOGIT,
+    min_n: int = 20,
+    empty_groups: bool = True,
+) -> EstimateSet:
+    """One wave's indicators on its design, overall and by each ``by`` variable (the
+    current wave and the previous one alike). ``empty_groups=False`` leaves out the
+    groups no one in an indicator's domain can belong to (age 30-44 of an indicator
+    about 17-29 year olds): they are not figures at all, rather than suppressed."""
+    from panelkit.stats.estimation import estimate_indicators
+
+    rows = estimate_indicators(weighted.design, indicators, by=by, ci=ci, min_n=min_n)
+    if not empty_groups:
+        rows = tuple(
+            e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None)
+        )
+    return EstimateSet(
+        survey=weighted.reconciliation,
+        weighting=weighted.weighting,
+        estimates=rows,
+        ci_method=ci,
+        min_n=min_n,
+        labels=indicator_labels(indicators),
+    )
 
 
 def write_weights(
@@ -200,6 +241,7 @@ def write_output(
     run's resolved settings (those the command uses are recorded); ``extra``: more to
     record (format, ...).
     """
+    from panelkit.audit import project_root
     from panelkit.audit import write_output as write_with_record
     from panelkit.files import guard_not_input
 
@@ -216,6 +258,7 @@ def write_output(
         inputs=_input_roles(files, uses=uses, previous=False),
         settings=recorded,
         survey=survey,
+        project=project_root(files.project_file),
     )
 
 
@@ -223,7 +266,6 @@ def summarize(files: ProjectFiles, settings: Settings | None = None, **given: An
     """Weighted indicators with standard errors and confidence intervals (formats §6);
     ``settings`` None: panelkit.yaml's, else the defaults."""
     from panelkit.input.indicators import load_indicators
-    from panelkit.stats.estimation import estimate
 
     if files.indicators is None:
         raise SettingsError(
@@ -235,24 +277,7 @@ def summarize(files: ProjectFiles, settings: Settings | None = None, **given: An
     schema = weighted.survey.schema
     check_by(schema, by)
     indicators = load_indicators(files.indicators, schema)
-    w = weighted.weighting
-    estimates = estimate(
-        weighted.survey.frame,
-        indicators,
-        weights=None if w is None else w.weights,
-        calibration=() if w is None else w.calibration,
-        by=by,
-        ci=ci,
-        min_n=min_n,
-    )
-    return EstimateSet(
-        survey=weighted.reconciliation,
-        weighting=w,
-        estimates=estimates,
-        ci_method=ci,
-        min_n=min_n,
-        labels=indicator_labels(indicators),
-    )
+    return analyse_wave(weighted, indicators, by=by, ci=ci, min_n=min_n)
 
 
 def check_by(schema: Schema, by: Sequence[str]) -> None:
@@ -313,7 +338,6 @@ def _analyse(
     from panelkit.input.indicators import load_indicator_file
     from panelkit.publish.factbox import layout_from_data
     from panelkit.stats.comparison import ComparisonSet, compare
-    from panelkit.stats.estimation import estimate
 
     da = opts.da
     indicators_file = files.indicators
@@ -350,27 +374,10 @@ def _analyse(
             )
         if ref.by not in by:
             by.append(ref.by)
-    w = weighted.weighting
-    rows = estimate(
-        weighted.survey.frame,
-        ind_file.indicators,
-        weights=None if w is None else w.weights,
-        calibration=() if w is None else w.calibration,
-        by=by,
-        ci=opts.ci,
-        min_n=opts.min_n,
+    estimates = analyse_wave(
+        weighted, ind_file.indicators, by=by, ci=opts.ci, min_n=opts.min_n, empty_groups=False
     )
-    # A group no one in the domain can belong to (age 30-44 of an indicator about
-    # 17-29 year olds) is not a figure at all: leave it out rather than call it suppressed.
-    rows = tuple(e for e in rows if not (e.suppression == "empty" and e.by is not None))
-    estimates = EstimateSet(
-        survey=weighted.reconciliation,
-        weighting=w,
-        estimates=rows,
-        ci_method=opts.ci,
-        min_n=opts.min_n,
-        labels=indicator_labels(ind_file.indicators),
-    )
+    rows = estimates.estimates
     step("Indikatorer beregnet" if da else "Indicators estimated")
     matched = _matched_baselines(files, ind_file)
     if need_baselines and not matched:
@@ -522,13 +529,30 @@ def write_report(
     progress: Progress | None = None,
     **given: Any,
 ) -> ReportResult:
+    """Build the yearly report and write it as the folder ``out``, atomically, holding
+    the folder's lock from the first check to the swap (a second run is refused)."""
+    from panelkit.publish.report import report_lock
+
+    opts = _settings(files, settings, given)
+    with report_lock(out):
+        return _write_report(files, out, opts, force=force, progress=progress)
+
+
+def _write_report(
+    files: ProjectFiles,
+    out: Path,
+    opts: Settings,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ReportResult:
     """Build the yearly report and write it as the folder ``out``, atomically.
 
     ``progress(label, done, total)`` is called after each step. Without ``by``
     (option or panelkit.yaml) the report breaks down by the weighting variables.
     """
     from panelkit import __version__
-    from panelkit.audit import input_files, source_date
+    from panelkit.audit import input_files, project_root, source_date
     from panelkit.publish.report import (
         RENDER_STEPS,
         ReportContent,
@@ -539,7 +563,6 @@ def write_report(
     )
     from panelkit.publish.tables import suppression_notes
 
-    opts = _settings(files, settings, given)
     da = opts.da
     inputs = files.inputs()
     check_report_folder(out, force=force, inputs=inputs)  # before the work, not after
@@ -586,7 +609,9 @@ def write_report(
         previous_estimates=previous,
         margins=analysis.margins_used,
         # run.json sits in the report folder: input paths are recorded relative to it.
-        inputs=input_files(_input_roles(files), base=Path(out).resolve()),
+        inputs=input_files(
+            _input_roles(files), base=Path(out).resolve(), project=project_root(files.project_file)
+        ),
         settings=opts.record(analysis.by),
         created=created,
         baselines_given=analysis.baselines_given,
@@ -615,11 +640,8 @@ def _previous_wave(
 ) -> tuple[EstimateSet, WaveSet]:
     """Last year's export, validated, weighted and estimated with this year's indicators."""
     from panelkit.input.indicators import parse_indicators
-    from panelkit.input.margins import load_margins
     from panelkit.input.schema import load_yaml
     from panelkit.stats.comparison import WaveSet, compare_waves
-    from panelkit.stats.estimation import estimate
-    from panelkit.stats.weighting import rake
 
     prev = files.previous
     assert prev is not None and files.indicators is not None
@@ -636,28 +658,11 @@ def _previous_wave(
             f"previous wave ({prev.schema.name}): {exc}; the previous schema must have every "
             "variable and answer the indicators use"
         ) from None
-    weighting = None
-    if prev.margins is not None:
-        margins = load_margins(prev.margins, schema)
-        weighting = rake(survey.frame, margins, cap=opts.cap, lines=survey.lines)
-    rows = estimate(
-        survey.frame,
-        indicators,
-        weights=None if weighting is None else weighting.weights,
-        calibration=() if weighting is None else weighting.calibration,
-        ci=opts.ci,
-        min_n=opts.min_n,
-    )
-    previous = EstimateSet(
-        survey=survey.reconciliation(),
-        weighting=weighting,
-        estimates=rows,
-        ci_method=opts.ci,
-        min_n=opts.min_n,
-        labels=indicator_labels(indicators),
-    )
+    # Without margins of its own the previous wave is unweighted, whatever the cap.
+    weighted = _declare(survey, prev.margins, cap=opts.cap)
+    previous = analyse_wave(weighted, indicators, ci=opts.ci, min_n=opts.min_n)
     current = [e for e in analysis.estimates.estimates if e.by is None]
-    changes = compare_waves(current, rows, adjust=opts.adjust, rules=opts.rules)
+    changes = compare_waves(current, previous.estimates, adjust=opts.adjust, rules=opts.rules)
     da = opts.da
     waves = WaveSet(
         changes=changes,
@@ -737,13 +742,12 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
 
     Refuses to replace an existing file unless ``force``, and never writes over a source.
     """
-    import yaml
-
     from panelkit.audit import write_output as write_with_record
     from panelkit.errors import OutputError
     from panelkit.files import guard_not_input
     from panelkit.input.metadata import draft_schema, init_result, render_schema
     from panelkit.input.schema import parse_schema
+    from panelkit.input.yamlfile import load_yaml_text
 
     guard_not_input(out, sources)
     if out.is_dir():
@@ -756,7 +760,7 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
     guard_not_input(out, draft.inputs)
     text = render_schema(draft, name=out.stem)
     # The draft must load as any schema does; a failure here is a bug, not the user's.
-    parse_schema(yaml.safe_load(text), out)
+    parse_schema(load_yaml_text(text, out.name, SchemaError), out)
     write_with_record(
         out,
         text.encode("utf-8"),

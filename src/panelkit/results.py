@@ -11,6 +11,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from panelkit.disclosure import Suppression, hide_margin_cells
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -22,6 +24,12 @@ class CiMethod(StrEnum):
     LOGIT = "logit"
     WILSON = "wilson"
     BETA = "beta"  # Korn-Graubard (Clopper-Pearson on the effective sample size)
+
+
+class EstimateKind(StrEnum):
+    """What an estimate measures, and so its units, interval and display."""
+
+    SHARE = "share"  # a proportion (0-1) of the domain's respondents
 
 
 class Lang(StrEnum):
@@ -152,8 +160,10 @@ class WeightingResult:
     def weight_ratio(self) -> float:
         return self.weight_max / self.weight_min
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `weighting` object of the JSON output (formats §6)."""
+    def to_dict(self, min_n: int = 0) -> dict[str, Any]:
+        """The `weighting` object of the JSON output (formats §6); margin cells a reader
+        could single people out by (``min_n``, :mod:`panelkit.disclosure`) have no count
+        and no sample share."""
         return {
             "method": self.method,
             "converged": self.converged,
@@ -166,7 +176,7 @@ class WeightingResult:
             "weight_sum": self.weight_sum,
             "cap": self.cap,
             "trim_rounds": self.trim_rounds,
-            "margins": [m.__dict__.copy() for m in self.margins],
+            "margins": hide_margin_cells([m.__dict__ for m in self.margins], min_n),
         }
 
     def margins_frame(self) -> pd.DataFrame:
@@ -180,7 +190,11 @@ class WeightingResult:
 
 @dataclass(frozen=True)
 class Estimate:
-    """One indicator, overall (by=None) or for one group of a breakdown."""
+    """One indicator, overall (by=None) or for one group of a breakdown.
+
+    ``estimate``, ``se`` and the interval are in the units of its ``kind`` (a share:
+    a proportion 0-1).
+    """
 
     indicator: str
     by: str | None
@@ -194,10 +208,11 @@ class Estimate:
     ci_method: str
     suppressed: bool
     df: int = 0
-    suppression: str | None = None  # "primary" (n < min-n) or "secondary" (by difference)
+    suppression: Suppression | None = None  # why it is suppressed (panelkit.disclosure)
+    kind: EstimateKind = EstimateKind.SHARE
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        row = {
             "indicator": self.indicator,
             "by": self.by,
             "group": self.group,
@@ -210,8 +225,12 @@ class Estimate:
             "ci_method": self.ci_method,
             "df": self.df,
             "suppressed": self.suppressed,
-            "suppression": self.suppression,
+            "suppression": None if self.suppression is None else str(self.suppression),
         }
+        if self.kind is not EstimateKind.SHARE:
+            # A share's row is as formats §6 has it; other kinds say what they are.
+            row["kind"] = str(self.kind)
+        return row
 
 
 @dataclass(frozen=True)
@@ -230,20 +249,11 @@ class EstimateSet:
         return {
             "panelkit_version": version,
             "survey": self.survey.to_dict(),
-            "weighting": None if self.weighting is None else self._weighting_dict(),
+            "weighting": None if self.weighting is None else self.weighting.to_dict(self.min_n),
             "ci_method": str(self.ci_method),
             "min_n": self.min_n,
             "estimates": [e.to_dict() for e in self.estimates],
         }
-
-    def _weighting_dict(self) -> dict[str, Any]:
-        """The weighting summary, small sample cells hidden (a cross of margins is a table)."""
-        assert self.weighting is not None
-        doc = self.weighting.to_dict()
-        for cell in doc["margins"]:
-            if 0 < cell["n"] < self.min_n:
-                cell.update(n=None, sample_share=None, suppression="primary")
-        return doc
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd

@@ -31,6 +31,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from panelkit.disclosure import Suppression, suppression_reasons
+from panelkit.publish.texts import count_text, number_text, pct
 from panelkit.results import Lang, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
@@ -40,8 +42,6 @@ if TYPE_CHECKING:
     from panelkit.input.validation import SurveyData
 
 __all__ = [
-    "PRIMARY",
-    "SECONDARY",
     "AnswerCount",
     "Codebook",
     "CodebookFormat",
@@ -54,9 +54,6 @@ __all__ = [
     "render_codebook",
     "suppression_lines",
 ]
-
-PRIMARY = "primary"  # a count from 1 to min_n - 1
-SECONDARY = "secondary"  # hidden so a primary one cannot be worked out from the total
 
 
 class CodebookFormat(StrEnum):
@@ -92,7 +89,7 @@ class AnswerCount:
     n: int | None
     share: float | None  # of those who answered; None when nobody did
     weighted_share: float | None = None
-    suppression: str | None = None  # PRIMARY or SECONDARY
+    suppression: Suppression | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,7 +119,7 @@ class NumberSummary:
     q3: float | None
     max: float | None
     weighted_mean: float | None = None
-    suppression: str | None = None  # PRIMARY when n < min_n
+    suppression: Suppression | None = None  # PRIMARY when n < min_n
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -142,7 +139,7 @@ class VariableSummary:
     missing: tuple[AnswerCount, ...] = ()  # each recognised "no answer" and its count
     answers: tuple[AnswerCount, ...] = ()
     numbers: NumberSummary | None = None
-    empty_suppression: str | None = None  # why ``empty`` is None
+    empty_suppression: Suppression | None = None  # why ``empty`` is None
 
     @property
     def suppressed(self) -> tuple[str, ...]:
@@ -187,7 +184,7 @@ class Codebook:
             "schema": self.schema,
             "source": self.source.name,
             "survey": self.survey.to_dict(),
-            "weighting": None if self.weighting is None else self.weighting.to_dict(),
+            "weighting": None if self.weighting is None else self.weighting.to_dict(self.min_n),
             "min_n": self.min_n,
             "variables": [v.to_dict() for v in self.variables],
         }
@@ -289,24 +286,7 @@ def _missing_counts(
 # ---------------------------------------------------------------------------- suppression
 
 
-def suppression_reasons(counts: list[int], min_n: int) -> list[str | None]:
-    """Per count of one group that adds up to a published total: why it is hidden, or None.
-
-    Primary: 1 to min_n − 1 (nobody, 0, reveals no one). Secondary: when exactly one is
-    hidden, the smallest shown count (a 0 included), so it cannot be worked out by difference.
-    A group of one count is that total itself: hiding it would protect nothing.
-    """
-    if min_n <= 0 or len(counts) < 2:
-        return [None] * len(counts)
-    reasons: list[str | None] = [PRIMARY if 0 < c < min_n else None for c in counts]
-    hidden = [i for i, r in enumerate(reasons) if r is not None]
-    shown = [i for i, r in enumerate(reasons) if r is None]
-    if len(hidden) == 1 and shown:
-        reasons[min(shown, key=lambda i: (counts[i], i))] = SECONDARY
-    return reasons
-
-
-def _hide(count: AnswerCount, reason: str | None) -> AnswerCount:
+def _hide(count: AnswerCount, reason: Suppression | None) -> AnswerCount:
     if reason is None:
         return count
     return replace(count, n=None, share=None, weighted_share=None, suppression=reason)
@@ -329,7 +309,16 @@ def _protect(v: VariableSummary, min_n: int) -> VariableSummary:
     if numbers is not None:
         if 0 < numbers.n < min_n:
             numbers = NumberSummary(
-                numbers.n, None, None, None, None, None, None, None, None, suppression=PRIMARY
+                numbers.n,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                suppression=Suppression.PRIMARY,
             )
         else:  # the smallest and largest answers are single respondents' answers
             numbers = replace(numbers, min=None, max=None)
@@ -481,29 +470,18 @@ _HEAD = {
 
 
 def _pct(value: float | None, lang: Lang) -> str:
-    from panelkit.publish.tables import pct
-
+    # The codebook writes " %" in both languages (its tables are pinned so).
     return "" if value is None else pct(value, lang) + " %"
 
 
 def _num(value: float | None, lang: Lang, digits: int = 4) -> str:
-    if value is None:
-        return ""
-    text = f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:.0f}"
-    return text.replace(".", ",") if lang is Lang.DA else text
+    return "" if value is None else number_text(value, lang, digits)
 
 
 def display_header(codebook: Codebook, lang: Lang) -> list[str]:
     """The column titles of :func:`display_sections` (no weighted column when unweighted)."""
     head = list(_HEAD[lang])
     return head if codebook.weighting is not None else head[:-1]
-
-
-def count_text(n: int | None, reason: str | None, min_n: int, lang: Lang) -> str:
-    """A count as a person reads it: the number, "<20" (primary) or "skjult" (secondary)."""
-    if n is not None:
-        return str(n)
-    return f"<{min_n}" if reason == PRIMARY else _WORDS[lang]["hidden"]
 
 
 def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:
@@ -585,7 +563,7 @@ def suppression_lines(codebook: Codebook, lang: Lang) -> list[str]:
     }
     numbers = [v.numbers for v in codebook.variables if v.numbers is not None]
     lines = []
-    if PRIMARY in cells:
+    if Suppression.PRIMARY in cells:
         lines.append(
             f"<{m}: et antal fra 1 til {m - 1} vises ikke, og heller ikke andelen "
             "(primær undertrykkelse)."
@@ -593,7 +571,7 @@ def suppression_lines(codebook: Codebook, lang: Lang) -> list[str]:
             else f"<{m}: a count from 1 to {m - 1} is not shown, nor its share "
             "(primary suppression)."
         )
-    if SECONDARY in cells:
+    if Suppression.SECONDARY in cells:
         word = _WORDS[lang]["hidden"]
         lines.append(
             f"{word}: vises ikke, så et antal under {m} ikke kan regnes ud fra totalen "

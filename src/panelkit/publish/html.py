@@ -16,11 +16,12 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from panelkit.disclosure import Suppression
 from panelkit.results import Estimate, Lang
 
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
-    from panelkit.publish.report import ReportContent
+    from panelkit.publish.content import ReportContent
 
 _MONTHS_DA = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -533,7 +534,8 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
     """Per breakdown: its chart, and a table with one row per indicator, one column per group."""
-    from panelkit.publish.report import _slug, by_heading
+    from panelkit.publish.content import by_heading
+    from panelkit.publish.content import slug as _slug
 
     lang = content.lang
     t = _T[lang]
@@ -705,8 +707,8 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 
 def _weighting(content: ReportContent) -> str:
-    from panelkit.publish.codebook import count_text
     from panelkit.publish.tables import margin_suppression, weighting_facts
+    from panelkit.publish.texts import count_text
 
     lang = content.lang
     t = _T[lang]
@@ -767,9 +769,9 @@ def _method(content: ReportContent) -> str:
 
 
 def _reason(e: Estimate, min_n: int, lang: Lang) -> str:
-    if e.suppression == "primary":
+    if e.suppression == Suppression.PRIMARY:
         return f"færre end {min_n} svar" if lang is Lang.DA else f"fewer than {min_n} answers"
-    if e.suppression == "secondary":
+    if e.suppression == Suppression.SECONDARY:
         return "sekundær undertrykkelse" if lang is Lang.DA else "secondary suppression"
     return "ingen svar" if lang is Lang.DA else "no answers"
 
