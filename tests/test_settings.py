@@ -162,3 +162,66 @@ def test_each_documented_key_changes_each_command(
     (folder / "panelkit.yaml").write_text(BASE + f"{key}: {VALUES[key]}\n")
     with_key = run_command(command, folder)
     assert with_key != without
+
+
+LONG = "a" * 300
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("summarize", "--format", "json", "--out", ""),
+            "--out: no file name; give one, e.g. --out indicators.json",
+        ),
+        (("weight", "--out", ""), "--out: no file name; give one, e.g. --out weights.csv"),
+        (("report", "--out", ""), "--out: no file name; give one, e.g. --out rapport"),
+        (
+            ("describe", "--format", "md", "--out", ""),
+            "--out: no file name; give one, e.g. --out codebook.md",
+        ),
+        (
+            ("summarize", "--format", "json", "--out", f"{LONG}.json"),
+            f"{'a' * 300}… cannot write here (File name too long); choose another place",
+        ),
+    ],
+    ids=["summarize-empty", "weight-empty", "report-empty", "describe-empty", "long-name"],
+)
+def test_bad_out_is_one_error_line(
+    args: tuple[str, ...], line: str, demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(demo_project)
+    code, _, err = invoke(*args)
+    assert (code, err) == (1, f"Error: {line}\n")
+
+
+@pytest.mark.parametrize(
+    ("column", "shown_as"),
+    [
+        ("sch\nwide", "sch\\nwide"),
+        ("\x1b[2Jsch", "\\x1b[2Jsch"),
+        ("s" * 10_000, "s" * 80 + "…"),
+    ],
+    ids=["newline", "escape-codes", "10000-chars"],
+)
+def test_error_line_is_one_escaped_line(in_tmp: Path, column: str, shown_as: str) -> None:
+    """A hostile column name reaches the Error: line escaped and shortened."""
+    data = in_tmp / "data.csv"
+    text = (API / "data.csv").read_text()
+    data.write_text(text.replace('"sch.wide"', '"' + column + '"', 1))
+    code, _, err = invoke("validate", data, "--schema", API / "schema.yaml")
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith('Error: data.csv: column "sch.wide"')
+    assert "\x1b" not in err and len(err) < 1100
+    assert shown_as in err
+
+
+def test_problem_table_escapes_answers(in_tmp: Path) -> None:
+    """An answer holding terminal escape codes is shown escaped, never raw."""
+    data = in_tmp / "data.csv"
+    lines = (API / "data.csv").read_text().splitlines()
+    lines[2] = lines[2].replace('"E"', '"\x1b[2J\x1b[H"', 1)
+    data.write_text("\n".join(lines) + "\n")
+    code, out, _ = invoke("validate", data, "--schema", API / "schema.yaml")
+    assert code == 1
+    assert "\x1b" not in out and "\\x1b[2J\\x1b[H" in out

@@ -22,7 +22,7 @@ from typer.exceptions import TyperException
 
 from panelkit import __version__
 from panelkit.disclosure import Suppression
-from panelkit.errors import DataError, PanelkitError, one_line, shown
+from panelkit.errors import DataError, OutputError, PanelkitError, one_line, shown
 from panelkit.publish.tables import OutputFormat
 from panelkit.results import CiMethod, Lang
 
@@ -311,6 +311,17 @@ def _files(
     return files
 
 
+_OUT_EXAMPLES = {"summarize": "indicators.json", "compare": "compare.md",
+                 "factbox": "fakta.md", "describe": "codebook.md"}  # fmt: skip
+
+
+def _out_given(out: Path, example: str) -> Path:
+    """``--out ""`` reaches a command as Path("."): refuse it in words, not a traceback."""
+    if not out.name:
+        raise OutputError(f"--out: no file name; give one, e.g. --out {example}")
+    return out
+
+
 def _emit(
     payload: bytes,
     out: Path | None,
@@ -333,6 +344,7 @@ def _emit(
             )
         sys.stdout.write(payload.decode("utf-8"))
         return
+    _out_given(out, _OUT_EXAMPLES.get(command, "out.txt"))
     write_output(
         run.files, out, payload, command=command, uses=uses, settings=run.settings,
         extra=extra, survey=survey,
@@ -448,7 +460,7 @@ def weight(
     """Rake the respondents to the population margins and write one weight per respondent."""
     from panelkit.jobs import write_weights
 
-    weighted = write_weights(run.files, out, run.settings)
+    weighted = write_weights(run.files, _out_given(out, "weights.csv"), run.settings)
     _render_weighting(weighted)
     _console().print(f"Weights written to {shown(out, 1000)}")
 
@@ -760,6 +772,7 @@ def report(
     target = out if out is not None else run.files.out
     if target is None:
         raise typer.BadParameter("give the report folder, e.g. --out report", param_hint="--out")
+    _out_given(target, "rapport")
     console = _console(stderr=True)
     bar = _ProgressBar(console)
     try:
