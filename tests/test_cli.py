@@ -30,7 +30,9 @@ def test_no_command_shows_help() -> None:
 
 
 def test_validate_reference_export(in_tmp: Path) -> None:
-    code, out, err = invoke("validate", API / "data.csv", "--schema", API / "schema.yaml")
+    code, out, err = invoke(
+        "validate", API / "data.csv", "--schema", API / "schema.yaml", "--lang", "en"
+    )
     assert code == 0, err
     assert "Rows read: 200 = used 200 + rejected 0" in out
     assert "Valid." in out
@@ -48,7 +50,9 @@ def write_broken(folder: Path) -> tuple[Path, Path]:
 
 def test_validate_reports_row_errors_and_exits_1(in_tmp: Path) -> None:
     data, schema = write_broken(in_tmp)
-    code, out, _ = invoke("validate", data, "--schema", schema, "--rejects", in_tmp / "rejects.csv")
+    code, out, _ = invoke(
+        "validate", data, "--schema", schema, "--rejects", in_tmp / "rejects.csv", "--lang", "en"
+    )
     assert code == 1
     assert "Rows read: 200 = used 198 + rejected 2" in out
     # The rejects file names line, column and rule; never the answer itself ("X", 150).
@@ -163,7 +167,7 @@ def test_weight_refuses_to_overwrite_an_input(in_tmp: Path) -> None:
 
 
 def test_bundled_demo_is_used_and_said(in_tmp: Path) -> None:
-    code, out, err = invoke("validate")
+    code, out, err = invoke("validate", "--lang", "en")
     assert code == 0, err
     assert "using the bundled demo survey" in err
     assert "Valid." in out
@@ -223,5 +227,10 @@ def test_markup_in_a_value_prints_as_is(in_tmp: Path) -> None:
     lines[2] = lines[2].replace('"E"', '"[/x] [bold]"', 1)
     data.write_text("\n".join(lines) + "\n")
     code, out, err = invoke("validate", data, "--schema", API / "schema.yaml")
-    assert (code, err) == (1, "")
+    # exit 1 with its one Error: line (issue 15: every exit 1 has one), and no markup error
+    assert (code, err) == (
+        1,
+        "Error: data.csv: 1 problems in 1 rows (listed above); fix the export, or pass "
+        "--drop-invalid to the analysis commands to leave those rows out\n",
+    )
     assert '"[/x] [bold]" is not an answer of stype' in out

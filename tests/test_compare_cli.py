@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from helpers import invoke
 from panelkit import jobs
 from panelkit.demo import bundled_demo
-from panelkit.jobs import RunOptions
 from panelkit.project import resolve_files
 from panelkit.stats.comparison import ComparisonSet
 
@@ -193,8 +192,6 @@ def test_library_options_from_panelkit_yaml(in_tmp: Path) -> None:
     assert str(result.adjust) == "none" and result.rules.alpha == 0.99
     assert str(result.comparisons[0].verdict) == "slightly_below"
     # An option given wins over panelkit.yaml.
-    assert (
-        str(jobs.compare_baselines(files, RunOptions(alpha=0.05)).comparisons[0].verdict) == "same"
-    )
+    assert str(jobs.compare_baselines(files, alpha=0.05).comparisons[0].verdict) == "same"
     code, out, _ = invoke("compare")
     assert code == 0 and "slightly below" in out  # lang: en from panelkit.yaml

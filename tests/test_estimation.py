@@ -20,7 +20,7 @@ from panelkit.errors import DataError
 from panelkit.input.indicators import Condition, Indicator, load_indicators
 from panelkit.input.schema import load_schema
 from panelkit.results import CiMethod, Estimate
-from panelkit.stats import estimation
+from panelkit.stats import design as design_module
 from panelkit.stats.estimation import apply_suppression, estimate
 
 DATA = Path(__file__).parent / "data" / "api-strat"
@@ -494,7 +494,7 @@ def test_memory_chunks_do_not_change_results(
     api: pd.DataFrame, raked: dict, api_indicators: tuple[Indicator, ...], monkeypatch
 ) -> None:
     whole = estimate(api, api_indicators, by=["stype", "api_band"], min_n=0, **raked)
-    monkeypatch.setattr(estimation, "_BLOCK_BYTES", 1)  # one group per chunk
+    monkeypatch.setattr(design_module, "_BLOCK_BYTES", 1)  # one group per chunk
     chunked = estimate(api, api_indicators, by=["stype", "api_band"], min_n=0, **raked)
     for a, b in zip(whole, chunked, strict=True):
         assert a.estimate == b.estimate

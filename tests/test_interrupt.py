@@ -19,8 +19,7 @@ import pytest
 
 from panelkit import jobs
 from panelkit.demo import write_demo_project
-from panelkit.jobs import RunOptions
-from panelkit.project import resolve_files
+from panelkit.project import Settings, resolve_files
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -64,7 +63,7 @@ def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
     settings.write_text(settings.read_text() + "by: []\n")  # fewer charts: a quicker run
     out = root / "rapport"
     files = resolve_files(cwd=root)
-    jobs.write_report(files, out, RunOptions(lang="en"))
+    jobs.write_report(files, out, Settings(lang="en"))
     before = snapshot(out)
     assert "run.json" in before and len(before) > 10
 
@@ -77,7 +76,7 @@ def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
             break
         # Killed too late: the new report must then be whole (it replaced the old at once).
         assert set(after) == set(before) and after["index.html"] != before["index.html"]
-        jobs.write_report(files, out, RunOptions(lang="en"), force=True)
+        jobs.write_report(files, out, Settings(lang="en"), force=True)
         before = snapshot(out)
     else:
         pytest.fail("the run was never caught before its folder swap")
@@ -85,14 +84,20 @@ def test_a_killed_report_run_leaves_the_earlier_report(tmp_path: Path) -> None:
     # What the killed run leaves is its temporary folder beside the report, never inside it.
     assert all(name.startswith(".rapport.") for name in staging(root, "rapport"))
     # The next run tidies it away.
-    jobs.write_report(files, out, RunOptions(lang="en"), force=True)
+    jobs.write_report(files, out, Settings(lang="en"), force=True)
     assert staging(root, "rapport") == []
 
 
 def test_a_kill_between_the_two_renames_is_recovered(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
     from panelkit.publish.report import write_report_folder
 
-    RUN = b'{"panelkit_version": "0.1.0"}'  # what marks a folder as a panelkit report
+    # A panelkit report's record: the marker, and the files it wrote with their hashes.
+    listed = {"file": "index.html", "sha256": hashlib.sha256(b"old").hexdigest(), "bytes": 3}
+    RUN = json.dumps({"panelkit_version": "0.1.0", "command": "report", "inputs": [],
+                      "outputs": [listed]}).encode()  # fmt: skip
 
     out = tmp_path / "rapport"
     write_report_folder(out, {"run.json": RUN, "index.html": b"old"}, force=False, inputs=())
@@ -121,3 +126,67 @@ def test_a_killed_single_file_write_leaves_the_old_file(
         files_module.write_bytes_atomic(target, b"new" * 1000)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["estimates.json"]
+
+
+# --------------------------------------------------------------------------- SIGKILL, then rerun
+
+KILL_AT = (
+    "import os, signal, sys\n"
+    "import {module} as m\n"
+    "def killed(*args, **kwargs):\n"
+    "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    "m.{name} = killed\n"
+    "from panelkit.cli import app\n"
+    "app(sys.argv[1:])\n"
+)
+
+
+def run_killed_at(module: str, name: str, args: list[str], cwd: Path) -> int:
+    """Run the CLI in a real process that SIGKILLs itself when it reaches ``module.name``."""
+    code = KILL_AT.format(module=module, name=name)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, timeout=300
+    )
+    return done.returncode
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_a_killed_weight_leaves_a_private_temp_file_the_next_run_removes(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    write_demo_project(root, n=300)
+    args = ["weight", "--out", "w.csv"]
+    # Killed after the weights are written to the temporary file, before the rename.
+    assert run_killed_at("os", "fsync", args, root) == -signal.SIGKILL
+    left = leftovers(root)
+    assert len(left) == 1 and left[0].startswith(".w.csv.panelkit-"), left
+    assert (root / left[0]).stat().st_size > 0 and (root / left[0]).stat().st_mode & 0o077 == 0
+    assert not (root / "w.csv").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "panelkit", *args], cwd=root, capture_output=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert leftovers(root) == [] and (root / "w.csv").is_file()
+
+
+def test_a_killed_report_leaves_a_private_folder_the_next_run_removes(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    write_demo_project(root, n=300)
+    settings = root / "panelkit.yaml"
+    settings.write_text(settings.read_text() + "by: []\n")
+    args = ["report", "--out", "rapport"]
+    # Killed while the new report is being written into its temporary folder.
+    assert run_killed_at("os", "fsync", args, root) == -signal.SIGKILL
+    left = leftovers(root)
+    assert [n for n in left if n.endswith(".new")] and ".rapport.lock" in left, left
+    staged = next(root / n for n in left if n.endswith(".new"))
+    assert staged.stat().st_mode & 0o077 == 0  # not readable by others while it is built
+    assert not (root / "rapport").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "panelkit", *args], cwd=root, capture_output=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert leftovers(root) == [] and (root / "rapport" / "run.json").is_file()

@@ -27,7 +27,7 @@ from helpers import invoke, spellings, unpacked
 from panelkit import jobs
 from panelkit.demo import write_demo_project
 from panelkit.errors import OutputError, SettingsError
-from panelkit.jobs import ReportResult, RunOptions
+from panelkit.jobs import ReportResult
 from panelkit.project import resolve_files
 from panelkit.results import Estimate, EstimateSet
 
@@ -556,7 +556,7 @@ def test_an_interrupted_run_leaves_the_earlier_report(
     monkeypatch.setattr(report_module, "_charts", lambda content, step: [])
     monkeypatch.setattr(report_module, "_swap", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        jobs.write_report(resolve_files(cwd=project), out, RunOptions(by=()), force=True)
+        jobs.write_report(resolve_files(cwd=project), out, by=(), force=True)
     after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in tmp_path.iterdir()] == ["r"]  # the staging folder is gone
@@ -583,9 +583,7 @@ def test_english_report_without_a_date(
 ) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     out = tmp_path / "en"
-    result = jobs.write_report(
-        resolve_files(cwd=project), out, RunOptions(lang="en", by=("sex",), min_n=30)
-    )
+    result = jobs.write_report(resolve_files(cwd=project), out, lang="en", by=("sex",), min_n=30)
     page = html.unescape((out / "index.html").read_text())
     assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert "By sex" in page and "Change since 2021" in page and "not worded like" in page

@@ -523,7 +523,9 @@ def test_cli_schema_init(in_tmp: Path) -> None:
     assert '8 variables have answers such as "don\'t know" under missing:' in out
     assert f"Next: panelkit validate {SX_ANSI / 'dataset.csv'}" in out.replace("\n", "")
     assert load_schema(in_tmp / "survey.yaml").name == "survey"
-    code, out, err = invoke("validate", SX_ANSI / "dataset.csv", "--schema", "survey.yaml")
+    code, out, err = invoke(
+        "validate", SX_ANSI / "dataset.csv", "--schema", "survey.yaml", "--lang", "en"
+    )
     assert code == 0, err
     assert "Rows read: 999 = used 999 + rejected 0" in out
 

@@ -8,10 +8,13 @@ panelkit, Python and the numeric libraries, and the reconciliation (rows read =
 used + rejected) where there is one. The only date is the one in
 ``SOURCE_DATE_EPOCH`` (none without it), so the same run gives the same record.
 
-Paths are recorded relative to the record's own folder, with ``/`` (an absolute
-path only where no relative one exists, e.g. another drive): a project folder
-can be moved or copied whole and still verify, and no home directory (a user
-name) is written into a report that may be published.
+Paths are recorded relative to the record's own folder, with ``/``, for inputs
+inside the project (the folder of ``panelkit.yaml``, else the working folder)
+when the record is inside the project or beside it: a project folder can be
+moved or copied whole and still verify. Anything else (the bundled demo's files,
+a report written to another disk) is recorded by file name, size and SHA-256
+only (``"path": null``), so no home directory (a user name) is written into a
+report that may be published; ``verify`` lists such inputs as not checked.
 
 :func:`verify` reads the records in a folder (or one record), recomputes the
 SHA-256 of every file they name and says, per file, ok, changed or missing.
@@ -23,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -76,6 +80,22 @@ def relative_path(path: Path, base: Path) -> str:
         return target.as_posix()
 
 
+def project_root(project_file: Path | None) -> Path:
+    """The project a run belongs to: the folder of its ``panelkit.yaml``, else the working one."""
+    return (Path(project_file).parent if project_file is not None else Path.cwd()).resolve()
+
+
+def recorded_path(path: Path, base: Path, project: Path | None) -> str | None:
+    """How a record in ``base`` names the input ``path``: relative when the input is inside
+    ``project`` and the record inside it or beside it, else None (name and hash only)."""
+    root = project_root(None) if project is None else Path(project).resolve()
+    target, folder = Path(path).resolve(), Path(base).resolve()
+    if not target.is_relative_to(root) or not folder.is_relative_to(root.parent):
+        return None
+    relative = relative_path(target, folder)
+    return None if PurePosixPath(relative).is_absolute() else relative
+
+
 def record_path(output: Path) -> Path:
     """Where the run record of a single output file goes: ``<name>.run.json`` beside it."""
     return output.with_name(output.name + RUN_SUFFIX)
@@ -86,21 +106,33 @@ class InputFile:
     """One input of a run, as its record names it."""
 
     role: str  # "data", "schema", "previous data", ...
-    path: str  # relative to the record's folder (see the module docstring)
+    path: str | None  # relative to the record's folder; None outside the project
     sha256: str
     size: int
+    file: str = ""  # the file name (defaults to the path's last part)
 
     @property
     def name(self) -> str:
-        return PurePosixPath(self.path).name
+        return self.file or PurePosixPath(self.path or "").name
 
 
-def input_files(roles: Sequence[Role], base: Path) -> tuple[InputFile, ...]:
-    """Hash each input; paths relative to ``base``, the folder the record will be in."""
-    return tuple(
-        InputFile(role, relative_path(path, base), sha256_file(path), Path(path).stat().st_size)
-        for role, path in roles
-    )
+def input_files(
+    roles: Sequence[Role], base: Path, project: Path | None = None
+) -> tuple[InputFile, ...]:
+    """Hash each input; paths relative to ``base``, the folder the record will be in, for
+    inputs inside ``project`` (default: the working folder), else name and hash only."""
+    out = []
+    for role, path in roles:
+        try:
+            digest, size = sha256_file(path), Path(path).stat().st_size
+        except OSError as exc:
+            raise AuditError(
+                f"{path}: cannot be read for the run record ({exc.strerror}); give the "
+                f"{role} as a regular file"
+            ) from None
+        out.append(InputFile(role, recorded_path(path, base, project), digest, size,
+                             Path(path).name))  # fmt: skip
+    return tuple(out)
 
 
 def run_record(
@@ -144,27 +176,34 @@ def write_output(
     inputs: Sequence[Role],
     settings: Mapping[str, Any],
     survey: Reconciliation | None,
+    project: Path | None = None,
 ) -> Path:
     """Write one output file atomically (never over an input) and its run record beside it.
+
+    ``project``: the project's folder (see :func:`recorded_path`); default the working one.
+    A target that is not a regular file (``/dev/null``) is refused, and so no record is
+    written beside it.
 
     Returns the record's path. The output is written first: a run stopped between the
     two leaves a record that :func:`verify` reports as not matching, never a silent one.
     """
     from panelkit import __version__
-    from panelkit.files import guard_not_input, write_bytes_atomic
+    from panelkit.files import guard_not_input, refuse_special, write_bytes_atomic
 
     out = Path(out)
     record = record_path(out)
     paths = [path for _role, path in inputs]
     guard_not_input(out, paths)
     guard_not_input(record, paths)
+    refuse_special(out)
+    refuse_special(record)
     created = source_date()  # a bad SOURCE_DATE_EPOCH stops the run before anything is written
     write_bytes_atomic(out, payload)
     base = out.resolve().parent
     doc = run_record(
         command=command,
         version=__version__,
-        inputs=input_files(inputs, base),
+        inputs=input_files(inputs, base, project),
         outputs={out.name: payload},
         settings=settings,
         survey=survey,
@@ -183,16 +222,28 @@ class FileStatus(StrEnum):
     OK = "ok"
     CHANGED = "changed"
     MISSING = "missing"  # absent, or cannot be read
+    REFUSED = "refused"  # not a regular file, or (an output) outside the record's folder
+    EXTRA = "extra"  # in a report folder, but not among its record's outputs
+    UNCHECKED = "unchecked"  # an input outside the project: recorded by name and hash only
+
+
+_BAD = (FileStatus.CHANGED, FileStatus.MISSING, FileStatus.REFUSED, FileStatus.EXTRA)
+_SAID = {
+    FileStatus.REFUSED: "refused (not a regular file inside the folder)",
+    FileStatus.EXTRA: "extra (not written by the run)",
+}
+RECORD_LIMIT = 16 << 20  # no run record panelkit writes is near this
+WALK_LIMIT = 10_000  # files looked at in a report folder
 
 
 @dataclass(frozen=True)
 class FileCheck:
-    """One file a run record names, checked."""
+    """One file a run record names (or, in a report folder, one it does not), checked."""
 
     record: Path
     kind: str  # "input" or "output"
     role: str  # the input's role; "output" for an output
-    path: str  # as recorded (relative to the record's folder)
+    path: str  # as recorded (relative to the record's folder); the name where none
     status: FileStatus
 
 
@@ -218,21 +269,31 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return all(f.status is FileStatus.OK for f in self.files)
+        return all(f.status not in _BAD for f in self.files)
+
+    def ok_line(self) -> str:
+        """The closing line when everything matches."""
+        unchecked = sum(f.status is FileStatus.UNCHECKED for f in self.files)
+        if not unchecked:
+            return f"All {len(self.files)} files match their run records."
+        return (
+            f"All {len(self.files) - unchecked} checked files match their run records; "
+            f"{unchecked} inputs outside the project are recorded by name and hash only."
+        )
 
     def summary(self) -> str:
         """One line: what differs, and what to do (empty when everything matches)."""
-        bad = [f for f in self.files if f.status is not FileStatus.OK]
+        bad = [f for f in self.files if f.status in _BAD]
         if not bad:
             return ""
         parts = []
-        for status in (FileStatus.CHANGED, FileStatus.MISSING):
+        for status in _BAD:
             named = [_named(f) for f in bad if f.status is status]
             if named:
                 shown = ", ".join(named[:5]) + (
                     f" and {len(named) - 5} more" if len(named) > 5 else ""
                 )
-                parts.append(f"{status}: {shown}")
+                parts.append(f"{_SAID.get(status, status)}: {shown}")
         return (
             f"{self.target}: {len(bad)} of {len(self.files)} files do not match their run "
             f"record ({'; '.join(parts)}); run the command again to bring the outputs up to "
@@ -247,7 +308,7 @@ def _named(f: FileCheck) -> str:
 def find_records(target: Path) -> tuple[Path, ...]:
     """The run records in a folder (``run.json`` and ``*.run.json``), or the one given."""
     target = Path(target)
-    if target.is_file():
+    if _is_regular(target):
         return (target,)
     if not target.is_dir():
         raise AuditError(
@@ -257,7 +318,7 @@ def find_records(target: Path) -> tuple[Path, ...]:
     found = sorted(
         p
         for p in target.iterdir()
-        if p.is_file() and (p.name == RUN_FILE or p.name.endswith(RUN_SUFFIX))
+        if (p.name == RUN_FILE or p.name.endswith(RUN_SUFFIX)) and _is_regular(p)
     )
     if not found:
         raise AuditError(
@@ -267,60 +328,172 @@ def find_records(target: Path) -> tuple[Path, ...]:
     return tuple(found)
 
 
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def verify(target: Path) -> Verification:
-    """Check every file named by the run records in ``target`` (a folder, or one record)."""
+    """Check every file named by the run records in ``target`` (a folder, or one record).
+
+    Only regular files are read, each no further than its recorded size; outputs must
+    lie inside the record's folder, and a report folder (``run.json``) must hold nothing
+    its record does not list.
+    """
     return Verification(Path(target), tuple(_check(r) for r in find_records(target)))
 
 
 def _check(record: Path) -> RecordCheck:
-    doc = _load(record)
+    doc = load_record(record)
     base = record.parent
     checks = []
     for item in doc["inputs"]:
-        path = str(item.get("path") or item["file"])  # records before paths: the name only
-        checks.append(
-            FileCheck(record, "input", str(item["role"]), path, _status(base, path, item))
-        )
+        path = item.get("path")
+        shown = str(path if path is not None else item["file"])
+        status = FileStatus.UNCHECKED if path is None else _status(base, path, item, inside=False)
+        checks.append(FileCheck(record, "input", str(item["role"]), shown, status))
+    listed = set()
     for item in doc["outputs"]:
         path = str(item["file"])
-        checks.append(FileCheck(record, "output", "output", path, _status(base, path, item)))
+        listed.add(PurePosixPath(path).as_posix())
+        status = _status(base, path, item, inside=True)
+        checks.append(FileCheck(record, "output", "output", path, status))
+    if record.name == RUN_FILE:  # a report folder holds its outputs and nothing else
+        checks += [
+            FileCheck(record, "output", "output", name, FileStatus.EXTRA)
+            for name in _folder_files(base)
+            if name != RUN_FILE and name not in listed
+        ]
     command = doc.get("command")
     return RecordCheck(record, None if command is None else str(command), tuple(checks))
 
 
-def _load(record: Path) -> dict[str, Any]:
+def _folder_files(folder: Path) -> list[str]:
+    """Every non-folder entry below ``folder`` (symlinks not followed), relative, sorted."""
+    out: list[str] = []
+    for root, dirs, names in os.walk(folder):
+        rel = Path(root).relative_to(folder)
+        out += [(rel / n).as_posix() for n in names]
+        out += [(rel / d).as_posix() for d in dirs if (Path(root) / d).is_symlink()]
+        if len(out) > WALK_LIMIT:
+            break
+    return sorted(out)
+
+
+def load_record(record: Path) -> dict[str, Any]:
+    """A run record, read (bounded) and checked: a panelkit record, with safe paths."""
+    reason = None
     try:
-        doc = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not valid JSON"
+        fd = os.open(record, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                reason = "not a regular file"
+            else:
+                raw = handle.read(RECORD_LIMIT + 1)
+                if len(raw) > RECORD_LIMIT:
+                    reason = f"larger than {RECORD_LIMIT >> 20} MiB"
+    except OSError as exc:
+        reason = exc.strerror or "cannot be read"
+    if reason is None:
+        try:
+            doc = json.loads(raw.decode("utf-8"))
+        except RecursionError:
+            reason = "nested too deeply"
+        except ValueError:
+            reason = "not valid JSON"
+    if reason is not None:
         raise AuditError(
             f"{record}: cannot be read as a run record ({reason}); give a {RUN_FILE} or "
             f"*{RUN_SUFFIX} that panelkit wrote"
         ) from None
-    ok = (
-        isinstance(doc, dict)
-        and "panelkit_version" in doc
-        and all(
-            isinstance(doc.get(key), list)
-            and all(isinstance(i, dict) and "file" in i and "sha256" in i for i in doc[key])
-            for key in ("inputs", "outputs")
-        )
-        and all("role" in i for i in doc["inputs"])
-    )
-    if not ok:
+    if not _well_formed(doc):
         raise AuditError(
             f"{record}: not a panelkit run record (expected panelkit_version, and inputs and "
             f"outputs with file and sha256); give a {RUN_FILE} or *{RUN_SUFFIX} that panelkit "
             "wrote"
         )
+    if not doc["outputs"]:
+        raise AuditError(
+            f"{record}: lists no outputs, so there is nothing to verify; give a {RUN_FILE} or "
+            f"*{RUN_SUFFIX} that panelkit wrote"
+        )
+    for kind in ("inputs", "outputs"):
+        for item in doc[kind]:
+            path = item.get("path") if kind == "inputs" else item["file"]
+            if path is not None and not _safe_path(str(path), inside=kind == "outputs"):
+                where = "inside the record's folder" if kind == "outputs" else "relative"
+                raise AuditError(
+                    f"{record}: {kind[:-1]} path {_shown_path(str(path))} is not a {where} "
+                    "path; verify reads only files a panelkit record can name, so give a "
+                    "record that panelkit wrote"
+                )
     return doc
 
 
-def _status(base: Path, recorded: str, item: Mapping[str, Any]) -> FileStatus:
-    path = Path(recorded)
-    path = path if path.is_absolute() else base / path
+def _well_formed(doc: Any) -> bool:
+    def text(value: Any) -> bool:
+        return isinstance(value, str) and 0 < len(value) <= 4096
+
+    def entry(item: Any, kind: str) -> bool:
+        if not isinstance(item, dict) or not text(item.get("file")):
+            return False
+        digest = item.get("sha256")
+        if not (isinstance(digest, str) and len(digest) == 64):
+            return False
+        size = item.get("bytes", 0)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            return False
+        if kind == "inputs":
+            path = item.get("path")
+            return text(item.get("role")) and (path is None or text(path))
+        return True
+
+    return (
+        isinstance(doc, dict)
+        and "panelkit_version" in doc
+        and all(
+            isinstance(doc.get(key), list) and all(entry(i, key) for i in doc[key])
+            for key in ("inputs", "outputs")
+        )
+    )
+
+
+def _safe_path(path: str, *, inside: bool) -> bool:
+    """A recorded path panelkit could have written: relative, ``/``-separated, printable;
+    for an output also without ``..`` (it lies in the record's folder)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path) or "\\" in path:
+        return False
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or path.startswith("~"):
+        return False
+    return not (inside and (".." in pure.parts or not pure.parts or pure.parts == (".",)))
+
+
+def _shown_path(path: str) -> str:
+    """A crafted path, escaped and shortened for the one error line."""
+    text = path.encode("unicode_escape").decode("ascii")
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+def _status(base: Path, recorded: str, item: Mapping[str, Any], *, inside: bool) -> FileStatus:
+    path = base / recorded
     try:
-        digest = sha256_file(path)
-    except OSError:
+        info = path.stat()
+        if inside and not path.resolve().is_relative_to(base.resolve()):
+            return FileStatus.REFUSED  # a symlink out of the folder
+    except FileNotFoundError:
         return FileStatus.MISSING
+    except (OSError, ValueError):
+        return FileStatus.MISSING
+    if not stat.S_ISREG(info.st_mode):
+        return FileStatus.REFUSED
+    size = item.get("bytes")
+    if isinstance(size, int) and info.st_size != size:
+        return FileStatus.CHANGED  # no need to read it
+    try:
+        digest = sha256_file(path, limit=size if isinstance(size, int) else None)
+    except OSError:
+        return FileStatus.CHANGED if path.exists() else FileStatus.MISSING
     return FileStatus.OK if digest == str(item["sha256"]) else FileStatus.CHANGED

@@ -7,17 +7,22 @@ with ``--debug``); a wrong command line exits 2.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from panelkit import __version__
 from panelkit.disclosure import Suppression
-from panelkit.errors import PanelkitError
+from panelkit.errors import DataError, OutputError, PanelkitError, one_line, shown
 from panelkit.publish.tables import OutputFormat
 from panelkit.results import CiMethod, Lang
 
@@ -26,21 +31,38 @@ if TYPE_CHECKING:
 
     from panelkit.input.validation import SurveyData
     from panelkit.jobs import WeightedSurvey
-    from panelkit.project import ProjectFiles
+    from panelkit.project import ProjectFiles, Settings
     from panelkit.results import EstimateSet, Reconciliation, WeightingResult
 
 
 class _Group(TyperGroup):
-    """Turns a PanelkitError from any command into one line and exit 1."""
+    """Turns any failure of a command into one ``Error:`` line and exit 1."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except PanelkitError as exc:
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # Typer's own: usage errors (exit 2) and deliberate exits
+        except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            typer.echo(f"Error: {exc}", err=True)
+            typer.echo(f"Error: {one_line(_message(exc))}", err=True)
             ctx.exit(1)
+
+
+def _message(exc: Exception) -> str:
+    """What an ``Error:`` line says: a PanelkitError's own words; for anything else, what
+    failed and the way to a traceback (a bug, or a file system refusing)."""
+    if isinstance(exc, PanelkitError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}; check the path, its permissions and free space"
+    if isinstance(exc, UnicodeError):
+        return f"cannot decode or encode text ({exc}); save the file as UTF-8"
+    if isinstance(exc, RecursionError | MemoryError):
+        return f"the input is too deeply nested or too large ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc} (a bug in panelkit; `panelkit --debug …` shows where)"
 
 
 # Set once per invocation by the top-level --no-cache option.
@@ -81,6 +103,11 @@ def _main(
 
 # ----------------------------------------------------------------------------- shared options
 
+# Typer reads these enums from the module's globals when it builds the commands.
+from panelkit.publish.codebook import CodebookFormat  # noqa: E402  (light: no pandas at import)
+from panelkit.publish.factbox import FactBoxFormat  # noqa: E402
+from panelkit.stats.comparison import Adjust  # noqa: E402
+
 DataArg = Annotated[
     Path | None,
     typer.Argument(help="The survey export (.csv .txt .xlsx .sav .parquet).", show_default=False),
@@ -97,14 +124,37 @@ IndicatorsOpt = Annotated[
     Path | None,
     typer.Option("--indicators", "-i", help="Indicators YAML (§4).", show_default=False),
 ]
+BaselinesOpt = Annotated[
+    Path | None,
+    typer.Option("--baselines", help="Baselines CSV (formats §5).", show_default=False),
+]
 OutFileOpt = Annotated[
     Path | None,
     typer.Option(
         "--out", "-o", help="Write to this file instead of the terminal.", show_default=False
     ),
 ]
-DropOpt = Annotated[
-    bool, typer.Option("--drop-invalid", help="Leave out rows with errors instead of refusing.")
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by", "-b", help="Break down by this variable (repeatable).", show_default=False
+    ),
+]
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of labels and texts (default da).", show_default=False),
+]
+CiOpt = Annotated[
+    CiMethod | None,
+    typer.Option("--ci", help="Confidence interval method (default logit).", show_default=False),
+]
+MinNOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--min-n",
+        help="Suppress estimates from fewer respondents (0: off; default 20).",
+        show_default=False,
+    ),
 ]
 CapOpt = Annotated[
     float | None,
@@ -112,7 +162,120 @@ CapOpt = Annotated[
         "--cap", help="Trim weights to at most X times the mean weight.", show_default=False
     ),
 ]
-LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of labels and texts.")]
+DropOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--drop-invalid",
+        help="Leave out rows with errors instead of refusing.",
+        show_default=False,
+    ),
+]
+AdjustOpt = Annotated[
+    Adjust | None,
+    typer.Option(
+        "--adjust",
+        help="Adjust p-values across the run's comparisons (default holm).",
+        show_default=False,
+    ),
+]
+AlphaOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--alpha",
+        help="Adjusted p below this is a difference (default 0.05).",
+        show_default=False,
+    ),
+]
+SamePpOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--same-pp",
+        help="Differences under this many points are 'about the same' (default 2).",
+        show_default=False,
+    ),
+]
+SmallPpOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--small-pp",
+        help="Differences under this many points are 'slightly' below/above (default 5).",
+        show_default=False,
+    ),
+]
+
+
+def _run_template(
+    data: DataArg = None,
+    schema: SchemaOpt = None,
+    margins: MarginsOpt = None,
+    indicators: IndicatorsOpt = None,
+    baselines: BaselinesOpt = None,
+    by: ByOpt = None,
+    lang: LangOpt = None,
+    ci: CiOpt = None,
+    min_n: MinNOpt = None,
+    cap: CapOpt = None,
+    drop_invalid: DropOpt = None,
+    adjust: AdjustOpt = None,
+    alpha: AlphaOpt = None,
+    same_pp: SamePpOpt = None,
+    small_pp: SmallPpOpt = None,
+) -> None:
+    """The options the commands share (their order is the --help order)."""
+
+
+_FILE_OPTIONS = ("data", "schema", "margins", "indicators", "baselines")
+ANALYSIS = (*_FILE_OPTIONS, "by", "lang", "ci", "min_n", "cap", "drop_invalid",
+            "adjust", "alpha", "same_pp", "small_pp")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a command's shared options resolve to: its files and its settings."""
+
+    files: ProjectFiles
+    settings: Settings
+
+
+def _run(**given: Any) -> Run:
+    """Files from the file options (else panelkit.yaml, else the demo); settings from the
+    rest, through the one resolver (option > panelkit.yaml > default)."""
+    from panelkit.project import resolve_settings
+
+    files = _files(**{k: given.pop(k, None) for k in _FILE_OPTIONS})
+    if given.get("by") is not None:
+        given["by"] = tuple(given["by"]) or None  # no --by: not given
+    if given.get("drop_invalid") is False:
+        given["drop_invalid"] = None  # a flag left off is not given
+    return Run(files, resolve_settings(files, **given))
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _with_run(*names: str, **own: Any) -> Callable[[_Command], _Command]:
+    """Give a command the shared options ``names`` (``own``: a different Annotated type for
+    one of them, e.g. its own help text); the command receives them as ``run: Run``."""
+    template = inspect.signature(_run_template, eval_str=True).parameters
+
+    def wrap(func: _Command) -> _Command:
+        rest = [p for p in inspect.signature(func, eval_str=True).parameters.values()]
+        rest = [p for p in rest if p.name != "run"]
+        shared = [
+            template[n].replace(annotation=own[n]) if n in own else template[n] for n in names
+        ]
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> Any:
+            run = _run(**{n: kwargs.pop(n) for n in names})
+            return func(run=run, **kwargs)
+
+        params = [*shared, *rest]
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return cast(_Command, command)
+
+    return wrap
 
 
 def _console(stderr: bool = False) -> Console:
@@ -148,6 +311,50 @@ def _files(
     return files
 
 
+_OUT_EXAMPLES = {"summarize": "indicators.json", "compare": "compare.md",
+                 "factbox": "fakta.md", "describe": "codebook.md"}  # fmt: skip
+
+
+def _out_given(out: Path, example: str) -> Path:
+    """``--out ""`` reaches a command as Path("."): refuse it in words, not a traceback."""
+    if not out.name:
+        raise OutputError(f"--out: no file name; give one, e.g. --out {example}")
+    return out
+
+
+def _emit(
+    payload: bytes,
+    out: Path | None,
+    run: Run,
+    *,
+    command: str,
+    binary: bool,
+    survey: Reconciliation,
+    uses: Sequence[str] = ("margins", "indicators", "baselines"),
+    extra: Mapping[str, object] | None = None,
+) -> None:
+    """Write to ``--out`` (atomically, never over an input, with its run record, and say
+    so on stderr) or print to the terminal (refused for binary formats)."""
+    from panelkit.jobs import write_output
+
+    if out is None:
+        if binary:
+            raise typer.BadParameter(
+                "xlsx needs a file; add --out FILE.xlsx", param_hint="--format"
+            )
+        sys.stdout.write(payload.decode("utf-8"))
+        return
+    _out_given(out, _OUT_EXAMPLES.get(command, "out.txt"))
+    write_output(
+        run.files, out, payload, command=command, uses=uses, settings=run.settings,
+        extra=extra, survey=survey,
+    )  # fmt: skip
+    err = _console(stderr=True)
+    r = survey
+    err.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, run.settings.lang))
+    err.print(f"Written to {shown(out, 1000)}")
+
+
 def _reconciliation_line(read: int, used: int, rejected: int, lang: Lang = Lang.EN) -> str:
     if lang is Lang.DA:
         return f"Rækker læst: {read} = brugt {used} + afvist {rejected}"
@@ -158,9 +365,9 @@ def _reconciliation_line(read: int, used: int, rejected: int, lang: Lang = Lang.
 
 
 @app.command()
+@_with_run("data", "schema", "lang")
 def validate(
-    data: DataArg = None,
-    schema: SchemaOpt = None,
+    run: Run,
     rejects: Annotated[
         Path | None,
         typer.Option(
@@ -173,45 +380,69 @@ def validate(
     """Read an export, check it against its schema and report every problem."""
     from panelkit.jobs import validate_export
 
-    files = _files(data, schema)
-    survey = validate_export(files, rejects=rejects)
-    _render_validation(survey)
-    if not survey.report.ok:
-        raise typer.Exit(1)
+    survey = validate_export(run.files, rejects=rejects)
+    lang = run.settings.lang
+    _render_validation(survey, lang)
+    report = survey.report
+    if not report.ok:
+        # One Error: line as on every exit 1 (in English, as every Error: line is).
+        raise DataError(
+            f"{report.source.name}: {len(report.problems)} problems in {report.rows_rejected} "
+            "rows (listed above); fix the export, or pass --drop-invalid to the analysis "
+            "commands to leave those rows out"
+        )
 
 
 _MAX_SHOWN_PROBLEMS = 50
+_VALIDATION_WORDS = {
+    Lang.EN: ("against", "Rows read", "Rows valid", "Rows rejected", "Variables",
+              'Missing answers (e.g. "Ved ikke")', "Problems", "Column", "Problem",
+              "… and {more} more problems (--rejects FILE lists them all).", "Valid.",
+              "{problems} problems in {rows} rows."),
+    Lang.DA: ("mod", "Rækker læst", "Rækker gyldige", "Rækker afvist", "Variable",
+              'Manglende svar (fx "Ved ikke")', "Problemer", "Kolonne", "Problem",
+              "… og {more} problemer mere (--rejects FIL viser dem alle).", "Gyldig.",
+              "{problems} problemer i {rows} rækker."),
+}  # fmt: skip
 
 
-def _render_validation(survey: SurveyData) -> None:
+def _render_validation(survey: SurveyData, lang: Lang) -> None:
     from rich.table import Table
 
+    (against, read, valid, rejected, variables, missing, problems, column, problem, more_text,
+     ok_text, bad_text) = _VALIDATION_WORDS[lang]  # fmt: skip
     report = survey.report
     console = _console()
-    summary = Table(title=f"{report.source.name} against {survey.schema.name}", show_header=False)
-    summary.add_row("Rows read", str(report.rows_read))
-    summary.add_row("Rows valid", str(report.rows_valid))
-    summary.add_row("Rows rejected", str(report.rows_rejected))
-    summary.add_row("Variables", str(len(survey.schema.variables) + len(survey.schema.derived)))
-    summary.add_row('Missing answers (e.g. "Ved ikke")', str(report.missing_answers))
+    summary = Table(
+        title=f"{shown(report.source.name)} {against} {shown(survey.schema.name)}",
+        show_header=False,
+    )
+    summary.add_row(read, str(report.rows_read))
+    summary.add_row(valid, str(report.rows_valid))
+    summary.add_row(rejected, str(report.rows_rejected))
+    summary.add_row(variables, str(len(survey.schema.variables) + len(survey.schema.derived)))
+    summary.add_row(missing, str(report.missing_answers))
     console.print(summary)
     if report.problems:
-        table = Table(title="Problems", show_lines=False)
+        table = Table(title=problems, show_lines=False)
         table.add_column(survey.unit.capitalize(), justify="right")
-        table.add_column("Column")
-        table.add_column("Problem")
+        table.add_column(column)
+        table.add_column(problem)
         for p in report.problems[:_MAX_SHOWN_PROBLEMS]:
-            # The analyst's own screen: the value is shown, as the contract's example does.
-            table.add_row(str(p.line), p.column, p.detail)
+            # The analyst's own screen: the value is shown, as the contract's example does,
+            # escaped and shortened, so a cell cannot drive the terminal.
+            table.add_row(str(p.line), shown(p.column), shown(p.detail, 200))
         console.print(table)
         more = len(report.problems) - _MAX_SHOWN_PROBLEMS
         if more > 0:
-            console.print(f"… and {more} more problems (--rejects FILE lists them all).")
-    console.print(_reconciliation_line(report.rows_read, report.rows_valid, report.rows_rejected))
+            console.print(more_text.format(more=more))
     console.print(
-        "Valid."
+        _reconciliation_line(report.rows_read, report.rows_valid, report.rows_rejected, lang)
+    )
+    console.print(
+        ok_text
         if report.ok
-        else f"{len(report.problems)} problems in {report.rows_rejected} rows."
+        else bad_text.format(problems=len(report.problems), rows=report.rows_rejected)
     )
 
 
@@ -219,23 +450,19 @@ def _render_validation(survey: SurveyData) -> None:
 
 
 @app.command()
+@_with_run("data", "schema", "margins", "cap", "drop_invalid")
 def weight(
-    data: DataArg = None,
-    schema: SchemaOpt = None,
-    margins: MarginsOpt = None,
+    run: Run,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Where to write the weights (.csv or .parquet).")
     ] = Path("weights.csv"),
-    cap: CapOpt = None,
-    drop_invalid: DropOpt = False,
 ) -> None:
     """Rake the respondents to the population margins and write one weight per respondent."""
     from panelkit.jobs import write_weights
 
-    files = _files(data, schema, margins)
-    weighted = write_weights(files, out, cap=cap, drop_invalid=drop_invalid)
+    weighted = write_weights(run.files, _out_given(out, "weights.csv"), run.settings)
     _render_weighting(weighted)
-    _console().print(f"Weights written to {out}")
+    _console().print(f"Weights written to {shown(out, 1000)}")
 
 
 def _render_weighting(weighted: WeightedSurvey, lang: Lang = Lang.EN) -> None:
@@ -287,57 +514,30 @@ def _print_diagnostics(console: Console, w: WeightingResult) -> None:
 
 
 @app.command()
+@_with_run("data", "schema", "margins", "indicators", "by", "ci", "min_n", "lang", "cap",
+           "drop_invalid")  # fmt: skip
 def summarize(
-    data: DataArg = None,
-    schema: SchemaOpt = None,
-    margins: MarginsOpt = None,
-    indicators: IndicatorsOpt = None,
-    by: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--by", "-b", help="Break down by this variable (repeatable).", show_default=False
-        ),
-    ] = None,
-    ci: CiOptional = None,
-    min_n: MinNOpt = None,
+    run: Run,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="What to write.")
     ] = OutputFormat.TABLE,
     out: OutFileOpt = None,
-    lang: LangOptional = None,
-    cap: CapOpt = None,
-    drop_invalid: DropOptional = None,
 ) -> None:
     """Weighted indicators with standard errors and confidence intervals."""
-    from panelkit.jobs import summarize_project
+    from panelkit.jobs import summarize as run_summarize
     from panelkit.publish.tables import render_estimates
 
-    files = _files(data, schema, margins, indicators)
-    options = _run_options(lang=lang, by=by, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid)
-    result = summarize_project(files, options)
-    lang = _lang_of(lang, files)
+    result = run_summarize(run.files, run.settings)
+    lang = run.settings.lang
     if output_format is OutputFormat.TABLE and out is None:
         _render_estimates(result, lang)
         return
-    from panelkit.jobs import write_output
-
     payload = render_estimates(result, output_format, lang, version=__version__)
-    if out is None:
-        if output_format is OutputFormat.XLSX:
-            raise typer.BadParameter(
-                "xlsx needs a file; add --out FILE.xlsx", param_hint="--format"
-            )
-        sys.stdout.write(payload.decode("utf-8"))
-        return
-    write_output(
-        files, out, payload, command="summarize", uses=("margins", "indicators"),
-        options=options, settings={"format": str(output_format)}, survey=result.survey,
+    _emit(
+        payload, out, run, command="summarize", binary=output_format is OutputFormat.XLSX,
+        survey=result.survey, uses=("margins", "indicators"),
+        extra={"format": str(output_format)},
     )  # fmt: skip
-    r = result.survey
-    _console(stderr=True).print(
-        _reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang)
-    )
-    _console(stderr=True).print(f"Written to {out}")
 
 
 def _render_estimates(result: EstimateSet, lang: Lang) -> None:
@@ -412,188 +612,34 @@ def demo(
     console.print(f"Next: cd {directory} && panelkit summarize")
 
 
-# ----------------------------------------------------------------------------- report commands (issue 4)
-
-# Typer reads these enums from the module's globals when it builds the commands.
-from panelkit.publish.factbox import FactBoxFormat  # noqa: E402 (this file's report section)
-from panelkit.stats.comparison import Adjust  # noqa: E402
+# ----------------------------------------------------------------------------- report commands
 
 if TYPE_CHECKING:
-    from panelkit.jobs import RunOptions
     from panelkit.stats.comparison import ComparisonSet
-
-BaselinesOpt = Annotated[
-    Path | None,
-    typer.Option("--baselines", help="Baselines CSV (formats §5).", show_default=False),
-]
-ByOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--by", "-b", help="Break down by this variable (repeatable).", show_default=False
-    ),
-]
-CiOptional = Annotated[
-    CiMethod | None,
-    typer.Option("--ci", help="Confidence interval method (default logit).", show_default=False),
-]
-MinNOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--min-n",
-        help="Suppress estimates from fewer respondents (0: off; default 20).",
-        show_default=False,
-    ),
-]
-AdjustOpt = Annotated[
-    Adjust | None,
-    typer.Option(
-        "--adjust",
-        help="Adjust p-values across the run's comparisons (default holm).",
-        show_default=False,
-    ),
-]
-AlphaOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--alpha",
-        help="Adjusted p below this is a difference (default 0.05).",
-        show_default=False,
-    ),
-]
-SamePpOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--same-pp",
-        help="Differences under this many points are 'about the same' (default 2).",
-        show_default=False,
-    ),
-]
-SmallPpOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--small-pp",
-        help="Differences under this many points are 'slightly' below/above (default 5).",
-        show_default=False,
-    ),
-]
-LangOptional = Annotated[
-    Lang | None,
-    typer.Option("--lang", help="Language of labels and texts (default da).", show_default=False),
-]
-DropOptional = Annotated[
-    bool | None,
-    typer.Option(
-        "--drop-invalid",
-        help="Leave out rows with errors instead of refusing.",
-        show_default=False,
-    ),
-]
-
-
-def _run_options(
-    *,
-    lang: Lang | None = None,
-    by: list[str] | None = None,
-    ci: CiMethod | None = None,
-    min_n: int | None = None,
-    cap: float | None = None,
-    drop_invalid: bool | None = None,
-    adjust: Adjust | None = None,
-    alpha: float | None = None,
-    same_pp: float | None = None,
-    small_pp: float | None = None,
-) -> RunOptions:
-    from panelkit.jobs import RunOptions
-
-    return RunOptions(
-        lang=None if lang is None else str(lang),
-        by=tuple(by) if by else None,
-        ci=None if ci is None else str(ci),
-        min_n=min_n,
-        cap=cap,
-        drop_invalid=drop_invalid or None,
-        adjust=None if adjust is None else str(adjust),
-        alpha=alpha,
-        same_pp=same_pp,
-        small_pp=small_pp,
-    )
-
-
-def _write_or_print(
-    payload: bytes,
-    out: Path | None,
-    files: ProjectFiles,
-    binary: bool,
-    *,
-    command: str,
-    options: RunOptions,
-    output_format: str,
-    survey: Reconciliation,
-) -> None:
-    """Bytes to ``out`` (atomically, never over an input, with its run record) or to the terminal."""
-    from panelkit.jobs import write_output
-
-    if out is None:
-        if binary:
-            raise typer.BadParameter(
-                "xlsx needs a file; add --out FILE.xlsx", param_hint="--format"
-            )
-        sys.stdout.write(payload.decode("utf-8"))
-        return
-    write_output(
-        files, out, payload, command=command, options=options,
-        settings={"format": output_format}, survey=survey,
-    )  # fmt: skip
-    _console(stderr=True).print(f"Written to {out}")
-
-
-def _lang_of(chosen: Lang | None, files: ProjectFiles) -> Lang:
-    """The option, else panelkit.yaml's checked `lang:`, else Danish."""
-    from panelkit.project import run_settings
-
-    return chosen or Lang(run_settings(files).lang or Lang.DA)
 
 
 @app.command()
+@_with_run(*ANALYSIS)
 def compare(
-    data: DataArg = None,
-    schema: SchemaOpt = None,
-    margins: MarginsOpt = None,
-    indicators: IndicatorsOpt = None,
-    baselines: BaselinesOpt = None,
-    by: ByOpt = None,
-    adjust: AdjustOpt = None,
-    alpha: AlphaOpt = None,
-    same_pp: SamePpOpt = None,
-    small_pp: SmallPpOpt = None,
-    ci: CiOptional = None,
-    min_n: MinNOpt = None,
+    run: Run,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="What to write.")
     ] = OutputFormat.TABLE,
     out: OutFileOpt = None,
-    lang: LangOptional = None,
-    cap: CapOpt = None,
-    drop_invalid: DropOptional = None,
 ) -> None:
     """Each estimate beside its baseline: difference (pp) with CI, test, adjusted p, verdict."""
     from panelkit.jobs import compare_baselines
     from panelkit.publish.tables import render_comparisons
 
-    files = _files(data, schema, margins, indicators, baselines)
-    options = _run_options(
-        lang=lang, by=by, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid,
-        adjust=adjust, alpha=alpha, same_pp=same_pp, small_pp=small_pp,
-    )  # fmt: skip
-    result = compare_baselines(files, options)
-    chosen = _lang_of(lang, files)
+    result = compare_baselines(run.files, run.settings)
+    lang = run.settings.lang
     if output_format is OutputFormat.TABLE and out is None:
-        _render_comparisons(result, chosen)
+        _render_comparisons(result, lang)
         return
-    payload = render_comparisons(result, output_format, chosen, version=__version__)
-    _write_or_print(
-        payload, out, files, output_format is OutputFormat.XLSX, command="compare",
-        options=options, output_format=str(output_format), survey=result.survey,
+    payload = render_comparisons(result, output_format, lang, version=__version__)
+    _emit(
+        payload, out, run, command="compare", binary=output_format is OutputFormat.XLSX,
+        survey=result.survey, extra={"format": str(output_format)},
     )  # fmt: skip
 
 
@@ -622,39 +668,22 @@ def _render_comparisons(result: ComparisonSet, lang: Lang) -> None:
 
 
 @app.command()
+@_with_run(*(n for n in ANALYSIS if n != "by"))
 def factbox(
-    data: DataArg = None,
-    schema: SchemaOpt = None,
-    margins: MarginsOpt = None,
-    indicators: IndicatorsOpt = None,
-    baselines: BaselinesOpt = None,
+    run: Run,
     output_format: Annotated[
         FactBoxFormat, typer.Option("--format", "-f", help="What to write.")
     ] = FactBoxFormat.TEXT,
     out: OutFileOpt = None,
-    lang: LangOptional = None,
-    adjust: AdjustOpt = None,
-    alpha: AlphaOpt = None,
-    same_pp: SamePpOpt = None,
-    small_pp: SmallPpOpt = None,
-    ci: CiOptional = None,
-    min_n: MinNOpt = None,
-    cap: CapOpt = None,
-    drop_invalid: DropOptional = None,
 ) -> None:
     """The district plan's fact box (layout and templates from the indicators file)."""
     from panelkit.jobs import make_factbox
 
-    files = _files(data, schema, margins, indicators, baselines)
-    options = _run_options(
-        lang=lang, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid,
-        adjust=adjust, alpha=alpha, same_pp=same_pp, small_pp=small_pp,
-    )  # fmt: skip
-    result = make_factbox(files, options)
+    result = make_factbox(run.files, run.settings)
     payload = result.box.render(output_format).encode("utf-8")
-    _write_or_print(
-        payload, out, files, binary=False, command="factbox", options=options,
-        output_format=str(output_format), survey=result.survey,
+    _emit(
+        payload, out, run, command="factbox", binary=False, survey=result.survey,
+        extra={"format": str(output_format)},
     )  # fmt: skip
     _print_omitted(result.box.omitted, result.labels, result.box.lang, result.min_n)
 
@@ -721,12 +750,9 @@ class _ProgressBar:
 
 
 @app.command()
+@_with_run(*ANALYSIS)
 def report(
-    data: DataArg = None,
-    schema: SchemaOpt = None,
-    margins: MarginsOpt = None,
-    indicators: IndicatorsOpt = None,
-    baselines: BaselinesOpt = None,
+    run: Run,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -739,32 +765,18 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the earlier report in --out.")
     ] = False,
-    by: ByOpt = None,
-    lang: LangOptional = None,
-    adjust: AdjustOpt = None,
-    alpha: AlphaOpt = None,
-    same_pp: SamePpOpt = None,
-    small_pp: SmallPpOpt = None,
-    ci: CiOptional = None,
-    min_n: MinNOpt = None,
-    cap: CapOpt = None,
-    drop_invalid: DropOptional = None,
 ) -> None:
     """The yearly report: HTML, workbook, CSV tables, charts, fact boxes and run.json."""
     from panelkit.jobs import write_report
 
-    files = _files(data, schema, margins, indicators, baselines)
-    target = out if out is not None else files.out
+    target = out if out is not None else run.files.out
     if target is None:
         raise typer.BadParameter("give the report folder, e.g. --out report", param_hint="--out")
-    options = _run_options(
-        lang=lang, by=by, ci=ci, min_n=min_n, cap=cap, drop_invalid=drop_invalid,
-        adjust=adjust, alpha=alpha, same_pp=same_pp, small_pp=small_pp,
-    )  # fmt: skip
+    _out_given(target, "rapport")
     console = _console(stderr=True)
     bar = _ProgressBar(console)
     try:
-        result = write_report(files, target, options, force=force, progress=bar.update)
+        result = write_report(run.files, target, run.settings, force=force, progress=bar.update)
     finally:
         bar.stop()
     lang_used = result.lang
@@ -789,12 +801,10 @@ def report(
     _console().print(f"{what} {verb}: {target}/index.html ({len(result.files)} {files_word})")
 
 
-# ----------------------------------------------------------------------------- metadata commands (issue 7)
+# ----------------------------------------------------------------------------- metadata commands
 
 if TYPE_CHECKING:
     from panelkit.publish.codebook import Codebook
-
-from panelkit.publish.codebook import CodebookFormat  # noqa: E402  (light: no pandas at import)
 
 schema_app = typer.Typer(
     help="Schemas from the survey platform's own metadata.",
@@ -837,11 +847,21 @@ def schema_init(
     console.print(f"Next: panelkit validate {result.data} --schema {result.path}")
 
 
+DescribeMinNOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--min-n",
+        help="Hide counts from 1 to N-1, and what would reveal them (0: off; default 20).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
+@_with_run("data", "schema", "margins", "lang", "drop_invalid", "min_n", "cap",
+           min_n=DescribeMinNOpt)  # fmt: skip
 def describe(
-    data: DataArg = None,
-    schema: SchemaOpt = None,
-    margins: MarginsOpt = None,
+    run: Run,
     output_format: Annotated[
         CodebookFormat, typer.Option("--format", "-f", help="What to write.")
     ] = CodebookFormat.TABLE,
@@ -851,16 +871,6 @@ def describe(
             "--out",
             "-o",
             help="Write to this file (.md, .xlsx or .json) instead of the terminal.",
-            show_default=False,
-        ),
-    ] = None,
-    lang: LangOpt = Lang.DA,
-    drop_invalid: DropOpt = False,
-    min_n: Annotated[
-        int | None,
-        typer.Option(
-            "--min-n",
-            help="Hide counts from 1 to N-1, and what would reveal them (0: off; default 20).",
             show_default=False,
         ),
     ] = None,
@@ -874,33 +884,22 @@ def describe(
         found = codebook_format_for(out)
         if found is None:
             raise typer.BadParameter(
-                f"{out.name}: expected a .md, .xlsx or .json file, or --format md|xlsx|json",
+                f"{shown(out.name)}: expected a .md, .xlsx or .json file, or --format md|xlsx|json",
                 param_hint="--out",
             )
         fmt = found
     if fmt is CodebookFormat.XLSX and out is None:
         raise typer.BadParameter("xlsx needs a file; add --out FILE.xlsx", param_hint="--format")
-    files = _files(data, schema, margins)
-    codebook = run_describe(files, drop_invalid=drop_invalid, min_n=min_n)
+    lang = run.settings.lang
+    codebook = run_describe(run.files, run.settings)
     if fmt is CodebookFormat.TABLE:
         _render_codebook(codebook, lang)
         return
     payload = render_codebook(codebook, fmt, lang, version=__version__)
-    if out is None:
-        sys.stdout.write(payload.decode("utf-8"))
-        return
-    from panelkit.jobs import write_output
-
-    write_output(
-        files, out, payload, command="describe", uses=("margins",),
-        settings={"format": str(fmt), "lang": str(lang), "min_n": codebook.min_n,
-                  "drop_invalid": drop_invalid},
-        survey=codebook.survey,
+    _emit(
+        payload, out, run, command="describe", binary=fmt is CodebookFormat.XLSX,
+        survey=codebook.survey, uses=("margins",), extra={"format": str(fmt)},
     )  # fmt: skip
-    r = codebook.survey
-    err = _console(stderr=True)
-    err.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang))
-    err.print(f"Written to {out}")
 
 
 def _render_codebook(codebook: Codebook, lang: Lang) -> None:
@@ -929,7 +928,7 @@ def _render_codebook(codebook: Codebook, lang: Lang) -> None:
         console.print(line)
 
 
-# ----------------------------------------------------------------------------- audit (issue 6)
+# ----------------------------------------------------------------------------- audit
 
 
 @app.command()
@@ -956,7 +955,7 @@ def verify(
             console.print(f"  {f.status:<8} {f.kind:<7} {role:<17} {f.path}")
     if not result.ok:
         raise AuditError(result.summary())
-    console.print(f"All {len(result.files)} files match their run records.")
+    console.print(result.ok_line())
 
 
 def main() -> None:

@@ -304,6 +304,12 @@ def write_demo_project(
     shipped = bundled_demo()
     target = _layout(directory, data=directory / "data" / DATA_NAME)
     previous_path = directory / "data" / PREVIOUS_DATA_NAME
+    project_file = directory / "panelkit.yaml"
+    _check_replaceable(
+        directory,
+        (target.data, previous_path, target.schema, target.margins, target.indicators,
+         target.baselines, project_file, directory / "demo.run.json"),
+    )  # fmt: skip
     write_bytes_atomic(target.data, export)
     write_bytes_atomic(previous_path, previous)
     for source, dest in (
@@ -313,7 +319,6 @@ def write_demo_project(
         (shipped.baselines, target.baselines),
     ):
         write_bytes_atomic(dest, source.read_bytes())
-    project_file = directory / "panelkit.yaml"
     write_text_atomic(project_file, _project_yaml(target, directory, n, seed, previous_path))
     _write_record(directory, (target.data, previous_path, target.schema, target.margins,
                               target.indicators, target.baselines, project_file), n, seed)  # fmt: skip
@@ -326,6 +331,38 @@ def write_demo_project(
         project_file=project_file,
         previous=previous_path,
     )
+
+
+def _check_replaceable(directory: Path, targets: tuple[Path, ...]) -> None:
+    """Refuse before writing anything when a file the demo would write is not one an
+    earlier ``panelkit demo`` wrote there, unchanged (its ``demo.run.json`` lists it with
+    the same SHA-256): ``--force`` replaces only the demo's own files."""
+    import json
+
+    from panelkit.files import sha256_file
+
+    record = directory / "demo.run.json"
+    own: dict[str, str] = {}
+    try:
+        data = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+        if isinstance(data, dict) and data.get("command") == "demo":
+            own = {
+                str(o["file"]): str(o["sha256"])
+                for o in data.get("outputs", [])
+                if isinstance(o, dict) and "file" in o and "sha256" in o
+            }
+    except (OSError, ValueError, RecursionError):
+        own = {}
+    for path in targets:
+        if path == record or not (path.exists() or path.is_symlink()):
+            continue
+        name = path.relative_to(directory).as_posix()
+        if not path.is_file() or path.is_symlink() or own.get(name) != sha256_file(path):
+            raise SettingsError(
+                f"{path}: exists and is not the file an earlier `panelkit demo` wrote there; "
+                "--force replaces only the demo's own files, so move it away or choose "
+                "another folder"
+            )
 
 
 def _write_record(directory: Path, written: tuple[Path, ...], n: int, seed: int) -> None:

@@ -38,3 +38,28 @@ class OutputError(PanelkitError):
 
 class AuditError(PanelkitError):
     """A run record cannot be read, or the files it names no longer match it."""
+
+
+# Longest name or value the terminal shows, and longest Error: line.
+SHOWN_CHARS = 80
+WORD_CHARS = 300  # a word of an error line longer than any real path is a hostile name
+LINE_CHARS = 1000
+
+
+def shown(text: object, limit: int = SHOWN_CHARS) -> str:
+    """A name or value from an export as the terminal may show it: control characters
+    (newlines, terminal escape codes) written as ``\\n``, ``\\x1b`` …, and at most
+    ``limit`` characters then ``…``, so a hostile cell can neither break a line nor
+    drive the screen."""
+    raw = str(text)
+    if raw.isprintable() and len(raw) <= limit:
+        return raw  # the common case: nothing to do
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in raw)
+    return escaped if len(escaped) <= limit else escaped[:limit] + "…"
+
+
+def one_line(message: object) -> str:
+    """An error message as one terminal line: escaped as :func:`shown`, each overlong
+    word (a 10,000-character column name) shortened, the whole at most LINE_CHARS."""
+    words = str(shown(message, limit=10 * LINE_CHARS)).split(" ")
+    return shown(" ".join(shown(w, limit=WORD_CHARS) for w in words), limit=LINE_CHARS)

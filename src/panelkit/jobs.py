@@ -7,13 +7,13 @@ weight → estimate) and returns a typed result; it never prints.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from panelkit.disclosure import Suppression
-from panelkit.errors import SettingsError
-from panelkit.project import ProjectFiles, RunSettings
+from panelkit.errors import SchemaError, SettingsError
+from panelkit.project import ProjectFiles, Settings, resolve_settings
 from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
@@ -23,6 +23,16 @@ if TYPE_CHECKING:
     from panelkit.input.margins import Margins
     from panelkit.input.schema import Schema
     from panelkit.input.validation import SurveyData
+    from panelkit.stats.design import SurveyDesign
+
+
+def _settings(files: ProjectFiles, settings: Settings | None, given: Mapping[str, Any]) -> Settings:
+    """A job's settings: ``settings`` as given (else panelkit.yaml's, else the defaults),
+    with the keyword settings ``given`` (``min_n=0``) on top; see project.resolve_settings."""
+    if settings is None:
+        return resolve_settings(files, **given)
+    changes = {k: v for k, v in given.items() if v is not None}
+    return replace(settings, **changes) if changes else settings
 
 
 def load_survey(data: Path, schema: Path | Schema, *, cache_dir: Path | None = None) -> SurveyData:
@@ -70,11 +80,19 @@ def validate_export(files: ProjectFiles, *, rejects: Path | None = None) -> Surv
 
 @dataclass(frozen=True, eq=False)
 class WeightedSurvey:
-    """The usable rows of a survey and their weights (None: no margins, all weights 1)."""
+    """The usable rows of a survey and the design declared on them (weights, calibration)."""
 
     survey: SurveyData
-    margins: Margins | None
-    weighting: WeightingResult | None
+    design: SurveyDesign
+
+    @property
+    def margins(self) -> Margins | None:
+        return self.design.margins
+
+    @property
+    def weighting(self) -> WeightingResult | None:
+        """The raking and its diagnostics (None: no margins, all weights 1)."""
+        return self.design.weighting
 
     @property
     def reconciliation(self) -> Reconciliation:
@@ -82,15 +100,13 @@ class WeightedSurvey:
 
     def weights_frame(self) -> pd.DataFrame:
         """One row per used respondent: the id (or line), ``weight`` and the weighting variables."""
-        import numpy as np
         import pandas as pd
 
         survey = self.survey
         schema = survey.schema
         key = schema.id if schema.id is not None else survey.unit
         ids = survey.frame[schema.id] if schema.id is not None else pd.Series(survey.lines)
-        weights = self.weighting.weights if self.weighting is not None else np.ones(survey.rows)
-        columns: dict[str, object] = {key: ids.to_numpy(), "weight": weights}
+        columns: dict[str, object] = {key: ids.to_numpy(), "weight": self.design.weights}
         if self.margins is not None:
             for var in dict.fromkeys(v for m in self.margins.margins for v in m.variables):
                 columns[var] = survey.frame[var].astype(object).to_numpy()
@@ -98,24 +114,65 @@ class WeightedSurvey:
 
 
 def weight_survey(
-    files: ProjectFiles, *, cap: float | None = None, drop_invalid: bool = False
+    files: ProjectFiles, settings: Settings | None = None, **given: Any
 ) -> WeightedSurvey:
-    """Validate, then rake to the margins (if any)."""
-    from panelkit.input.margins import load_margins
-    from panelkit.stats.weighting import rake
+    """Validate, then declare the design: raked to the margins (if any), with
+    ``settings.cap`` and ``settings.drop_invalid`` (None: panelkit.yaml's, else the defaults)."""
+    settings = _settings(files, settings, given)
+    cap = settings.cap
+    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir).usable(
+        settings.drop_invalid
+    )
+    if files.margins is None and cap is not None:
+        raise SettingsError(
+            "--cap needs margins to rake to; pass --margins FILE (or remove cap: from "
+            "panelkit.yaml)"
+        )
+    return _declare(survey, files.margins, cap=cap)
 
-    survey = load_survey(files.data, files.schema, cache_dir=files.cache_dir).usable(drop_invalid)
-    if files.margins is None:
-        if cap is not None:
-            raise SettingsError("--cap needs margins to rake to; pass --margins FILE")
-        return WeightedSurvey(survey, None, None)
-    margins = load_margins(files.margins, survey.schema)
-    weighting = rake(survey.frame, margins, cap=cap, lines=survey.lines)
-    return WeightedSurvey(survey, margins, weighting)
+
+def _declare(survey: SurveyData, margins: Path | None, *, cap: float | None) -> WeightedSurvey:
+    """The one survey design of a wave: its usable rows raked to ``margins`` (None: weights 1)."""
+    from panelkit.input.margins import load_margins
+    from panelkit.stats.design import declare_design
+
+    loaded = None if margins is None else load_margins(margins, survey.schema)
+    design = declare_design(survey, loaded, cap=None if loaded is None else cap)
+    return WeightedSurvey(survey, design)
+
+
+def analyse_wave(
+    weighted: WeightedSurvey,
+    indicators: Sequence[Indicator],
+    *,
+    by: Sequence[str] = (),
+    ci: CiMethod = CiMethod.LOGIT,
+    min_n: int = 20,
+    empty_groups: bool = True,
+) -> EstimateSet:
+    """One wave's indicators on its design, overall and by each ``by`` variable (the
+    current wave and the previous one alike). ``empty_groups=False`` leaves out the
+    groups no one in an indicator's domain can belong to (age 30-44 of an indicator
+    about 17-29 year olds): they are not figures at all, rather than suppressed."""
+    from panelkit.stats.estimation import estimate_indicators
+
+    rows = estimate_indicators(weighted.design, indicators, by=by, ci=ci, min_n=min_n)
+    if not empty_groups:
+        rows = tuple(
+            e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None)
+        )
+    return EstimateSet(
+        survey=weighted.reconciliation,
+        weighting=weighted.weighting,
+        estimates=rows,
+        ci_method=ci,
+        min_n=min_n,
+        labels=indicator_labels(indicators),
+    )
 
 
 def write_weights(
-    files: ProjectFiles, out: Path, *, cap: float | None = None, drop_invalid: bool = False
+    files: ProjectFiles, out: Path, settings: Settings | None = None, **given: Any
 ) -> WeightedSurvey:
     """Weight the survey and write one row per respondent to ``out`` (CSV, or parquet by
     extension), with its run record beside it.
@@ -133,7 +190,8 @@ def write_weights(
     if suffix not in (".parquet", ".csv", ".txt"):
         raise SettingsError(f"--out {out.name}: expected a .csv or .parquet file name")
     guard_not_input(out, files.inputs())
-    weighted = weight_survey(files, cap=cap, drop_invalid=drop_invalid)
+    settings = _settings(files, settings, given)
+    weighted = weight_survey(files, settings)
     frame = weighted.weights_frame()
     if suffix == ".parquet":
         import io
@@ -150,14 +208,19 @@ def write_weights(
         payload,
         command="weight",
         uses=("margins",),
-        settings={"cap": cap, "drop_invalid": drop_invalid},
+        settings=settings,
         survey=weighted.reconciliation,
     )
     return weighted
 
 
-# The settings a command's run record keeps (others: all of RunOptions).
-_SETTINGS_USED = {"summarize": ("lang", "by", "ci", "min_n", "cap", "drop_invalid")}
+# The settings a command's run record keeps (others: all of Settings).
+_SETTINGS_USED = {
+    "validate": (),
+    "weight": ("cap", "drop_invalid"),
+    "describe": ("lang", "min_n", "drop_invalid"),
+    "summarize": ("lang", "by", "ci", "min_n", "cap", "drop_invalid"),
+}
 
 
 def write_output(
@@ -167,31 +230,27 @@ def write_output(
     *,
     command: str,
     uses: Sequence[str] = ("margins", "indicators", "baselines"),
-    options: RunOptions | None = None,
-    settings: Mapping[str, object] | None = None,
+    settings: Settings | None = None,
+    extra: Mapping[str, object] | None = None,
     survey: Reconciliation | None = None,
 ) -> Path:
     """Write one output of ``command`` atomically, never over an input, and its run record
     ``<out>.run.json`` beside it (:mod:`panelkit.audit`); returns the record's path.
 
-    ``uses``: the input roles the command read besides data and schema; ``options``: the
-    run's options, recorded as resolved (given, else panelkit.yaml, else the defaults);
-    ``settings``: more to record (format, language, ...).
+    ``uses``: the input roles the command read besides data and schema; ``settings``: the
+    run's resolved settings (those the command uses are recorded); ``extra``: more to
+    record (format, ...).
     """
+    from panelkit.audit import project_root
     from panelkit.audit import write_output as write_with_record
     from panelkit.files import guard_not_input
 
     guard_not_input(out, files.inputs())
     recorded: dict[str, object] = {}
-    if options is not None:
-        resolved = _resolve(files, options)
+    if settings is not None:
         used = _SETTINGS_USED.get(command)
-        recorded.update(
-            (k, v)
-            for k, v in resolved.settings(resolved.by or ()).items()
-            if used is None or k in used
-        )
-    recorded.update(settings or {})
+        recorded.update((k, v) for k, v in settings.record().items() if used is None or k in used)
+    recorded.update(extra or {})
     return write_with_record(
         out,
         payload,
@@ -199,50 +258,26 @@ def write_output(
         inputs=_input_roles(files, uses=uses, previous=False),
         settings=recorded,
         survey=survey,
+        project=project_root(files.project_file),
     )
 
 
-def summarize(
-    files: ProjectFiles,
-    *,
-    by: Sequence[str] = (),
-    ci: CiMethod = CiMethod.LOGIT,
-    min_n: int = 20,
-    cap: float | None = None,
-    drop_invalid: bool = False,
-) -> EstimateSet:
-    """Weighted indicators with standard errors and confidence intervals (formats §6)."""
+def summarize(files: ProjectFiles, settings: Settings | None = None, **given: Any) -> EstimateSet:
+    """Weighted indicators with standard errors and confidence intervals (formats §6);
+    ``settings`` None: panelkit.yaml's, else the defaults."""
     from panelkit.input.indicators import load_indicators
-    from panelkit.stats.estimation import estimate
 
     if files.indicators is None:
         raise SettingsError(
             "no indicators given; pass --indicators FILE or set indicators: in panelkit.yaml"
         )
-    if min_n < 0:
-        raise SettingsError(f"--min-n {min_n}: expected 0 or more (0 turns suppression off)")
-    weighted = weight_survey(files, cap=cap, drop_invalid=drop_invalid)
+    settings = _settings(files, settings, given)
+    by, ci, min_n = settings.by or (), settings.ci, settings.min_n
+    weighted = weight_survey(files, settings)
     schema = weighted.survey.schema
     check_by(schema, by)
     indicators = load_indicators(files.indicators, schema)
-    w = weighted.weighting
-    estimates = estimate(
-        weighted.survey.frame,
-        indicators,
-        weights=None if w is None else w.weights,
-        calibration=() if w is None else w.calibration,
-        by=by,
-        ci=ci,
-        min_n=min_n,
-    )
-    return EstimateSet(
-        survey=weighted.reconciliation,
-        weighting=w,
-        estimates=estimates,
-        ci_method=ci,
-        min_n=min_n,
-        labels=indicator_labels(indicators),
-    )
+    return analyse_wave(weighted, indicators, by=by, ci=ci, min_n=min_n)
 
 
 def check_by(schema: Schema, by: Sequence[str]) -> None:
@@ -264,112 +299,17 @@ def indicator_labels(indicators: Sequence[Indicator]) -> dict[str, dict[str, str
     return {i.id: {lang: i.label(lang) for lang in ("da", "en")} for i in indicators}
 
 
-# ----------------------------------------------------------------------------- report jobs (issue 4)
+# ----------------------------------------------------------------------------- report jobs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
 
     from panelkit.input.baselines import Baseline
     from panelkit.input.indicators import IndicatorFile
     from panelkit.publish.factbox import FactBox, FactRef, Omission
     from panelkit.publish.report import Progress
     from panelkit.results import Lang
-    from panelkit.stats.comparison import Adjust, ComparisonSet, VerdictRules, WaveSet
-
-
-# The options a command line gives are the settings panelkit.yaml gives: one record.
-# None means "not given here": an option wins, then panelkit.yaml, then the default.
-RunOptions = RunSettings
-NO_OPTIONS = RunOptions()  # nothing given on the command line
-
-
-@dataclass(frozen=True)
-class _Resolved:
-    lang: Lang
-    by: tuple[str, ...] | None  # None: not given anywhere
-    ci: CiMethod
-    min_n: int
-    cap: float | None
-    drop_invalid: bool
-    adjust: Adjust
-    rules: VerdictRules
-    title: str | None
-
-    @property
-    def da(self) -> bool:
-        return self.lang.value == "da"
-
-    def settings(self, by: Sequence[str]) -> dict[str, object]:
-        """As run.json records them."""
-        return {
-            "lang": str(self.lang),
-            "by": list(by),
-            "ci": str(self.ci),
-            "min_n": self.min_n,
-            "cap": self.cap,
-            "drop_invalid": self.drop_invalid,
-            "adjust": str(self.adjust),
-            "alpha": self.rules.alpha,
-            "same_pp": self.rules.same_pp,
-            "small_pp": self.rules.small_pp,
-            "title": self.title,
-        }
-
-
-def _resolve(files: ProjectFiles, options: RunOptions) -> _Resolved:
-    """Options given win; then panelkit.yaml's settings; then the defaults."""
-    from panelkit.project import run_settings
-    from panelkit.results import Lang
-    from panelkit.stats.comparison import DEFAULT_RULES, Adjust, VerdictRules
-
-    project = run_settings(files)
-
-    def pick(name: str, default: object) -> Any:
-        given = getattr(options, name)
-        if given is not None:
-            return given
-        value = getattr(project, name)
-        return default if value is None else value
-
-    min_n = pick("min_n", 20)
-    if min_n < 0:
-        raise SettingsError(f"--min-n {min_n}: expected 0 or more (0 turns suppression off)")
-    try:
-        rules = VerdictRules(
-            alpha=pick("alpha", DEFAULT_RULES.alpha),
-            same_pp=pick("same_pp", DEFAULT_RULES.same_pp),
-            small_pp=pick("small_pp", DEFAULT_RULES.small_pp),
-        )
-    except SettingsError as exc:
-        raise SettingsError(
-            f"verdict rules: {exc}; set --alpha, --same-pp and --small-pp "
-            "(or alpha:, same_pp:, small_pp: in panelkit.yaml)"
-        ) from None
-    return _Resolved(
-        lang=Lang(pick("lang", Lang.DA)),
-        by=pick("by", None),
-        ci=CiMethod(pick("ci", CiMethod.LOGIT)),
-        min_n=min_n,
-        cap=pick("cap", None),
-        drop_invalid=bool(pick("drop_invalid", False)),
-        adjust=Adjust(pick("adjust", Adjust.HOLM)),
-        rules=rules,
-        title=pick("title", None),
-    )
-
-
-def summarize_project(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> EstimateSet:
-    """``summarize`` with its options resolved: given, else panelkit.yaml, else the defaults."""
-    resolved = _resolve(files, options)
-    return summarize(
-        files,
-        by=resolved.by or (),
-        ci=resolved.ci,
-        min_n=resolved.min_n,
-        cap=resolved.cap,
-        drop_invalid=resolved.drop_invalid,
-    )
+    from panelkit.stats.comparison import ComparisonSet, WaveSet
 
 
 @dataclass(frozen=True, eq=False)
@@ -388,7 +328,7 @@ class _Analysis:
 
 def _analyse(
     files: ProjectFiles,
-    opts: _Resolved,
+    opts: Settings,
     *,
     default_by: bool,
     compare_groups: bool,
@@ -398,7 +338,6 @@ def _analyse(
     from panelkit.input.indicators import load_indicator_file
     from panelkit.publish.factbox import layout_from_data
     from panelkit.stats.comparison import ComparisonSet, compare
-    from panelkit.stats.estimation import estimate
 
     da = opts.da
     indicators_file = files.indicators
@@ -410,7 +349,7 @@ def _analyse(
         raise SettingsError(
             "no baselines given; pass --baselines FILE or set baselines: in panelkit.yaml"
         )
-    weighted = weight_survey(files, cap=opts.cap, drop_invalid=opts.drop_invalid)
+    weighted = weight_survey(files, opts)
     step("Data læst, kontrolleret og vægtet" if da else "Data read, checked and weighted")
     schema = weighted.survey.schema
     ind_file = load_indicator_file(indicators_file, schema)
@@ -435,27 +374,10 @@ def _analyse(
             )
         if ref.by not in by:
             by.append(ref.by)
-    w = weighted.weighting
-    rows = estimate(
-        weighted.survey.frame,
-        ind_file.indicators,
-        weights=None if w is None else w.weights,
-        calibration=() if w is None else w.calibration,
-        by=by,
-        ci=opts.ci,
-        min_n=opts.min_n,
+    estimates = analyse_wave(
+        weighted, ind_file.indicators, by=by, ci=opts.ci, min_n=opts.min_n, empty_groups=False
     )
-    # A group no one in the domain can belong to (age 30-44 of an indicator about
-    # 17-29 year olds) is not a figure at all: leave it out rather than call it suppressed.
-    rows = tuple(e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None))
-    estimates = EstimateSet(
-        survey=weighted.reconciliation,
-        weighting=w,
-        estimates=rows,
-        ci_method=opts.ci,
-        min_n=opts.min_n,
-        labels=indicator_labels(ind_file.indicators),
-    )
+    rows = estimates.estimates
     step("Indikatorer beregnet" if da else "Indicators estimated")
     matched = _matched_baselines(files, ind_file)
     if need_baselines and not matched:
@@ -530,13 +452,15 @@ def _no_step(_label: str) -> None:
     return None
 
 
-def compare_baselines(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> ComparisonSet:
+def compare_baselines(
+    files: ProjectFiles, settings: Settings | None = None, **given: Any
+) -> ComparisonSet:
     """Each estimate beside its baseline: difference, test, adjusted p and verdict.
 
     With ``by`` the groups are compared with their indicator's baseline too (and are
     part of the family the p-values are adjusted across).
     """
-    opts = _resolve(files, options)
+    opts = _settings(files, settings, given)
     analysis = _analyse(
         files,
         opts,
@@ -558,9 +482,11 @@ class FactBoxResult:
     labels: dict[str, dict[str, str]]
 
 
-def make_factbox(files: ProjectFiles, options: RunOptions = NO_OPTIONS) -> FactBoxResult:
+def make_factbox(
+    files: ProjectFiles, settings: Settings | None = None, **given: Any
+) -> FactBoxResult:
     """The district plan's fact box: layout and templates from the indicators file."""
-    opts = _resolve(files, options)
+    opts = _settings(files, settings, given)
     analysis = _analyse(
         files,
         opts,
@@ -597,7 +523,25 @@ class ReportResult:
 def write_report(
     files: ProjectFiles,
     out: Path,
-    options: RunOptions = NO_OPTIONS,
+    settings: Settings | None = None,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    **given: Any,
+) -> ReportResult:
+    """Build the yearly report and write it as the folder ``out``, atomically, holding
+    the folder's lock from the first check to the swap (a second run is refused)."""
+    from panelkit.publish.report import report_lock
+
+    opts = _settings(files, settings, given)
+    with report_lock(out):
+        return _write_report(files, out, opts, force=force, progress=progress)
+
+
+def _write_report(
+    files: ProjectFiles,
+    out: Path,
+    opts: Settings,
     *,
     force: bool = False,
     progress: Progress | None = None,
@@ -608,7 +552,7 @@ def write_report(
     (option or panelkit.yaml) the report breaks down by the weighting variables.
     """
     from panelkit import __version__
-    from panelkit.audit import input_files, source_date
+    from panelkit.audit import input_files, project_root, source_date
     from panelkit.publish.report import (
         RENDER_STEPS,
         ReportContent,
@@ -619,7 +563,6 @@ def write_report(
     )
     from panelkit.publish.tables import suppression_notes
 
-    opts = _resolve(files, options)
     da = opts.da
     inputs = files.inputs()
     check_report_folder(out, force=force, inputs=inputs)  # before the work, not after
@@ -666,8 +609,10 @@ def write_report(
         previous_estimates=previous,
         margins=analysis.margins_used,
         # run.json sits in the report folder: input paths are recorded relative to it.
-        inputs=input_files(_input_roles(files), base=Path(out).resolve()),
-        settings=opts.settings(analysis.by),
+        inputs=input_files(
+            _input_roles(files), base=Path(out).resolve(), project=project_root(files.project_file)
+        ),
+        settings=opts.record(analysis.by),
         created=created,
         baselines_given=analysis.baselines_given,
     )
@@ -691,15 +636,12 @@ def write_report(
 
 
 def _previous_wave(
-    files: ProjectFiles, opts: _Resolved, analysis: _Analysis
+    files: ProjectFiles, opts: Settings, analysis: _Analysis
 ) -> tuple[EstimateSet, WaveSet]:
     """Last year's export, validated, weighted and estimated with this year's indicators."""
     from panelkit.input.indicators import parse_indicators
-    from panelkit.input.margins import load_margins
     from panelkit.input.schema import load_yaml
     from panelkit.stats.comparison import WaveSet, compare_waves
-    from panelkit.stats.estimation import estimate
-    from panelkit.stats.weighting import rake
 
     prev = files.previous
     assert prev is not None and files.indicators is not None
@@ -716,28 +658,11 @@ def _previous_wave(
             f"previous wave ({prev.schema.name}): {exc}; the previous schema must have every "
             "variable and answer the indicators use"
         ) from None
-    weighting = None
-    if prev.margins is not None:
-        margins = load_margins(prev.margins, schema)
-        weighting = rake(survey.frame, margins, cap=opts.cap, lines=survey.lines)
-    rows = estimate(
-        survey.frame,
-        indicators,
-        weights=None if weighting is None else weighting.weights,
-        calibration=() if weighting is None else weighting.calibration,
-        ci=opts.ci,
-        min_n=opts.min_n,
-    )
-    previous = EstimateSet(
-        survey=survey.reconciliation(),
-        weighting=weighting,
-        estimates=rows,
-        ci_method=opts.ci,
-        min_n=opts.min_n,
-        labels=indicator_labels(indicators),
-    )
+    # Without margins of its own the previous wave is unweighted, whatever the cap.
+    weighted = _declare(survey, prev.margins, cap=opts.cap)
+    previous = analyse_wave(weighted, indicators, ci=opts.ci, min_n=opts.min_n)
     current = [e for e in analysis.estimates.estimates if e.by is None]
-    changes = compare_waves(current, rows, adjust=opts.adjust, rules=opts.rules)
+    changes = compare_waves(current, previous.estimates, adjust=opts.adjust, rules=opts.rules)
     da = opts.da
     waves = WaveSet(
         changes=changes,
@@ -805,7 +730,7 @@ def _variable_text(schema: Schema, name: str) -> str | None:
         return None
 
 
-# ----------------------------------------------------------------------------- metadata jobs (issue 7)
+# ----------------------------------------------------------------------------- metadata jobs
 
 if TYPE_CHECKING:
     from panelkit.input.metadata import SchemaInitResult
@@ -817,13 +742,12 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
 
     Refuses to replace an existing file unless ``force``, and never writes over a source.
     """
-    import yaml
-
     from panelkit.audit import write_output as write_with_record
     from panelkit.errors import OutputError
     from panelkit.files import guard_not_input
     from panelkit.input.metadata import draft_schema, init_result, render_schema
     from panelkit.input.schema import parse_schema
+    from panelkit.input.yamlfile import load_yaml_text
 
     guard_not_input(out, sources)
     if out.is_dir():
@@ -836,7 +760,7 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
     guard_not_input(out, draft.inputs)
     text = render_schema(draft, name=out.stem)
     # The draft must load as any schema does; a failure here is a bug, not the user's.
-    parse_schema(yaml.safe_load(text), out)
+    parse_schema(load_yaml_text(text, out.name, SchemaError), out)
     write_with_record(
         out,
         text.encode("utf-8"),
@@ -848,22 +772,20 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
     return init_result(draft, out)
 
 
-def describe(
-    files: ProjectFiles, *, drop_invalid: bool = False, min_n: int | None = None
-) -> Codebook:
+def describe(files: ProjectFiles, settings: Settings | None = None, **given: Any) -> Codebook:
     """The codebook: every variable's answers (weighted shares when margins are given).
 
-    Counts from 1 to ``min_n`` − 1 are suppressed, with what would reveal them
-    (publish/codebook.py); ``min_n`` None: panelkit.yaml's ``min_n``, else 20; 0: off.
+    Counts from 1 to ``settings.min_n`` − 1 are suppressed, with what would reveal them
+    (publish/codebook.py; 0: off); ``settings`` None: panelkit.yaml's, else the defaults.
     """
     from panelkit.publish.codebook import build_codebook
 
-    chosen = _resolve(files, RunOptions(min_n=min_n)).min_n
-    weighted = weight_survey(files, drop_invalid=drop_invalid)
-    return build_codebook(weighted.survey, weighted.weighting, min_n=chosen)
+    settings = _settings(files, settings, given)
+    weighted = weight_survey(files, settings)
+    return build_codebook(weighted.survey, weighted.weighting, min_n=settings.min_n)
 
 
-# ----------------------------------------------------------------------------- audit (issue 6)
+# ----------------------------------------------------------------------------- audit
 
 if TYPE_CHECKING:
     from panelkit.audit import Verification

@@ -1,14 +1,17 @@
-"""Which files a run uses: command-line options, else ``panelkit.yaml``, else the bundled demo."""
+"""Which files and settings a run uses: command-line options, else ``panelkit.yaml``, else the
+bundled demo (files) or the defaults (settings)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from panelkit.errors import SettingsError
+from panelkit.results import CiMethod, Lang
+from panelkit.stats.comparison import Adjust, VerdictRules
 
 PROJECT_FILE = "panelkit.yaml"
 _KEYS = ("data", "schema", "margins", "indicators", "baselines", "out")
@@ -220,33 +223,83 @@ def _previous(value: Any, base: Path, project_file: Path) -> PreviousWave | None
 
 
 @dataclass(frozen=True)
-class RunSettings:
-    """The analysis settings of ``panelkit.yaml`` (None: not given there), checked."""
+class Settings:
+    """A run's analysis settings, resolved once (option, else ``panelkit.yaml``, else the
+    default) and checked; every command takes one. Choices are enums, strings are
+    converted (``Settings(lang="en")``).
+    """
 
-    lang: str | None = None
-    min_n: int | None = None
-    ci: str | None = None
-    by: tuple[str, ...] | None = None
+    lang: Lang = Lang.DA
+    min_n: int = 20
+    ci: CiMethod = CiMethod.LOGIT
+    by: tuple[str, ...] | None = None  # None: given nowhere (the report then uses the margins)
     cap: float | None = None
-    adjust: str | None = None
+    adjust: Adjust = Adjust.HOLM
+    alpha: float = 0.05
+    same_pp: float = 2.0
+    small_pp: float = 5.0
+    drop_invalid: bool = False
     title: str | None = None
-    alpha: float | None = None
-    same_pp: float | None = None
-    small_pp: float | None = None
-    drop_invalid: bool | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalise once, here
+        set_(self, "lang", Lang(self.lang))
+        set_(self, "ci", CiMethod(self.ci))
+        set_(self, "adjust", Adjust(self.adjust))
+        if self.by is not None:
+            set_(self, "by", tuple(self.by))
+        if self.min_n < 0:
+            raise SettingsError(
+                f"--min-n {self.min_n}: expected 0 or more (0 turns suppression off)"
+            )
+        try:
+            VerdictRules(alpha=self.alpha, same_pp=self.same_pp, small_pp=self.small_pp)
+        except SettingsError as exc:
+            raise SettingsError(
+                f"verdict rules: {exc}; set --alpha, --same-pp and --small-pp "
+                "(or alpha:, same_pp:, small_pp: in panelkit.yaml)"
+            ) from None
+
+    @property
+    def da(self) -> bool:
+        return self.lang is Lang.DA
+
+    @property
+    def rules(self) -> VerdictRules:
+        return VerdictRules(alpha=self.alpha, same_pp=self.same_pp, small_pp=self.small_pp)
+
+    def record(self, by: Sequence[str] | None = None) -> dict[str, object]:
+        """As run.json records them; ``by``: the breakdown actually used."""
+        return {
+            "lang": str(self.lang),
+            "by": list(self.by or () if by is None else by),
+            "ci": str(self.ci),
+            "min_n": self.min_n,
+            "cap": self.cap,
+            "drop_invalid": self.drop_invalid,
+            "adjust": str(self.adjust),
+            "alpha": self.alpha,
+            "same_pp": self.same_pp,
+            "small_pp": self.small_pp,
+            "title": self.title,
+        }
 
 
-def run_settings(files: ProjectFiles) -> RunSettings:
-    """Check the settings keys of the run's ``panelkit.yaml`` (empty without one)."""
+def resolve_settings(files: ProjectFiles, **given: Any) -> Settings:
+    """The one place precedence is decided: each setting ``given`` (not None) wins, then
+    the run's ``panelkit.yaml``, then the default. ``given`` takes Settings' field names."""
+    unknown = sorted(set(given) - set(_SETTING_KEYS))
+    if unknown:
+        raise TypeError(f"resolve_settings: unknown setting {unknown[0]!r}")
     raw = files.settings
     name = files.project_file.name if files.project_file is not None else PROJECT_FILE
     values: dict[str, Any] = {}
     for key in _SETTING_KEYS:
-        value = raw.get(key)
-        if value is None:
-            continue
-        values[key] = _setting(key, value, name)
-    return RunSettings(**values)
+        if given.get(key) is not None:
+            values[key] = given[key]
+        elif raw.get(key) is not None:
+            values[key] = _setting(key, raw[key], name)
+    return Settings(**values)
 
 
 def _setting(key: str, value: Any, where: str) -> Any:

@@ -26,6 +26,12 @@ class CiMethod(StrEnum):
     BETA = "beta"  # Korn-Graubard (Clopper-Pearson on the effective sample size)
 
 
+class EstimateKind(StrEnum):
+    """What an estimate measures, and so its units, interval and display."""
+
+    SHARE = "share"  # a proportion (0-1) of the domain's respondents
+
+
 class Lang(StrEnum):
     """Language of labels and texts in outputs."""
 
@@ -184,7 +190,11 @@ class WeightingResult:
 
 @dataclass(frozen=True)
 class Estimate:
-    """One indicator, overall (by=None) or for one group of a breakdown."""
+    """One indicator, overall (by=None) or for one group of a breakdown.
+
+    ``estimate``, ``se`` and the interval are in the units of its ``kind`` (a share:
+    a proportion 0-1).
+    """
 
     indicator: str
     by: str | None
@@ -199,9 +209,10 @@ class Estimate:
     suppressed: bool
     df: int = 0
     suppression: Suppression | None = None  # why it is suppressed (panelkit.disclosure)
+    kind: EstimateKind = EstimateKind.SHARE
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        row = {
             "indicator": self.indicator,
             "by": self.by,
             "group": self.group,
@@ -216,6 +227,10 @@ class Estimate:
             "suppressed": self.suppressed,
             "suppression": None if self.suppression is None else str(self.suppression),
         }
+        if self.kind is not EstimateKind.SHARE:
+            # A share's row is as formats §6 has it; other kinds say what they are.
+            row["kind"] = str(self.kind)
+        return row
 
 
 @dataclass(frozen=True)

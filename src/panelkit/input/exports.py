@@ -542,13 +542,16 @@ def _read_csv(p: Path, shown: str, header_row: int, skip: np.ndarray) -> RawExpo
 
     n_records = len(table)  # the header and every data record
     record_lines, record_rows = _record_positions(shown, text, hstart, hline, hrow, sep, n_records)
-    names = [str(v).strip() for v in table.iloc[0].tolist()]
-    columns = []
-    for j in list(table.columns):
-        # pop each parsed column as it is cleaned, so the whole table is never held twice
-        cells = table.pop(j).iloc[1:].str.strip()
-        columns.append(cells.where(cells != ""))  # an empty cell is missing
+    # One object array of the parsed cells (pointers to the same strings, no copy of
+    # the text): popping column by column from the frame was quadratic in columns.
+    cells_2d = table.to_numpy(dtype=object)
     del table
+    names = [str(v).strip() for v in cells_2d[0].tolist()]
+    columns = []
+    for j in range(cells_2d.shape[1]):
+        cells = pd.Series(cells_2d[1:, j], dtype=object).str.strip()
+        columns.append(cells.where(cells != ""))  # an empty cell is missing
+    del cells_2d
     frame, lines = _assemble(
         shown,
         names,
@@ -582,7 +585,9 @@ def _decode_or_refuse(data: bytes, shown: str) -> tuple[str, str]:
         ) from exc
     if "\x00" in text:
         raise ExportError(f"{shown} does not look like a text export: {_binary_hint(data)}")
-    return text, encoding
+    # A byte-order mark inside the text (exports pasted together) is never an answer:
+    # left in, it glues itself to a column name or an id and the row is refused.
+    return text.replace("\ufeff", ""), encoding
 
 
 def _binary_hint(data: bytes) -> str:
@@ -987,7 +992,7 @@ def _header_name(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a year typed as a header, 2022.0 -> "2022"
-    return str(value).strip()
+    return str(value).replace("\ufeff", "").strip()
 
 
 def _clean_cells(cells: pd.Series) -> pd.Series:

@@ -1,6 +1,6 @@
 """Indicators (formats §4): which answers count as "yes", among whom.
 
-An indicators file is YAML, loaded with ``yaml.safe_load`` and checked key by
+An indicators file is YAML, loaded with panelkit's safe loader (``yamlfile``) and checked key by
 key against the schema, so a typo is reported with its file and key path
 (``indicators.yaml: indicators.lonely_17_29.positive[1]: "Enigg" is not an
 answer to lonely; …``) instead of surfacing later as an estimate of zero.

@@ -1,6 +1,6 @@
 """The schema (formats §2): which raw column is which variable, and what it may hold.
 
-The YAML is loaded with ``yaml.safe_load`` and then checked key by key, so a
+The YAML is loaded with panelkit's safe loader (``yamlfile``) and then checked key by key, so a
 mistake is reported with its key path (``variables.age.min: expected a number,
 got "femten"``) instead of surfacing later as a confusing validation result.
 """
@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from panelkit.errors import SchemaError
 
@@ -246,6 +244,13 @@ def parse_schema(document: Any, path: Path | None = None) -> Schema:
         id_name = c.text(top["id"], "id")
         if id_name not in known:
             raise c.fail("id", f'"{id_name}" is not a variable; expected one of {", ".join(known)}')
+        if known[id_name].type is not VarType.ID:
+            ids = [n for n, v in known.items() if v.type is VarType.ID]
+            raise c.fail(
+                "id",
+                f'"{id_name}" is a {known[id_name].type} variable, not an id; name a variable of '
+                f"type: id ({', '.join(ids) or 'none yet: give the id column type: id'})",
+            )
 
     source = _parse_source(c, top.get("source"))
     return Schema(
@@ -338,6 +343,16 @@ def _parse_categories(c: _Checker, value: Any, kp: str) -> tuple[Category, ...]:
         dup = next((x for i, x in enumerate(seen) if x in seen[:i]), None)
         if dup is not None:
             raise c.fail(kp, f"the {what} {dup!r} appears twice; each answer once")
+    by_code = {code: raw for raw, code in zip((p[0] for p in pairs), codes, strict=True)}
+    for (code, label), folded in zip(pairs, labels, strict=True):
+        other = by_code.get(folded)
+        if other is not None and other.casefold() != code.casefold():
+            raise c.fail(
+                kp,
+                f'the label "{label}" (code {code}) is also the code of another answer '
+                f'({other}: "{pairs[codes.index(folded)][1]}"), so a raw "{label}" could mean '
+                "either; relabel it in words or change the codes",
+            )
     return tuple(Category(code, label) for code, label in pairs)
 
 
@@ -403,25 +418,10 @@ def read_text_file(path: Path, error: type[Exception] = SchemaError) -> str:
 
 
 def load_yaml(path: Path, error: type[Exception] = SchemaError) -> Any:
-    """Read a YAML file safely (no Python objects), as one-line errors."""
-    text = read_text_file(path, error)
-    try:
-        return yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        tag = (exc.problem or "").rsplit(" ", 1)[-1]
-        raise error(
-            f"{path.name}:{where}: the YAML tag {tag} is not allowed (it would build a Python "
-            "object); remove it and write plain text, numbers, lists and mappings"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(
-            f"{path.name}:{where}: not valid YAML ({problem}); check the indentation and quoting"
-        ) from None
+    """Read a YAML file through panelkit's one safe loader (see ``yamlfile``)."""
+    from panelkit.input.yamlfile import load_yaml as safe_load_yaml
+
+    return safe_load_yaml(path, error)
 
 
 def load_schema(path: str | Path) -> Schema:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from panelkit.disclosure import Suppression, suppression_reasons
+from panelkit.publish.texts import count_text, number_text, pct
 from panelkit.results import Lang, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
@@ -469,29 +470,18 @@ _HEAD = {
 
 
 def _pct(value: float | None, lang: Lang) -> str:
-    from panelkit.publish.tables import pct
-
+    # The codebook writes " %" in both languages (its tables are pinned so).
     return "" if value is None else pct(value, lang) + " %"
 
 
 def _num(value: float | None, lang: Lang, digits: int = 4) -> str:
-    if value is None:
-        return ""
-    text = f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:.0f}"
-    return text.replace(".", ",") if lang is Lang.DA else text
+    return "" if value is None else number_text(value, lang, digits)
 
 
 def display_header(codebook: Codebook, lang: Lang) -> list[str]:
     """The column titles of :func:`display_sections` (no weighted column when unweighted)."""
     head = list(_HEAD[lang])
     return head if codebook.weighting is not None else head[:-1]
-
-
-def count_text(n: int | None, reason: Suppression | None, min_n: int, lang: Lang) -> str:
-    """A count as a person reads it: the number, "<20" (primary) or "skjult" (secondary)."""
-    if n is not None:
-        return str(n)
-    return f"<{min_n}" if reason == Suppression.PRIMARY else _WORDS[lang]["hidden"]
 
 
 def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:

@@ -33,12 +33,12 @@ import html
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
 from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
+from panelkit.publish.texts import answers_text, pct_words
 from panelkit.results import Estimate, Lang
 from panelkit.stats.comparison import Comparison, Verdict, verdict_text
 
@@ -58,8 +58,6 @@ PLACEHOLDERS = (
 _HEADING = {Lang.DA: "Fakta", Lang.EN: "Facts"}
 _AND = {Lang.DA: "og", Lang.EN: "and"}
 _COMPARED = {Lang.DA: "Sammenligning", Lang.EN: "Comparison"}
-# Below this many answers the count is shown exactly; from it on, "ca." to the nearest 10.
-_EXACT_BELOW = 100
 
 
 class IndicatorLike(Protocol):
@@ -267,30 +265,12 @@ def layout_from_data(data: Any, where: str = "factbox") -> tuple[tuple[FactRef, 
 
 def format_pct(value: float, lang: Lang, decimals: int = 0) -> str:
     """A proportion as the fact box prints it: "22 pct." / "22,1 pct." / "22%"."""
-    # Half up, as a reader rounds (22.5 → 23), not Python's half to even; the
-    # rounding to 10 places first removes float noise (100 · 0.145 = 14.4999…).
-    percent = Decimal(repr(round(100.0 * value, 10)))
-    shown = percent.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{shown:f}"
-    if text.startswith("-") and shown == 0:
-        text = text[1:]
-    if lang is Lang.DA:
-        return text.replace(".", ",") + " pct."
-    return text + "%"
+    return pct_words(value, lang, decimals)
 
 
 def format_answers(n: int, lang: Lang) -> str:
     """How many answers: "ca. 1340 svar" / "about 1,340 responses"; exact under 100."""
-    if n < _EXACT_BELOW:
-        if lang is Lang.DA:
-            return f"{n} svar"
-        return f"{n} response" + ("" if n == 1 else "s")
-    rounded = (n + 5) // 10 * 10
-    if lang is Lang.DA:
-        # Danish writes four-digit numbers without a separator, longer ones with ".".
-        shown = str(rounded) if rounded < 10_000 else f"{rounded:,}".replace(",", ".")
-        return f"ca. {shown} svar"
-    return f"about {rounded:,} responses"
+    return answers_text(n, lang)
 
 
 def verdict_sentence(

@@ -21,7 +21,7 @@ from panelkit.results import Estimate, Lang
 
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
-    from panelkit.publish.report import ReportContent
+    from panelkit.publish.content import ReportContent
 
 _MONTHS_DA = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -534,7 +534,8 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
     """Per breakdown: its chart, and a table with one row per indicator, one column per group."""
-    from panelkit.publish.report import _slug, by_heading
+    from panelkit.publish.content import by_heading
+    from panelkit.publish.content import slug as _slug
 
     lang = content.lang
     t = _T[lang]
@@ -706,8 +707,8 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 
 def _weighting(content: ReportContent) -> str:
-    from panelkit.publish.codebook import count_text
     from panelkit.publish.tables import margin_suppression, weighting_facts
+    from panelkit.publish.texts import count_text
 
     lang = content.lang
     t = _T[lang]

@@ -14,67 +14,32 @@ charts and workbooks are deterministic, and the only date is the one in
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from panelkit.audit import RUN_FILE, InputFile, run_record
+from panelkit.audit import RUN_FILE, run_record
 from panelkit.disclosure import Suppression
 from panelkit.errors import OutputError
-from panelkit.results import EstimateSet, Lang
+from panelkit.publish.content import ReportContent, by_heading
+from panelkit.publish.content import slug as _slug
+from panelkit.results import Lang
 
 if TYPE_CHECKING:
-    from panelkit.input.indicators import Indicator
-    from panelkit.input.margins import Margins
     from panelkit.publish.charts import Chart
     from panelkit.publish.factbox import FactBox
     from panelkit.publish.tables import Sheet
-    from panelkit.stats.comparison import ComparisonSet, WaveSet
 
 # Called after each step with (what was done, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
 
 HTML_FILE = "index.html"
 WORKBOOK_FILE = "report.xlsx"
-
-
-@dataclass(frozen=True, eq=False)
-class ReportContent:
-    """Everything the report shows; aggregates only."""
-
-    title: str
-    survey_title: str
-    lang: Lang
-    estimates: EstimateSet
-    indicators: tuple[Indicator, ...]
-    by: tuple[str, ...]
-    comparisons: ComparisonSet
-    factbox: FactBox
-    version: str
-    area: str | None = None
-    by_titles: Mapping[str, str] = field(default_factory=dict)
-    by_questions: Mapping[str, str] = field(default_factory=dict)
-    waves: WaveSet | None = None
-    previous_estimates: EstimateSet | None = None
-    margins: Margins | None = None
-    inputs: tuple[InputFile, ...] = ()
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    created: dt.date | None = None
-    baselines_given: bool = False
-
-    def label(self, indicator: str) -> str:
-        return self.estimates.labels.get(indicator, {}).get(self.lang.value, indicator)
-
-    @property
-    def who(self) -> str:
-        """Who the figures describe, for chart titles."""
-        return f"{self.area} – {self.survey_title}" if self.area else self.survey_title
 
 
 # --------------------------------------------------------------------------- rendering
@@ -191,20 +156,6 @@ def _baseline_name(source: str, area: str, own_area: str | None) -> str:
     if own_area is not None and area.strip().casefold() == own_area.strip().casefold():
         return source
     return f"{source} ({area})"
-
-
-def _slug(name: str) -> str:
-    """A file-name-safe form of a variable name: letters, digits, "-" and "_"."""
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in name)
-
-
-def by_heading(content: ReportContent, by: str) -> str:
-    """ "Efter køn" / "By sex": how a breakdown is named in headings."""
-    title = content.by_titles.get(by, by)
-    # A plain word ("Køn") reads lower-case after "efter"; names such as "ISCED" stay.
-    if title[:1].isupper() and title[1:2].islower():
-        title = title[:1].lower() + title[1:]
-    return f"{'Efter' if content.lang is Lang.DA else 'By'} {title}"
 
 
 # --------------------------------------------------------------------------- tables
@@ -329,10 +280,64 @@ def run_json(content: ReportContent, outputs: Mapping[str, bytes]) -> bytes:
 
 # --------------------------------------------------------------------------- the folder
 
+_HELD: dict[Path, int] = {}  # report locks this process holds: target -> depth
+
+
+@contextlib.contextmanager
+def report_lock(out: Path) -> Iterator[None]:
+    """Hold ``.NAME.lock`` beside the report folder (``fcntl.flock``) for the whole run.
+
+    A second run into the same folder at once is refused rather than interleaved. The
+    lock file is private (0600) and removed when the run ends; one a killed run left
+    holds no lock and is taken over. Re-entrant within one process.
+    """
+    import fcntl
+
+    target = Path(out).resolve()
+    if target in _HELD:
+        _HELD[target] += 1
+        try:
+            yield
+        finally:
+            _HELD[target] -= 1
+        return
+    lock = target.parent / f".{target.name}.lock"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise OutputError(
+                    f"--out {out}: another panelkit report is being written into this folder "
+                    f"now (it holds {lock.name}); wait for it to finish, then run again"
+                ) from None
+            try:
+                same = lock.stat().st_ino == os.fstat(fd).st_ino
+            except OSError:
+                same = False
+            if same:  # not a lock file that its last holder had just removed
+                break
+            os.close(fd)
+    except OSError as exc:
+        raise OutputError(
+            f"--out {out}: cannot write here ({exc.strerror}); choose another place"
+        ) from None
+    _HELD[target] = 1
+    try:
+        yield
+    finally:
+        del _HELD[target]
+        lock.unlink(missing_ok=True)  # still holding it: no one else can be using it
+        os.close(fd)
+
 
 def check_report_folder(out: Path, *, force: bool, inputs: Sequence[Path]) -> None:
     """Refuse a target that is an input, holds an input, is a file, or is a non-empty
-    folder without ``force`` (or, even with it, a folder that is not an earlier report)."""
+    folder without ``force``; even with it, a folder that is not an earlier report, or
+    that holds anything its run record does not list unchanged (the user's own files)."""
     target = Path(out).resolve()
     for item in inputs:
         path = Path(item).resolve()
@@ -361,6 +366,25 @@ def check_report_folder(out: Path, *, force: bool, inputs: Sequence[Path]) -> No
             f"--out {out}: folder is not empty and holds no earlier report ({RUN_FILE}); "
             "--force only replaces a panelkit report, so choose an empty or new folder"
         )
+    _only_its_own_files(out, target)
+
+
+def _only_its_own_files(out: Path, target: Path) -> None:
+    """Refuse, naming the file, when the earlier report's folder holds a file its run
+    record does not list, or a listed one that was changed since: --force would lose it."""
+    from panelkit.audit import FileStatus, verify
+
+    for f in verify(target / RUN_FILE).files:
+        if f.kind != "output" or f.status in (FileStatus.OK, FileStatus.MISSING):
+            continue
+        if f.status is FileStatus.EXTRA:
+            why = "which the earlier report did not write"
+        else:
+            why = "which was changed after the earlier report wrote it"
+        raise OutputError(
+            f"--out {out}: holds {f.path}, {why}; --force replaces only an earlier report's "
+            "own files, so move it out of the folder or choose another one"
+        )
 
 
 def _shown(path: Path) -> str:
@@ -372,15 +396,34 @@ def _shown(path: Path) -> str:
 
 
 def _is_report(folder: Path) -> bool:
+    """A folder whose ``run.json`` is a panelkit report's run record."""
+    from panelkit.audit import load_record
+    from panelkit.errors import AuditError
+
+    record = folder / RUN_FILE
+    if not record.is_file():
+        return False
     try:
-        doc = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = load_record(record)
+    except AuditError:
+        return False
+    return doc.get("command", "report") == "report"
+
+
+def _was_report(folder: Path) -> bool:
+    """A folder a killed swap moved away (``.NAME.*.old``) that has a panelkit run.json:
+    putting it back loses nothing, so the marker alone is enough here."""
+
+    try:
+        doc = json.loads((folder / RUN_FILE).read_bytes()[: 16 << 20])
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(doc, dict) and "panelkit_version" in doc
 
 
 def _tidy_after_interruption(target: Path) -> None:
-    """Undo what a killed run left beside ``target``.
+    """Undo what a killed run left beside ``target``; called while holding the lock, so
+    no other run is using these.
 
     A run killed while building leaves its ``.NAME.*.new`` folder; one killed
     between the two renames of the swap leaves the earlier report as
@@ -389,10 +432,10 @@ def _tidy_after_interruption(target: Path) -> None:
     if not target.parent.is_dir():
         return
     leftovers = sorted(target.parent.glob(f".{target.name}.*.old"))
-    if not target.exists() and leftovers and _is_report(leftovers[-1]):
+    if not target.exists() and leftovers and _was_report(leftovers[-1]):
         leftovers.pop().rename(target)
     for folder in [*leftovers, *target.parent.glob(f".{target.name}.*.new")]:
-        if folder.is_dir():
+        if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -401,26 +444,32 @@ def write_report_folder(
 ) -> bool:
     """Write ``outputs`` as the folder ``out``; True when an earlier report was replaced.
 
-    The files go into a temporary sibling folder first; then the old folder (if
-    any) is renamed away, the new one renamed in, and the old one deleted. An
-    interruption before the swap leaves the old report as it was.
+    The files go into a private temporary sibling folder (``.NAME.panelkit-*.new``,
+    0700) first; then the old folder (if any) is renamed away, the new one renamed in,
+    and the old one deleted. An interruption before the swap leaves the old report as
+    it was, and the next run removes the leftovers. Runs under :func:`report_lock`.
     """
+    with report_lock(out):
+        return _write_locked(out, outputs, force=force, inputs=inputs)
+
+
+def _write_locked(
+    out: Path, outputs: Mapping[str, bytes], *, force: bool, inputs: Sequence[Path]
+) -> bool:
     target = Path(out)
     parent = target.resolve().parent
     _tidy_after_interruption(target.resolve())
     check_report_folder(out, force=force, inputs=inputs)
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=parent))
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.panelkit-", suffix=".new", dir=parent)
+        )
     except OSError as exc:
         raise OutputError(
             f"--out {out}: cannot write here ({exc.strerror}); choose another place"
         ) from None
     try:
-        # mkdtemp makes a private folder; a report is meant to be read by others.
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)
         for name, data in outputs.items():
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -428,6 +477,11 @@ def write_report_folder(
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+        # mkdtemp's folder is private while it is built; a report is meant to be read by
+        # others, so it gets the usual mode just before it is swapped in.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
         replaced = _swap(staging, target.resolve())
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -445,7 +499,9 @@ def _swap(staging: Path, target: Path) -> bool:
     if not target.exists():
         staging.rename(target)
         return False
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    old = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.panelkit-", suffix=".old", dir=target.parent)
+    )
     old.rmdir()  # only its unique name is wanted
     target.rename(old)
     try:

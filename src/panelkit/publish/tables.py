@@ -18,6 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from panelkit.disclosure import Suppression, margin_reasons
 from panelkit.files import safe_frame, safe_value
+from panelkit.publish.texts import (  # the number formatters, re-exported for callers
+    interval_text,
+    p_text,
+    pct,
+    pct_text,
+    pp_interval_text,
+    pp_text,
+    swap_separators,
+)
 from panelkit.results import Estimate, EstimateSet, Lang, WeightingResult
 
 if TYPE_CHECKING:
@@ -44,12 +53,6 @@ _HEAD = {
 }
 _SUPPRESSED = {Lang.DA: "undertrykt", Lang.EN: "suppressed"}
 _ALL = {Lang.DA: "Alle", Lang.EN: "All"}
-
-
-def pct(value: float, lang: Lang, decimals: int = 1) -> str:
-    """A proportion as a percent for display: Danish decimal comma."""
-    text = f"{100 * value:.{decimals}f}"
-    return text.replace(".", ",") if lang is Lang.DA else text
 
 
 def _label(result: EstimateSet, indicator: str, lang: Lang) -> str:
@@ -340,42 +343,6 @@ def workbook_bytes(wb: Workbook) -> bytes:
                 )
             target.writestr(member, data)
     return fixed.getvalue()
-
-
-# --------------------------------------------------------------------------- numbers in words
-
-_MINUS = "\u2212"  # a typographic minus: "−0,4" reads as a number, "-0,4" as a dash
-
-
-def pct_text(value: float, lang: Lang) -> str:
-    """A share with its sign as each language sets it: "14,6 %" / "14.6%"."""
-    return pct(value, lang) + (" %" if lang is Lang.DA else "%")
-
-
-def pp_text(difference: float, lang: Lang, decimals: int = 1) -> str:
-    """A difference of proportions as signed percentage points: "+3,1" / "−0,4"."""
-    text = f"{100 * difference:+.{decimals}f}"
-    if float(text) == 0:
-        text = f"{0:.{decimals}f}"
-    text = text.replace("-", _MINUS)
-    return text.replace(".", ",") if lang is Lang.DA else text
-
-
-def p_text(p: float, lang: Lang) -> str:
-    """A p-value as a reader sees it: three decimals, "<0,001" below that."""
-    text = "<0.001" if p < 0.0005 else f"{p:.3f}"
-    return text.replace(".", ",") if lang is Lang.DA else text
-
-
-def interval_text(low: float, high: float, lang: Lang) -> str:
-    """A confidence interval of a share in percent: "19,5–24,5"."""
-    return f"{pct(low, lang)}–{pct(high, lang)}"
-
-
-def pp_interval_text(low: float, high: float, lang: Lang) -> str:
-    """A confidence interval of a difference in percentage points: "−2,1 til +1,3"."""
-    to = "til" if lang is Lang.DA else "to"
-    return f"{pp_text(low, lang)} {to} {pp_text(high, lang)}"
 
 
 # --------------------------------------------------------------------------- workbook sheets
@@ -866,7 +833,7 @@ def margin_suppression(weighting: WeightingResult, min_n: int) -> tuple[Suppress
 def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str, min_n: int = 0) -> Sheet:
     """Each margin cell: respondents, sample share, target share, weighted share; a count a
     reader could single people out by is shown as "<20" or "skjult" (:func:`margin_suppression`)."""
-    from panelkit.publish.codebook import count_text
+    from panelkit.publish.texts import count_text
 
     rows = tuple(
         (
@@ -887,9 +854,8 @@ def weighting_facts(weighting: WeightingResult, lang: Lang) -> tuple[tuple[str, 
     """The weighting diagnostics as (what, value) pairs in words."""
 
     def num(value: float, spec: str) -> str:
-        text = format(value, spec)
         # Danish swaps the separators: 60.877 and 1,37.
-        return text.translate(str.maketrans(",.", ".,")) if lang is Lang.DA else text
+        return swap_separators(format(value, spec), lang)
 
     if lang is Lang.DA:
         facts = [

@@ -1,31 +1,17 @@
-"""Design-based estimates of indicator shares (formats §6 and §7).
+"""Estimators on a declared survey design (formats §6 and §7), and their intervals.
 
-Each indicator is a weighted ratio: the weighted count of "yes" over the
+An estimator takes a :class:`~panelkit.stats.design.SurveyDesign` and returns, per
+group of a breakdown, its point estimate, the counts its interval needs and its
+linearised ("influence") values per respondent (:class:`Linearised`); the
+design's ``variance`` turns those into variances, with the raking adjustment
+(stats/design.py). The share is such an estimator; a mean, a quantile or a
+contrast plugs in beside it with its own influence values, its own ``kind`` and
+its own interval, without touching the variance.
+
+Each share indicator is a weighted ratio: the weighted count of "yes" over the
 weighted count of respondents in the domain (``where`` ∩ group) who answered.
-Its standard error is the Taylor linearisation for a with-replacement,
-single-stage design (R: ``svydesign(ids=~1, weights=~w)``), adjusted for raking
-the way R's ``survey`` package adjusts a ``rake()``d design: the linearised
-values are replaced by their residuals after centring them within the cells of
-each raking margin, sweep after sweep (``svyrecvar``). Domains always use the
-whole sample: a respondent outside the domain has linearised value 0 but still
-counts as a unit, and still takes part in the centring. Respondents who did not
-answer are outside the domain in the same way (R: ``subset(r, !is.na(var))``).
-A calibrated variance below 1e-12 of the uncalibrated one is rounding noise
-(the margins explain the answer) and is reported as 0.
-
-How it is computed (why it is fast). For one indicator and one breakdown (the
-overall row is a breakdown with one group) every respondent is in at most one
-group, so the linearised values of all groups are one vector ``e`` plus each
-respondent's group. Centring within margin cells only ever subtracts cell
-constants, and respondents who share a cell in every margin (a "pattern") share
-all of them, so the sweeps run on pattern × group sums and the margins' cross
-tables, not on respondents; the residual of a respondent is ``e − t[pattern,
-group]``. The sum of squares then needs one pass over the respondents in the
-domain plus pattern-level sums of w and w². Everything per respondent is an
-``np.bincount`` or a vector operation; memory is O(respondents + patterns ×
-groups), with groups taken in chunks if that would exceed 64 MB. The result
-equals R's, sweep for sweep (R does 10; ``calibration_sweeps=None`` solves the
-limit exactly, which can differ from R when margins are strongly associated).
+Respondents who did not answer are outside the domain (R: ``subset(r,
+!is.na(var))``), but still units of the design.
 
 Confidence intervals (formats §7):
 
@@ -48,29 +34,27 @@ lies in [0, 1], contains ``p`` and has positive width.
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 # scipy.special, not scipy.stats: the same quantiles without ~0.7 s of import time.
-from scipy import sparse, special
+from scipy import special
 
 from panelkit.disclosure import Suppression, apply_suppression, nested_domain_rows, suppressed
-from panelkit.errors import DataError
 from panelkit.input.indicators import Indicator
-from panelkit.results import CiMethod, Estimate
-
-# R's svyrecvar() centres a raked design's linearised values in exactly 10 sweeps
-# over the margins (survey 4.1.1). None in `calibration_sweeps` solves to convergence.
-R_RAKING_SWEEPS = 10
-# A calibrated variance below this fraction of the uncalibrated one is rounding noise.
-_NOISE = 1e-12
-_MAX_SOLVE_CELLS = 5000  # the exact limit of the sweeps is solved as a dense system
-_BLOCK_BYTES = 64 * 2**20  # memory for the pattern × group arrays of one chunk of groups
+from panelkit.results import CiMethod, Estimate, EstimateKind
+from panelkit.stats.design import (
+    R_RAKING_SWEEPS,
+    Breakdown,
+    Domain,
+    Influence,
+    SurveyDesign,
+    declare_design,
+)
 
 
 def estimate(
@@ -85,84 +69,91 @@ def estimate(
     level: float = 0.95,
     calibration_sweeps: int | None = R_RAKING_SWEEPS,
 ) -> tuple[Estimate, ...]:
+    """:func:`estimate_indicators` on the design of ``frame`` with these final weights.
+
+    ``weights``: None = all 1; ``calibration``: per raking margin, each respondent's
+    cell (``WeightingResult.calibration``), assuming raking from equal starting
+    weights; ``calibration_sweeps``: centring sweeps (R's 10; None = to convergence).
+    ``frame`` is not modified.
+    """
+    _check_options(min_n, level)
+    design = declare_design(
+        frame, weights=weights, calibration=calibration, sweeps=calibration_sweeps
+    )
+    return estimate_indicators(design, indicators, by=by, ci=ci, min_n=min_n, level=level)
+
+
+def estimate_indicators(
+    design: SurveyDesign,
+    indicators: Sequence[Indicator],
+    *,
+    by: Sequence[str] = (),
+    ci: CiMethod = CiMethod.LOGIT,
+    min_n: int = 20,
+    level: float = 0.95,
+) -> tuple[Estimate, ...]:
     """Estimate every indicator overall and for every group of every ``by`` variable.
 
-    ``frame`` has one row per respondent (validated data: categorical variables as
-    pandas Categoricals, NaN = no answer); it is not modified. ``weights`` are the
-    final weights (None = all 1). ``calibration`` holds, per raking margin, each
-    respondent's cell index (``WeightingResult.calibration``); it assumes raking
-    from equal starting weights, as panelkit's ``rake`` does. ``calibration_sweeps``
-    is the number of centring sweeps (R's 10 by default; None = to convergence).
-
-    Rows come per indicator: the overall row (``by=None``), then each ``by``
-    variable's groups in label order. A group without respondents in the domain
-    is reported with ``n=0`` and ``suppressed=True, suppression=EMPTY``; rows with
-    ``n < min_n`` get ``PRIMARY`` (``min_n=0`` turns that off), and the rules of
+    The design's frame has one row per respondent (validated data: categorical
+    variables as pandas Categoricals, NaN = no answer). Rows come per indicator:
+    the overall row (``by=None``), then each ``by`` variable's groups in label order.
+    A group without respondents in the domain is reported with ``n=0`` and
+    ``suppressed=True, suppression=EMPTY``; rows with ``n < min_n`` get
+    ``PRIMARY`` (``min_n=0`` turns that off), and the rules of
     :mod:`panelkit.disclosure` (secondary, nested domains) follow.
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-    if min_n < 0:
-        raise ValueError(f"min_n must be 0 or more, got {min_n}")
+    _check_options(min_n, level)
     method = CiMethod(ci)
-    n = len(frame)
-    design = _Design.build(_check_weights(weights, n), calibration, calibration_sweeps)
-    splits = [_Split(None, np.zeros(n, dtype=np.intp), (None,))]
-    splits += [_split(frame, name) for name in by]
+    breakdowns = [design.overall(), *(design.breakdown(name) for name in by)]
     rows: list[Estimate] = []
     domains: list[np.ndarray] = []
-    starts: list[list[int]] = []  # per indicator and split: the index of its first row
+    starts: list[list[int]] = []  # per indicator and breakdown: the index of its first row
     for indicator in indicators:
-        answered, yes = _indicator_columns(frame, indicator)
-        domains.append(answered)
+        domain, yes = share_domain(design, indicator)
+        inside = np.zeros(design.n, dtype=bool)
+        inside[domain.rows] = True
+        domains.append(inside)
         starts.append([])
-        index = np.flatnonzero(answered)
-        respondents = _Rows(design.w[index], design.pattern[index], yes[index])
-        for split in splits:
+        for b in breakdowns:
             starts[-1].append(len(rows))
+            lin = share(domain, yes, b)
             rows.extend(
-                _estimate_split(indicator, split, index, respondents, design, method, level)
+                _estimates(indicator.id, b, lin, design.variance(lin.influence), method, level)
             )
     # Nested domains of one indicator that differ by a few respondents reveal them.
     families = [(i.variable, i.positive, i.positive_range) for i in indicators]
-    groups = [(s.codes, len(s.labels)) for s in splits]
+    groups = [(b.codes, b.groups) for b in breakdowns]
     nested = nested_domain_rows(families, domains, groups, min_n)
     return apply_suppression(rows, min_n, hide=[starts[i][s] + g for i, s, g in nested])
 
 
-# --------------------------------------------------------------------------- inputs
+def _check_options(min_n: int, level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+    if min_n < 0:
+        raise ValueError(f"min_n must be 0 or more, got {min_n}")
 
 
-@dataclass(frozen=True)
-class _Split:
-    """A breakdown: each respondent's group (−1 = none) and the group labels."""
-
-    by: str | None
-    codes: np.ndarray
-    labels: tuple[str | None, ...]
+# --------------------------------------------------------------------------- the share
 
 
-def _split(frame: pd.DataFrame, name: str) -> _Split:
-    column = _column(frame, name, "by")
-    cat = column.array if isinstance(column.dtype, pd.CategoricalDtype) else None
-    if not isinstance(cat, pd.Categorical):
-        cat = pd.Categorical(column)
-    labels = tuple(str(x) for x in cat.categories)
-    return _Split(name, np.asarray(cat.codes, dtype=np.intp), labels)
+@dataclass(frozen=True, eq=False)
+class Linearised:
+    """An estimator's answer for one breakdown: per group the estimate and what its
+    interval needs, and the influence values whose variance is the estimate's."""
+
+    kind: EstimateKind
+    estimate: np.ndarray  # per group; NaN where no respondent has a weight above 0
+    influence: Influence
+    n: np.ndarray  # respondents per group
+    df: np.ndarray  # respondents with a weight above 0, less one (at least 0)
+    n_kish: np.ndarray  # Kish's effective sample size (Σw)²/Σw² per group (NaN: none)
+    n_positive: np.ndarray | None = None  # a share's count of "yes"
 
 
-def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series:
-    if name not in frame.columns:
-        raise DataError(
-            f"{role} variable {name!r} is not in the data; "
-            f"its columns are {', '.join(map(str, frame.columns))}"
-        )
-    return frame[name]
-
-
-def _indicator_columns(frame: pd.DataFrame, ind: Indicator) -> tuple[np.ndarray, np.ndarray]:
-    """Who is in the domain and answered (``answered``), and who of them said yes."""
-    column = _column(frame, ind.variable, f"indicator {ind.id}:")
+def share_domain(design: SurveyDesign, ind: Indicator) -> tuple[Domain, np.ndarray]:
+    """The respondents in the indicator's domain who answered, and who of them said yes."""
+    column = design.column(ind.variable, f"indicator {ind.id}:")
     if ind.positive_range is not None:
         x = _numbers(column)
         answered = ~np.isnan(x)
@@ -171,12 +162,55 @@ def _indicator_columns(frame: pd.DataFrame, ind: Indicator) -> tuple[np.ndarray,
         answered = column.notna().to_numpy(dtype=bool, copy=True)
         yes = column.isin(ind.positive).to_numpy(dtype=bool)
     for cond in ind.where:
-        col = _column(frame, cond.variable, f"indicator {ind.id}: where")
+        col = design.column(cond.variable, f"indicator {ind.id}: where")
         if cond.values is not None:
             answered &= col.isin(cond.values).to_numpy(dtype=bool)
         else:
             answered &= _in_range(_numbers(col), cond.min, cond.max)
-    return answered, yes & answered
+    domain = design.domain(answered)
+    return domain, yes[domain.rows]
+
+
+def share(domain: Domain, yes: np.ndarray, breakdown: Breakdown) -> Linearised:
+    """The weighted share of ``yes`` (one bool per respondent of ``domain``) per group.
+
+    The linearised value of the ratio is ``(y − p)/Σw`` in the respondent's own group
+    (a group whose weights are all 0 gets no estimate, and values 0).
+    """
+    groups = breakdown.groups
+    g = breakdown.codes[domain.rows]
+    if (g < 0).any():  # respondents without a group (missing by variable) drop out
+        keep = np.flatnonzero(g >= 0)
+        domain, g, yes = domain.take(keep), g[keep], yes[keep]
+    w = domain.weights
+    key = g * 2 + yes
+    counts = np.bincount(key, minlength=2 * groups).reshape(groups, 2)
+    sums = np.bincount(key, weights=w, minlength=2 * groups).reshape(groups, 2)
+    n = counts.sum(axis=1)
+    w_sum = sums.sum(axis=1)
+    p = np.divide(sums[:, 1], w_sum, out=np.full(groups, np.nan), where=w_sum > 0)
+    w_group = w_sum[g]
+    e = np.divide(yes - p[g], w_group, out=np.zeros(len(g)), where=w_group > 0)
+    return Linearised(
+        kind=EstimateKind.SHARE,
+        estimate=p,
+        influence=Influence(domain, g, e, groups),
+        n=n,
+        df=_df(w, g, n, groups),
+        n_kish=_kish(w, g, w_sum, groups),
+        n_positive=counts[:, 1],
+    )
+
+
+def _df(w: np.ndarray, g: np.ndarray, n: np.ndarray, groups: int) -> np.ndarray:
+    """Respondents with a weight above 0, less one, per group (at least 0)."""
+    nonzero = n if bool(np.all(w > 0)) else np.bincount(g[w > 0], minlength=groups)
+    return np.maximum(nonzero - 1, 0)
+
+
+def _kish(w: np.ndarray, g: np.ndarray, w_sum: np.ndarray, groups: int) -> np.ndarray:
+    w_sq = np.bincount(g, weights=w * w, minlength=groups)
+    return np.divide(w_sum**2, w_sq, out=np.full(groups, np.nan), where=w_sq > 0)
 
 
 def _numbers(column: pd.Series) -> np.ndarray:
@@ -193,284 +227,58 @@ def _in_range(x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
     return inside
 
 
-def _check_weights(weights: np.ndarray | None, n: int) -> np.ndarray:
-    if weights is None:
-        return np.ones(n)
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"weights must have one value per row ({n}), got shape {w.shape}")
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("weights must be finite and not negative")
-    return w
+# --------------------------------------------------------------------------- rows
 
 
-# --------------------------------------------------------------------------- the design
+def _share_interval(
+    p: float, se: float, df: int, n: int, n_kish: float, method: CiMethod, level: float
+) -> tuple[float, float, float, str]:
+    p = min(max(p, 0.0), 1.0)
+    return (p, *interval(p, se, df, n, n_kish, method, level))
 
 
-@dataclass(frozen=True)
-class _Design:
-    """Weights and raking margins: what the variance of any linearised vector needs.
-
-    Respondents who share a cell in every margin share every centring constant, so
-    the centring works on these joint cells ("patterns"), not on respondents.
-    """
-
-    w: np.ndarray
-    pattern: np.ndarray  # each respondent's pattern, 0..P-1 (all 0 without margins)
-    size: np.ndarray  # respondents per pattern
-    weight: np.ndarray  # Σw per pattern
-    weight_sq: np.ndarray  # Σw² per pattern
-    cells: tuple[np.ndarray, ...]  # per margin: the cell of each pattern
-    count: tuple[np.ndarray, ...]  # per margin: respondents per cell
-    cross: tuple[tuple[sparse.csr_array, ...], ...]  # cross[a][b]: respondents, cells a × b
-    sweeps: int | None
-    all_weighted: bool  # no weight is 0
-
-    @classmethod
-    def build(cls, w: np.ndarray, calibration: Sequence[np.ndarray], sweeps: int | None) -> _Design:
-        n = len(w)
-        if sweeps is not None and sweeps < 1:
-            raise ValueError(f"calibration_sweeps must be at least 1 or None, got {sweeps}")
-        margins = [_margin_codes(cells, n, i) for i, cells in enumerate(calibration)]
-        pattern = _patterns(margins, n)
-        count_p = int(pattern.max()) + 1 if n else 1
-        size = np.bincount(pattern, minlength=count_p).astype(np.float64)
-        cells = []
-        for codes in margins:
-            cell = np.zeros(count_p, dtype=np.intp)
-            cell[pattern] = codes  # every respondent of a pattern has the same cell
-            cells.append(cell)
-        ks = [int(c.max()) + 1 if len(c) else 0 for c in cells]
-        count = tuple(
-            np.bincount(c, weights=size, minlength=k) for c, k in zip(cells, ks, strict=True)
-        )
-        # Sparse: a margin may have many cells, and most pairs of cells never meet.
-        cross = tuple(
-            tuple(
-                sparse.csr_array((size, (a, b)), shape=(ka, kb))
-                for b, kb in zip(cells, ks, strict=True)
-            )
-            for a, ka in zip(cells, ks, strict=True)
-        )
-        return cls(
-            w=w,
-            pattern=pattern,
-            size=size,
-            weight=np.bincount(pattern, weights=w, minlength=count_p),
-            weight_sq=np.bincount(pattern, weights=w * w, minlength=count_p),
-            cells=tuple(cells),
-            count=count,
-            cross=cross,
-            sweeps=sweeps,
-            all_weighted=bool(np.all(w > 0)),
-        )
-
-    @property
-    def n(self) -> int:
-        return len(self.w)
-
-    def variance(self, rows: _Rows, group: np.ndarray, e: np.ndarray, groups: int) -> np.ndarray:
-        """Variance of the weighted total of ``e`` in each group.
-
-        ``rows`` are the respondents in some group (``group``, 0..groups-1) and ``e``
-        their linearised values; everyone else has e = 0 but is still a unit of the
-        design. With-replacement single stage over all n respondents:
-        ``n/(n−1) Σ_i (z_i − z̄)²`` with ``z = w · residual(e)``.
-        """
-        n = self.n
-        if n < 2:
-            return np.zeros(groups)
-        # Bound the memory of the pattern × group arrays by taking groups in chunks.
-        chunk = max(1, _BLOCK_BYTES // (8 * 8 * len(self.size)))
-        if chunk >= groups:
-            return n / (n - 1) * self._sum_of_squares(rows, group, e, groups)
-        out = np.empty(groups)
-        for first in range(0, groups, chunk):
-            last = min(first + chunk, groups)
-            mine = (group >= first) & (group < last)
-            out[first:last] = self._sum_of_squares(
-                rows.take(mine), group[mine] - first, e[mine], last - first
-            )
-        return n / (n - 1) * out
-
-    def _sum_of_squares(
-        self, rows: _Rows, group: np.ndarray, e: np.ndarray, groups: int
-    ) -> np.ndarray:
-        """Σ_i (z_i − z̄)² per group, over all n respondents (see ``variance``)."""
-        n = self.n
-        w = rows.w
-        z_sum = np.bincount(group, weights=w * e, minlength=groups)
-        inside = np.bincount(group, minlength=groups)
-        if not self.cells:
-            z_mean = z_sum / n
-            t: np.ndarray | float = 0.0
-            # Respondents outside the group have z = 0, so contribute z̄² each.
-            total = (n - inside) * z_mean**2
-        else:
-            count_p = len(self.size)
-            cell = rows.pattern * groups + group
-            e_sums = np.bincount(cell, weights=e, minlength=count_p * groups)
-            beta = self._centring(e_sums.reshape(count_p, groups), groups)
-            # residual = e − t, with t = Σ_m β_m[cell] constant within a pattern
-            t_pg = sum(b[c] for b, c in zip(beta, self.cells, strict=True))
-            assert isinstance(t_pg, np.ndarray)
-            z_mean = (z_sum - self.weight @ t_pg) / n
-            # Respondents outside the group have z = −w·t: Σ (w t + z̄)², pattern by
-            # pattern, from the weight sums of the pattern minus those inside the group.
-            # (A pattern wholly inside a group then leaves exactly 0, which keeps the
-            # variance exactly 0 where the margins explain the answer completely.)
-            w_in = np.bincount(cell, weights=w, minlength=count_p * groups)
-            w2_in = np.bincount(cell, weights=w * w, minlength=count_p * groups)
-            w_out = np.maximum(self.weight[:, None] - w_in.reshape(count_p, groups), 0.0)
-            w2_out = np.maximum(self.weight_sq[:, None] - w2_in.reshape(count_p, groups), 0.0)
-            total = (
-                (t_pg**2 * w2_out).sum(axis=0)
-                + 2 * z_mean * (t_pg * w_out).sum(axis=0)
-                + (n - inside) * z_mean**2
-            )
-            t = t_pg.ravel()[cell]
-        own = w * (e - t) - z_mean[group]
-        total = total + np.bincount(group, weights=own * own, minlength=groups)
-        # Rounding noise, not variance: where the centring leaves (next to) nothing of
-        # the uncentred sum of squares, the margins explain the answer; call it 0.
-        fixed = np.bincount(group, weights=(w * e) ** 2, minlength=groups)
-        return np.where(total > _NOISE * fixed, total, 0.0)
-
-    def _centring(self, e_sums: np.ndarray, groups: int) -> list[np.ndarray]:
-        """Cell constants β_m (k_m × groups): residual = e − Σ_m β_m[cell_m].
-
-        ``e_sums`` holds the sums of e by pattern × group.
-        """
-        sums = [
-            np.stack(
-                [np.bincount(c, weights=e_sums[:, j], minlength=len(k)) for j in range(groups)],
-                axis=1,
-            )
-            for c, k in zip(self.cells, self.count, strict=True)
-        ]
-        if self.sweeps is None:
-            # The limit of the sweeps: least squares on all margins' cell dummies.
-            # lstsq copes with the margins sharing the constant (a singular system).
-            if sum(len(k) for k in self.count) > _MAX_SOLVE_CELLS:
-                raise ValueError(
-                    f"calibration_sweeps=None solves for at most {_MAX_SOLVE_CELLS} margin "
-                    "cells; give a number of sweeps"
-                )
-            a = sparse.block_array([list(row) for row in self.cross]).toarray()
-            solution = np.linalg.lstsq(a, np.vstack(sums), rcond=1e-10)[0]
-            bounds = np.cumsum([0] + [len(k) for k in self.count])
-            return [solution[lo:hi] for lo, hi in itertools.pairwise(bounds)]
-        beta = [np.zeros((len(k), groups)) for k in self.count]
-        safe = [np.where(k > 0, k, 1.0)[:, None] for k in self.count]
-        for _ in range(self.sweeps):
-            for i in range(len(beta)):
-                # Cell sums of the current residual, from the cross tables; then
-                # subtract each cell's (unweighted) mean, as R's svyrecvar does.
-                current = sums[i] - sum(c @ b for c, b in zip(self.cross[i], beta, strict=True))
-                beta[i] += current / safe[i]
-        return beta
+# Per kind: (estimate, se, df, n, n_kish, method, level) -> (estimate, low, high, method used).
+_INTERVALS: dict[
+    EstimateKind,
+    Callable[[float, float, int, int, float, CiMethod, float], tuple[float, float, float, str]],
+] = {EstimateKind.SHARE: _share_interval}
 
 
-def _margin_codes(cells: np.ndarray, n: int, i: int) -> np.ndarray:
-    codes = np.asarray(cells)
-    if codes.shape != (n,) or not np.issubdtype(codes.dtype, np.integer):
-        raise ValueError(f"calibration[{i}] must hold one integer cell index per row")
-    if n and codes.min() < 0:
-        raise ValueError(f"calibration[{i}] has a negative cell index")
-    return codes.astype(np.intp, copy=False)
-
-
-def _patterns(margins: Sequence[np.ndarray], n: int) -> np.ndarray:
-    """Number the combinations of margin cells that occur, 0..P-1."""
-    code = np.zeros(n, dtype=np.int64)
-    span = 1
-    for codes in margins:
-        k = int(codes.max()) + 1 if n else 1
-        if span * k > 2**40:  # keep the mixed-radix code small: renumber what occurs
-            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
-            span = int(code.max()) + 1
-        code = code * k + codes
-        span *= k
-    if span <= 4 * n + 1024:
-        present = np.bincount(code, minlength=span) > 0
-        return (np.cumsum(present) - 1)[code].astype(np.intp)
-    return np.unique(code, return_inverse=True)[1].astype(np.intp).reshape(n)
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Some respondents: their weights, patterns and answers (yes = True)."""
-
-    w: np.ndarray
-    pattern: np.ndarray
-    yes: np.ndarray
-
-    def take(self, which: np.ndarray) -> _Rows:
-        return _Rows(self.w[which], self.pattern[which], self.yes[which])
-
-
-# --------------------------------------------------------------------------- one breakdown
-
-
-def _estimate_split(
-    ind: Indicator,
-    split: _Split,
-    index: np.ndarray,
-    answered: _Rows,
-    design: _Design,
+def _estimates(
+    indicator: str,
+    breakdown: Breakdown,
+    lin: Linearised,
+    var: np.ndarray,
     method: CiMethod,
     level: float,
 ) -> list[Estimate]:
-    """The rows of one indicator × one breakdown; ``answered`` are the respondents
-    in the indicator's domain with an answer, ``index`` their row numbers."""
-    groups = len(split.labels)
-    g = split.codes[index]
-    rows = answered
-    if (g < 0).any():  # respondents without a group (missing by variable) drop out
-        keep = np.flatnonzero(g >= 0)
-        rows, g = answered.take(keep), g[keep]
-    w, y = rows.w, rows.yes
-    key = g * 2 + y
-    counts = np.bincount(key, minlength=2 * groups).reshape(groups, 2)
-    sums = np.bincount(key, weights=w, minlength=2 * groups).reshape(groups, 2)
-    n = counts.sum(axis=1)
-    n_yes = counts[:, 1]
-    nonzero = n if design.all_weighted else np.bincount(g[w > 0], minlength=groups)
-    w_sum = sums.sum(axis=1)
-    w_sq = np.bincount(g, weights=w * w, minlength=groups)
-    p = np.divide(sums[:, 1], w_sum, out=np.full(groups, np.nan), where=w_sum > 0)
-
-    # The linearised value of the ratio (y − p)/Σw, in the respondent's own group.
-    # (A group whose weights are all 0 gets no estimate; its values are set to 0.)
-    w_group = w_sum[g]
-    e = np.divide(y - p[g], w_group, out=np.zeros(len(g)), where=w_group > 0)
-    var = design.variance(rows, g, e, groups)
-
+    """The rows of one indicator × one breakdown, from its estimator and variance."""
+    bounds = _INTERVALS[lin.kind]
     out: list[Estimate] = []
-    for j, label in enumerate(split.labels):
-        df = max(int(nonzero[j]) - 1, 0)
+    for j, label in enumerate(breakdown.labels):
         base = Estimate(
-            indicator=ind.id,
-            by=split.by,
+            indicator=indicator,
+            by=breakdown.by,
             group=label,
-            n=int(n[j]),
-            n_positive=int(n_yes[j]),
+            n=int(lin.n[j]),
+            n_positive=None if lin.n_positive is None else int(lin.n_positive[j]),
             estimate=None,
             se=None,
             ci_low=None,
             ci_high=None,
             ci_method=str(method),
             suppressed=False,
-            df=df,
+            df=int(lin.df[j]),
+            kind=lin.kind,
         )
-        if not w_sum[j] > 0:
+        if np.isnan(lin.estimate[j]):
             out.append(suppressed(base, Suppression.EMPTY))
             continue
-        pj = float(min(max(p[j], 0.0), 1.0))
         se = math.sqrt(max(float(var[j]), 0.0))
-        kish = float(w_sum[j] ** 2 / w_sq[j])
-        low, high, used = interval(pj, se, df, int(n[j]), kish, method, level)
-        out.append(replace(base, estimate=pj, se=se, ci_low=low, ci_high=high, ci_method=used))
+        value, low, high, used = bounds(
+            float(lin.estimate[j]), se, base.df, base.n, float(lin.n_kish[j]), method, level
+        )
+        out.append(replace(base, estimate=value, se=se, ci_low=low, ci_high=high, ci_method=used))
     return out
 
 

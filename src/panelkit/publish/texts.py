@@ -1,0 +1,190 @@
+"""Numbers in words, per language: the one place that knows decimal commas, "pct.",
+percentage points, counts, intervals and p-values.
+
+Each kind of number has its own formatter (:class:`NumberKind`): a share is shown in
+percent, a mean in the variable's own units, a count as a whole number, a difference
+of shares in percentage points and a difference of means in units. Tables, charts,
+fact boxes and the HTML call these, so a new kind of estimate needs no new branches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from panelkit.disclosure import Suppression
+from panelkit.results import Lang
+
+_MINUS = "\u2212"  # a typographic minus: "−0,4" reads as a number, "-0,4" as a dash
+# Below this many answers a count is shown exactly; from it on, "ca." to the nearest 10.
+EXACT_BELOW = 100
+
+
+class NumberKind(StrEnum):
+    """What a figure measures, which decides how it is written."""
+
+    SHARE = "share"  # a proportion 0..1, shown in percent
+    MEAN = "mean"  # a mean in the variable's units
+    COUNT = "count"  # a whole number of respondents
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    """One language's way of writing numbers."""
+
+    decimal: str  # the decimal separator
+    thousands: str  # the thousands separator of long numbers
+    percent: str  # after a share in tables: " %" / "%"
+    pct_word: str  # after a share in running text: " pct." / "%"
+    to: str  # between the ends of an interval in words: "til" / "to"
+    about: str  # before a rounded count: "ca." / "about"
+    answers: str  # "svar" / "responses"
+    answer: str  # one answer: "svar" / "response"
+    group_short_numbers: bool  # English writes 1,340; Danish 1340 (but 13.400)
+
+
+WORDS: dict[Lang, NumberWords] = {
+    Lang.DA: NumberWords(",", ".", " %", " pct.", "til", "ca.", "svar", "svar", False),
+    Lang.EN: NumberWords(".", ",", "%", "%", "to", "about", "responses", "response", True),
+}
+
+
+def words(lang: Lang) -> NumberWords:
+    """The number words of ``lang``."""
+    return WORDS[Lang(lang)]
+
+
+def decimal(text: str, lang: Lang) -> str:
+    """A number written with "." as each language writes it (Danish: decimal comma)."""
+    return text.replace(".", words(lang).decimal)
+
+
+def swap_separators(text: str, lang: Lang) -> str:
+    """A number formatted with "," thousands and "." decimals, as ``lang`` writes it."""
+    w = words(lang)
+    return text.translate(str.maketrans(",.", w.thousands + w.decimal))
+
+
+# --------------------------------------------------------------------------- shares
+
+
+def pct(value: float, lang: Lang, decimals: int = 1) -> str:
+    """A proportion as a percent for display: Danish decimal comma."""
+    return decimal(f"{100 * value:.{decimals}f}", lang)
+
+
+def pct_text(value: float, lang: Lang) -> str:
+    """A share with its sign as each language sets it: "14,6 %" / "14.6%"."""
+    return pct(value, lang) + words(lang).percent
+
+
+def pct_words(value: float, lang: Lang, decimals: int = 0) -> str:
+    """A proportion as running text prints it: "22 pct." / "22,1 pct." / "22%"."""
+    # Half up, as a reader rounds (22.5 → 23), not Python's half to even; the
+    # rounding to 10 places first removes float noise (100 · 0.145 = 14.4999…).
+    percent = Decimal(repr(round(100.0 * value, 10)))
+    shown = percent.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{shown:f}"
+    if text.startswith("-") and shown == 0:
+        text = text[1:]
+    return decimal(text, lang) + words(lang).pct_word
+
+
+def interval_text(low: float, high: float, lang: Lang) -> str:
+    """A confidence interval of a share in percent: "19,5–24,5"."""
+    return f"{pct(low, lang)}–{pct(high, lang)}"
+
+
+# --------------------------------------------------------------------------- differences
+
+
+def _signed(value: float, decimals: int, lang: Lang) -> str:
+    text = f"{value:+.{decimals}f}"
+    if float(text) == 0:
+        text = f"{0:.{decimals}f}"
+    return decimal(text.replace("-", _MINUS), lang)
+
+
+def pp_text(difference: float, lang: Lang, decimals: int = 1) -> str:
+    """A difference of proportions as signed percentage points: "+3,1" / "−0,4"."""
+    return _signed(100 * difference, decimals, lang)
+
+
+def pp_interval_text(low: float, high: float, lang: Lang) -> str:
+    """A confidence interval of a difference in percentage points: "−2,1 til +1,3"."""
+    return f"{pp_text(low, lang)} {words(lang).to} {pp_text(high, lang)}"
+
+
+def p_text(p: float, lang: Lang) -> str:
+    """A p-value as a reader sees it: three decimals, "<0,001" below that."""
+    return decimal("<0.001" if p < 0.0005 else f"{p:.3f}", lang)
+
+
+# --------------------------------------------------------------------------- means and counts
+
+
+def number_text(value: float, lang: Lang, digits: int = 4) -> str:
+    """A number in its own units, ``digits`` significant digits: "3,142" / "1234"."""
+    text = f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:.0f}"
+    return decimal(text, lang)
+
+
+def answers_text(n: int, lang: Lang) -> str:
+    """How many answers: "ca. 1340 svar" / "about 1,340 responses"; exact under 100."""
+    w = words(lang)
+    if n < EXACT_BELOW:
+        return f"{n} {w.answer if n == 1 else w.answers}"
+    rounded = (n + 5) // 10 * 10
+    if w.group_short_numbers or rounded >= 10_000:
+        # Danish writes four-digit numbers without a separator, longer ones with ".".
+        shown = f"{rounded:,}".replace(",", w.thousands)
+    else:
+        shown = str(rounded)
+    return f"{w.about} {shown} {w.answers}"
+
+
+# --------------------------------------------------------------------------- by kind
+
+
+def format_value(value: float, kind: NumberKind, lang: Lang, decimals: int = 1) -> str:
+    """An estimate as a table shows it: a share "14,6 %", a mean "3,4", a count "1340"."""
+    if kind is NumberKind.SHARE:
+        return (
+            pct_text(value, lang)
+            if decimals == 1
+            else pct(value, lang, decimals) + (words(lang).percent)
+        )
+    if kind is NumberKind.COUNT:
+        return str(round(value))
+    return decimal(f"{value:.{decimals}f}", lang)
+
+
+def format_interval(low: float, high: float, kind: NumberKind, lang: Lang) -> str:
+    """A confidence interval of an estimate: "19,5–24,5" (pct.) or "3,1–3,6" (units)."""
+    if kind is NumberKind.SHARE:
+        return interval_text(low, high, lang)
+    return f"{format_value(low, kind, lang)}–{format_value(high, kind, lang)}"
+
+
+def format_difference(difference: float, kind: NumberKind, lang: Lang, decimals: int = 1) -> str:
+    """A signed difference: percentage points for shares ("−0,4"), else units ("+0,3")."""
+    if kind is NumberKind.SHARE:
+        return pp_text(difference, lang, decimals)
+    return _signed(difference, decimals, lang)
+
+
+def format_difference_interval(low: float, high: float, kind: NumberKind, lang: Lang) -> str:
+    """A confidence interval of a difference: "−2,1 til +1,3" (pp or units)."""
+    to = words(lang).to
+    return f"{format_difference(low, kind, lang)} {to} {format_difference(high, kind, lang)}"
+
+
+_HIDDEN = {Lang.DA: "skjult", Lang.EN: "hidden"}
+
+
+def count_text(n: int | None, reason: Suppression | None, min_n: int, lang: Lang) -> str:
+    """A count as a person reads it: the number, "<20" (primary) or "skjult" (secondary)."""
+    if n is not None:
+        return str(n)
+    return f"<{min_n}" if reason == Suppression.PRIMARY else _HIDDEN[lang]

@@ -1,0 +1,484 @@
+"""The survey design, declared once: the data, the final weights and their calibration.
+
+As in R's ``survey`` package (``svydesign`` then ``rake``), every estimate is
+made from one :class:`SurveyDesign`, built by :func:`declare_design`. It holds
+the validated rows, their final weights and the raking cells the variance
+needs, and it is the only place the variance is computed. An estimator
+(stats/estimation.py) turns the design into point estimates and their
+linearised ("influence") values per respondent; :meth:`SurveyDesign.variance`
+turns those into variances. A new kind of estimate (a mean, a quantile, a
+contrast) supplies only its own influence values.
+
+The variance is the Taylor linearisation for a with-replacement, single-stage
+design (R: ``svydesign(ids=~1, weights=~w)``), adjusted for raking the way R's
+``svyrecvar`` adjusts a ``rake()``d design: the linearised values are replaced
+by their residuals after centring them within the cells of each raking margin,
+sweep after sweep (R does 10; ``sweeps=None`` solves the limit exactly, which
+can differ from R when margins are strongly associated). Domains always use the
+whole sample: a respondent outside the domain has linearised value 0 but still
+counts as a unit, and still takes part in the centring. A calibrated variance
+below 1e-12 of the uncalibrated one is rounding noise (the margins explain the
+answer) and is reported as 0.
+
+How it is computed (why it is fast). The groups of one estimate each hold a
+respondent at most once, so their linearised values are one vector ``e`` plus
+each value's group. Centring within margin cells only ever subtracts cell
+constants, and respondents who share a cell in every margin (a "pattern") share
+all of them, so the sweeps run on pattern × group sums and the margins' cross
+tables, not on respondents; the residual of a respondent is ``e − t[pattern,
+group]``. The sum of squares then needs one pass over the values plus
+pattern-level sums of w and w². Everything per respondent is an
+``np.bincount`` or a vector operation; memory is O(respondents + patterns ×
+groups), with groups taken in chunks if that would exceed 64 MB.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from panelkit.errors import DataError
+
+if TYPE_CHECKING:
+    from panelkit.input.margins import Margins
+    from panelkit.input.validation import SurveyData
+    from panelkit.results import WeightingResult
+
+# R's svyrecvar() centres a raked design's linearised values in exactly 10 sweeps
+# over the margins (survey 4.1.1). None solves to convergence.
+R_RAKING_SWEEPS = 10
+# A calibrated variance below this fraction of the uncalibrated one is rounding noise.
+_NOISE = 1e-12
+_MAX_SOLVE_CELLS = 5000  # the exact limit of the sweeps is solved as a dense system
+_BLOCK_BYTES = 64 * 2**20  # memory for the pattern × group arrays of one chunk of groups
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """How the weights were calibrated, as far as the variance needs it.
+
+    ``cells``: per raking margin, each respondent's cell (0..k-1); none = not
+    calibrated. ``sweeps``: centring sweeps over the margins (R's 10; None = the
+    exact limit). Assumes raking from equal starting weights, as ``rake`` does.
+    """
+
+    cells: tuple[np.ndarray, ...] = ()
+    sweeps: int | None = R_RAKING_SWEEPS
+
+
+@dataclass(frozen=True, eq=False)
+class Breakdown:
+    """Each respondent's group (−1 = none) and the group labels; the whole sample is
+    the breakdown ``by=None`` with one group."""
+
+    by: str | None
+    codes: np.ndarray
+    labels: tuple[str | None, ...]
+
+    @property
+    def groups(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True, eq=False)
+class Domain:
+    """Some respondents of a design, where an estimator works: row numbers and weights."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+    pattern: np.ndarray = field(repr=False)  # each one's joint raking cell, for the variance
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def take(self, which: np.ndarray) -> Domain:
+        return Domain(self.rows[which], self.weights[which], self.pattern[which])
+
+
+@dataclass(frozen=True, eq=False)
+class Influence:
+    """The linearised values of one estimate in each of ``groups`` groups.
+
+    ``values[i]`` belongs to respondent ``domain.rows[i]`` in group ``group[i]``
+    (0..groups-1); everyone else has 0 there but is still a unit of the design. A
+    respondent may have values in several groups (a contrast's group and its rest),
+    at most one in each.
+    """
+
+    domain: Domain
+    group: np.ndarray
+    values: np.ndarray
+    groups: int
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyDesign:
+    """The validated rows, their final weights and calibration; what every estimator takes.
+
+    Made by :func:`declare_design`. ``frame`` is the caller's and is never modified;
+    ``weights`` and the calibration cells are read-only copies. ``survey``,
+    ``margins`` and ``weighting`` say where the rows and weights came from (None
+    when the design was declared from a bare frame, or without margins).
+    """
+
+    frame: pd.DataFrame
+    weights: np.ndarray
+    calibration: Calibration = field(default_factory=Calibration)
+    survey: SurveyData | None = None
+    margins: Margins | None = None
+    weighting: WeightingResult | None = None
+    _engine: _Engine = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.frame)
+        w = _check_weights(self.weights, n)
+        sweeps = self.calibration.sweeps
+        if sweeps is not None and sweeps < 1:
+            raise ValueError(f"calibration_sweeps must be at least 1 or None, got {sweeps}")
+        cells = tuple(_margin_codes(c, n, i) for i, c in enumerate(self.calibration.cells))
+        for array in (w, *cells):
+            array.setflags(write=False)
+        calibration = Calibration(cells, sweeps)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "calibration", calibration)
+        object.__setattr__(self, "_engine", _Engine.build(w, calibration))
+
+    @property
+    def n(self) -> int:
+        return len(self.weights)
+
+    @property
+    def all_weighted(self) -> bool:
+        """No weight is 0 (then every respondent counts towards the degrees of freedom)."""
+        return self._engine.all_weighted
+
+    # ------------------------------------------------------------------ the data
+
+    def column(self, name: str, role: str) -> pd.Series:
+        """The variable ``name``; DataError naming ``role`` when the data has none."""
+        if name not in self.frame.columns:
+            raise DataError(
+                f"{role} variable {name!r} is not in the data; "
+                f"its columns are {', '.join(map(str, self.frame.columns))}"
+            )
+        return self.frame[name]
+
+    def overall(self) -> Breakdown:
+        """The whole sample as one group."""
+        return Breakdown(None, np.zeros(self.n, dtype=np.intp), (None,))
+
+    def breakdown(self, name: str) -> Breakdown:
+        """The groups of a categorical variable, in label order (no answer: no group)."""
+        column = self.column(name, "by")
+        cat = column.array if isinstance(column.dtype, pd.CategoricalDtype) else None
+        if not isinstance(cat, pd.Categorical):
+            cat = pd.Categorical(column)
+        labels = tuple(str(x) for x in cat.categories)
+        return Breakdown(name, np.asarray(cat.codes, dtype=np.intp), labels)
+
+    def domain(self, inside: np.ndarray) -> Domain:
+        """The respondents where ``inside`` (one bool per row) holds."""
+        rows = np.flatnonzero(inside)
+        return Domain(rows, self.weights[rows], self._engine.pattern[rows])
+
+    # ------------------------------------------------------------------ the variance
+
+    def variance(self, influence: Influence) -> np.ndarray:
+        """Variance of the weighted total of the influence values, one per group.
+
+        With-replacement single stage over all n respondents, ``n/(n−1) Σ_i (z_i − z̄)²``
+        with ``z = w · residual(e)``, the residual after the raking centring.
+        """
+        d = influence.domain
+        return self._engine.variance(
+            d.weights, d.pattern, influence.group, influence.values, influence.groups
+        )
+
+    def scores(self, domain: Domain, values: np.ndarray) -> np.ndarray:
+        """Each respondent's calibrated linearised contribution ``z = w · residual(e)``.
+
+        ``values`` has one row per respondent of ``domain`` and one column per
+        estimate (or is one vector); the result has one row per respondent of the
+        design (those outside the domain too: the centring reaches them). Summed per
+        person across designs (a panel member in two waves), or crossed into a
+        covariance, these give the variance of joint estimates.
+        """
+        e = np.asarray(values, dtype=np.float64)
+        one = e.ndim == 1
+        e = e.reshape(len(domain), -1)
+        engine = self._engine
+        full = np.stack(
+            [np.bincount(domain.rows, weights=c, minlength=self.n) for c in e.T], axis=1
+        )
+        if engine.cells:
+            count_p = len(engine.size)
+            e_sums = np.stack(
+                [np.bincount(engine.pattern, weights=c, minlength=count_p) for c in full.T],
+                axis=1,
+            )
+            beta = engine.centring(e_sums, e.shape[1])
+            t = sum(b[c] for b, c in zip(beta, engine.cells, strict=True))
+            assert isinstance(t, np.ndarray)
+            full -= t[engine.pattern]
+        z = full * engine.w[:, None]
+        return z[:, 0] if one else z
+
+    def covariance(self, domain: Domain, values: np.ndarray) -> np.ndarray:
+        """The covariance matrix of the weighted totals of the columns of ``values``
+        (see :meth:`scores`); its diagonal is what :meth:`variance` gives."""
+        e = np.asarray(values, dtype=np.float64).reshape(len(domain), -1)
+        n = self.n
+        if n < 2:
+            return np.zeros((e.shape[1], e.shape[1]))
+        z = self.scores(domain, e)
+        z -= z.mean(axis=0)
+        cov = n / (n - 1) * (z.T @ z)
+        # The same rounding-noise rule as variance(): a total the margins explain is exact.
+        fixed = n / (n - 1) * ((domain.weights[:, None] * e) ** 2).sum(axis=0)
+        noise = np.diag(cov) <= _NOISE * fixed
+        cov[noise, :] = 0.0
+        cov[:, noise] = 0.0
+        return cov
+
+
+def declare_design(
+    data: SurveyData | pd.DataFrame,
+    margins: Margins | None = None,
+    *,
+    cap: float | None = None,
+    weights: np.ndarray | None = None,
+    calibration: Sequence[np.ndarray] = (),
+    sweeps: int | None = R_RAKING_SWEEPS,
+) -> SurveyDesign:
+    """Declare the survey design once: the rows, their final weights and calibration.
+
+    ``data`` is a validated survey (its usable rows: see ``SurveyData.usable``) or a
+    frame of that form. With ``margins`` the rows are raked to them (``cap``: see
+    ``weighting.rake``) and the raking cells become the calibration. Without, the
+    ``weights`` are final (None: all 1) and ``calibration`` holds their raking cells,
+    if they were raked elsewhere (R's weights, say). ``sweeps``: centring sweeps of
+    the variance (R's 10; None = to convergence).
+    """
+    from panelkit.input.validation import SurveyData
+    from panelkit.stats.weighting import rake
+
+    survey = data if isinstance(data, SurveyData) else None
+    frame = data.frame if isinstance(data, SurveyData) else data
+    if margins is None:
+        if cap is not None:
+            raise ValueError("a cap bounds raked weights: give the margins to rake to")
+        w = np.ones(len(frame)) if weights is None else weights
+        return SurveyDesign(frame, w, Calibration(tuple(calibration), sweeps), survey)
+    if weights is not None or len(calibration):
+        raise ValueError("give margins to rake to, or final weights, not both")
+    lines = None if survey is None else survey.lines
+    weighting = rake(frame, margins, cap=cap, lines=lines)
+    return SurveyDesign(
+        frame,
+        weighting.weights,
+        Calibration(weighting.calibration, sweeps),
+        survey,
+        margins,
+        weighting,
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_weights(weights: np.ndarray, n: int) -> np.ndarray:
+    w = np.array(weights, dtype=np.float64)  # a copy: the caller's array stays theirs
+    if w.shape != (n,):
+        raise ValueError(f"weights must have one value per row ({n}), got shape {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and not negative")
+    return w
+
+
+def _margin_codes(cells: np.ndarray, n: int, i: int) -> np.ndarray:
+    codes = np.asarray(cells)
+    if codes.shape != (n,) or not np.issubdtype(codes.dtype, np.integer):
+        raise ValueError(f"calibration[{i}] must hold one integer cell index per row")
+    if n and codes.min() < 0:
+        raise ValueError(f"calibration[{i}] has a negative cell index")
+    return np.array(codes, dtype=np.intp)
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass(frozen=True, eq=False)
+class _Engine:
+    """Weights and raking margins: what the variance of any linearised vector needs.
+
+    Respondents who share a cell in every margin share every centring constant, so
+    the centring works on these joint cells ("patterns"), not on respondents.
+    """
+
+    w: np.ndarray
+    pattern: np.ndarray  # each respondent's pattern, 0..P-1 (all 0 without margins)
+    size: np.ndarray  # respondents per pattern
+    weight: np.ndarray  # Σw per pattern
+    weight_sq: np.ndarray  # Σw² per pattern
+    cells: tuple[np.ndarray, ...]  # per margin: the cell of each pattern
+    count: tuple[np.ndarray, ...]  # per margin: respondents per cell
+    cross: tuple[tuple[sparse.csr_array, ...], ...]  # cross[a][b]: respondents, cells a × b
+    sweeps: int | None
+    all_weighted: bool  # no weight is 0
+
+    @classmethod
+    def build(cls, w: np.ndarray, calibration: Calibration) -> _Engine:
+        n = len(w)
+        margins = calibration.cells
+        pattern = _patterns(margins, n)
+        count_p = int(pattern.max()) + 1 if n else 1
+        size = np.bincount(pattern, minlength=count_p).astype(np.float64)
+        cells = []
+        for codes in margins:
+            cell = np.zeros(count_p, dtype=np.intp)
+            cell[pattern] = codes  # every respondent of a pattern has the same cell
+            cells.append(cell)
+        ks = [int(c.max()) + 1 if len(c) else 0 for c in cells]
+        count = tuple(
+            np.bincount(c, weights=size, minlength=k) for c, k in zip(cells, ks, strict=True)
+        )
+        # Sparse: a margin may have many cells, and most pairs of cells never meet.
+        cross = tuple(
+            tuple(
+                sparse.csr_array((size, (a, b)), shape=(ka, kb))
+                for b, kb in zip(cells, ks, strict=True)
+            )
+            for a, ka in zip(cells, ks, strict=True)
+        )
+        return cls(
+            w=w,
+            pattern=pattern,
+            size=size,
+            weight=np.bincount(pattern, weights=w, minlength=count_p),
+            weight_sq=np.bincount(pattern, weights=w * w, minlength=count_p),
+            cells=tuple(cells),
+            count=count,
+            cross=cross,
+            sweeps=calibration.sweeps,
+            all_weighted=bool(np.all(w > 0)),
+        )
+
+    def variance(
+        self, w: np.ndarray, pattern: np.ndarray, group: np.ndarray, e: np.ndarray, groups: int
+    ) -> np.ndarray:
+        """Variance of the weighted total of ``e`` in each group (see SurveyDesign.variance);
+        ``w``, ``pattern``, ``group``, ``e``: one entry per value."""
+        n = len(self.w)
+        if n < 2:
+            return np.zeros(groups)
+        # Bound the memory of the pattern × group arrays by taking groups in chunks.
+        chunk = max(1, _BLOCK_BYTES // (8 * 8 * len(self.size)))
+        if chunk >= groups:
+            return n / (n - 1) * self._sum_of_squares(w, pattern, group, e, groups)
+        out = np.empty(groups)
+        for first in range(0, groups, chunk):
+            last = min(first + chunk, groups)
+            mine = (group >= first) & (group < last)
+            out[first:last] = self._sum_of_squares(
+                w[mine], pattern[mine], group[mine] - first, e[mine], last - first
+            )
+        return n / (n - 1) * out
+
+    def _sum_of_squares(
+        self, w: np.ndarray, pattern: np.ndarray, group: np.ndarray, e: np.ndarray, groups: int
+    ) -> np.ndarray:
+        """Σ_i (z_i − z̄)² per group, over all n respondents (see ``variance``)."""
+        n = len(self.w)
+        z_sum = np.bincount(group, weights=w * e, minlength=groups)
+        inside = np.bincount(group, minlength=groups)
+        if not self.cells:
+            z_mean = z_sum / n
+            t: np.ndarray | float = 0.0
+            # Respondents outside the group have z = 0, so contribute z̄² each.
+            total = (n - inside) * z_mean**2
+        else:
+            count_p = len(self.size)
+            cell = pattern * groups + group
+            e_sums = np.bincount(cell, weights=e, minlength=count_p * groups)
+            beta = self.centring(e_sums.reshape(count_p, groups), groups)
+            # residual = e − t, with t = Σ_m β_m[cell] constant within a pattern
+            t_pg = sum(b[c] for b, c in zip(beta, self.cells, strict=True))
+            assert isinstance(t_pg, np.ndarray)
+            z_mean = (z_sum - self.weight @ t_pg) / n
+            # Respondents outside the group have z = −w·t: Σ (w t + z̄)², pattern by
+            # pattern, from the weight sums of the pattern minus those inside the group.
+            # (A pattern wholly inside a group then leaves exactly 0, which keeps the
+            # variance exactly 0 where the margins explain the answer completely.)
+            w_in = np.bincount(cell, weights=w, minlength=count_p * groups)
+            w2_in = np.bincount(cell, weights=w * w, minlength=count_p * groups)
+            w_out = np.maximum(self.weight[:, None] - w_in.reshape(count_p, groups), 0.0)
+            w2_out = np.maximum(self.weight_sq[:, None] - w2_in.reshape(count_p, groups), 0.0)
+            total = (
+                (t_pg**2 * w2_out).sum(axis=0)
+                + 2 * z_mean * (t_pg * w_out).sum(axis=0)
+                + (n - inside) * z_mean**2
+            )
+            t = t_pg.ravel()[cell]
+        own = w * (e - t) - z_mean[group]
+        total = total + np.bincount(group, weights=own * own, minlength=groups)
+        # Rounding noise, not variance: where the centring leaves (next to) nothing of
+        # the uncentred sum of squares, the margins explain the answer; call it 0.
+        fixed = np.bincount(group, weights=(w * e) ** 2, minlength=groups)
+        return np.where(total > _NOISE * fixed, total, 0.0)
+
+    def centring(self, e_sums: np.ndarray, groups: int) -> list[np.ndarray]:
+        """Cell constants β_m (k_m × groups): residual = e − Σ_m β_m[cell_m].
+
+        ``e_sums`` holds the sums of e by pattern × group.
+        """
+        sums = [
+            np.stack(
+                [np.bincount(c, weights=e_sums[:, j], minlength=len(k)) for j in range(groups)],
+                axis=1,
+            )
+            for c, k in zip(self.cells, self.count, strict=True)
+        ]
+        if self.sweeps is None:
+            # The limit of the sweeps: least squares on all margins' cell dummies.
+            # lstsq copes with the margins sharing the constant (a singular system).
+            if sum(len(k) for k in self.count) > _MAX_SOLVE_CELLS:
+                raise ValueError(
+                    f"calibration_sweeps=None solves for at most {_MAX_SOLVE_CELLS} margin "
+                    "cells; give a number of sweeps"
+                )
+            a = sparse.block_array([list(row) for row in self.cross]).toarray()
+            solution = np.linalg.lstsq(a, np.vstack(sums), rcond=1e-10)[0]
+            bounds = np.cumsum([0] + [len(k) for k in self.count])
+            return [solution[lo:hi] for lo, hi in itertools.pairwise(bounds)]
+        beta = [np.zeros((len(k), groups)) for k in self.count]
+        safe = [np.where(k > 0, k, 1.0)[:, None] for k in self.count]
+        for _ in range(self.sweeps):
+            for i in range(len(beta)):
+                # Cell sums of the current residual, from the cross tables; then
+                # subtract each cell's (unweighted) mean, as R's svyrecvar does.
+                current = sums[i] - sum(c @ b for c, b in zip(self.cross[i], beta, strict=True))
+                beta[i] += current / safe[i]
+        return beta
+
+
+def _patterns(margins: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Number the combinations of margin cells that occur, 0..P-1."""
+    code = np.zeros(n, dtype=np.int64)
+    span = 1
+    for codes in margins:
+        k = int(codes.max()) + 1 if n else 1
+        if span * k > 2**40:  # keep the mixed-radix code small: renumber what occurs
+            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+            span = int(code.max()) + 1
+        code = code * k + codes
+        span *= k
+    if span <= 4 * n + 1024:
+        present = np.bincount(code, minlength=span) > 0
+        return (np.cumsum(present) - 1)[code].astype(np.intp)
+    return np.unique(code, return_inverse=True)[1].astype(np.intp).reshape(n)
