@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,14 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in an empty folder, so no panelkit.yaml is picked up by accident."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def api_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The api-strat files copied into a project folder, as the working folder, with a
+    fixed SOURCE_DATE_EPOCH."""
+    root = tmp_path / "proj"
+    shutil.copytree(API, root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.chdir(root)
+    return root

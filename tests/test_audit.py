@@ -17,13 +17,8 @@ API = Path(__file__).parent / "data" / "api-strat"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The api-strat files copied into a project folder, as the working folder."""
-    root = tmp_path / "proj"
-    shutil.copytree(API, root)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.chdir(root)
-    return root
+def project(api_project: Path) -> Path:
+    return api_project
 
 
 BASE = ["data.csv", "--schema", "schema.yaml", "--margins", "margins.csv"]

@@ -14,10 +14,9 @@ from panelkit.publish.factbox import (
     FactRef,
     OmitReason,
     build_factbox,
-    format_answers,
-    format_pct,
     layout_from_data,
 )
+from panelkit.publish.texts import answers_text, pct_words
 from panelkit.results import Estimate, Lang
 from panelkit.stats.comparison import Adjust, compare_pairs
 
@@ -302,7 +301,7 @@ def test_html_and_markdown_escape_everything() -> None:
     ],
 )
 def test_format_pct(value: float, lang: Lang, decimals: int, text: str) -> None:
-    assert format_pct(value, lang, decimals) == text
+    assert pct_words(value, lang, decimals) == text
 
 
 @pytest.mark.parametrize(
@@ -320,7 +319,7 @@ def test_format_pct(value: float, lang: Lang, decimals: int, text: str) -> None:
     ],
 )
 def test_format_answers(n: int, lang: Lang, text: str) -> None:
-    assert format_answers(n, lang) == text
+    assert answers_text(n, lang) == text
 
 
 @pytest.mark.parametrize(

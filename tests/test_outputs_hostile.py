@@ -25,12 +25,8 @@ SPECIAL = (
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "proj"
-    shutil.copytree(API, root)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.chdir(root)
-    return root
+def project(api_project: Path) -> Path:
+    return api_project
 
 
 # --------------------------------------------------------------------------- bug 4

@@ -90,19 +90,26 @@ def export() -> pd.DataFrame:
     )
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "schema.yaml").write_text(SCHEMA, "utf-8")
-    (tmp_path / "indicators.yaml").write_text(INDICATORS, "utf-8")
-    (tmp_path / "margins.csv").write_text(MARGINS, "utf-8")
-    (tmp_path / "baselines.csv").write_text(BASELINES, "utf-8")
-    export().to_csv(tmp_path / "export.csv", sep=";", index=False)
-    (tmp_path / "panelkit.yaml").write_text(
+def write_project(
+    folder: Path, schema: str, indicators: str, margins: str, data: pd.DataFrame
+) -> Path:
+    """A small-cell project in ``folder``: schema, indicators, margins, baselines, export."""
+    (folder / "schema.yaml").write_text(schema, "utf-8")
+    (folder / "indicators.yaml").write_text(indicators, "utf-8")
+    (folder / "margins.csv").write_text(margins, "utf-8")
+    (folder / "baselines.csv").write_text(BASELINES, "utf-8")
+    data.to_csv(folder / "export.csv", sep=";", index=False)
+    (folder / "panelkit.yaml").write_text(
         "data: export.csv\nschema: schema.yaml\nmargins: margins.csv\n"
         "indicators: indicators.yaml\nbaselines: baselines.csv\nlabel: '2024'\n",
         "utf-8",
     )
-    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(write_project(tmp_path, SCHEMA, INDICATORS, MARGINS, export()))
     return tmp_path
 
 
@@ -513,17 +520,9 @@ def joint_export() -> pd.DataFrame:
 
 @pytest.fixture
 def joint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "schema.yaml").write_text(JOINT_SCHEMA, "utf-8")
-    (tmp_path / "indicators.yaml").write_text(JOINT_INDICATORS, "utf-8")
-    (tmp_path / "margins.csv").write_text(JOINT_MARGINS, "utf-8")
-    (tmp_path / "baselines.csv").write_text(BASELINES, "utf-8")
-    joint_export().to_csv(tmp_path / "export.csv", sep=";", index=False)
-    (tmp_path / "panelkit.yaml").write_text(
-        "data: export.csv\nschema: schema.yaml\nmargins: margins.csv\n"
-        "indicators: indicators.yaml\nbaselines: baselines.csv\nlabel: '2024'\n",
-        "utf-8",
+    monkeypatch.chdir(
+        write_project(tmp_path, JOINT_SCHEMA, JOINT_INDICATORS, JOINT_MARGINS, joint_export())
     )
-    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 

@@ -263,16 +263,6 @@ def layout_from_data(data: Any, where: str = "factbox") -> tuple[tuple[FactRef, 
 # --------------------------------------------------------------------------- numbers
 
 
-def format_pct(value: float, lang: Lang, decimals: int = 0) -> str:
-    """A proportion as the fact box prints it: "22 pct." / "22,1 pct." / "22%"."""
-    return pct_words(value, lang, decimals)
-
-
-def format_answers(n: int, lang: Lang) -> str:
-    """How many answers: "ca. 1340 svar" / "about 1,340 responses"; exact under 100."""
-    return answers_text(n, lang)
-
-
 def verdict_sentence(
     comparison: Comparison, lang: Lang, subject: str | None = None, area: str | None = None
 ) -> str:
@@ -397,10 +387,10 @@ def _part(
     where = f"indicator {indicator.id}: fact box template ({lang.value}) uses"
     assert est.estimate is not None
     values: dict[str, str] = {
-        "pct": format_pct(est.estimate, lang),
-        "pct1": format_pct(est.estimate, lang, 1),
+        "pct": pct_words(est.estimate, lang),
+        "pct1": pct_words(est.estimate, lang, 1),
         "label": indicator.label(lang.value),
-        "n": format_answers(est.n, lang),
+        "n": answers_text(est.n, lang),
         "area": area or "",
         "group": ref.group or "",
     }
@@ -413,7 +403,7 @@ def _part(
         )
     if comparison is not None:
         values["verdict"] = verdict_sentence(comparison, lang, area=area)
-        values["baseline"] = format_pct(comparison.baseline.estimate, lang)
+        values["baseline"] = pct_words(comparison.baseline.estimate, lang)
         values["baseline_area"] = comparison.baseline.area
     else:
         for name in ("verdict", "baseline", "baseline_area"):
@@ -450,7 +440,7 @@ def _bullet(
         baseline_sources.append(part.comparison.baseline.source)
         if not placed:
             # With several figures in the bullet, say which one is compared.
-            subject = None if len(parts) == 1 else format_pct(part.estimate, lang)
+            subject = None if len(parts) == 1 else pct_words(part.estimate, lang)
             sentences.append(verdict_sentence(part.comparison, lang, subject, area))
     if sentences:
         if not text.endswith((".", "!", "?")):
@@ -468,7 +458,7 @@ def _survey_source(titles: list[str], n_answers: int | None, lang: Lang) -> str:
     title = "; ".join(dict.fromkeys(t.strip().rstrip(".") for t in titles if t.strip()))
     if n_answers is None:
         return title
-    count = format_answers(n_answers, lang)
+    count = answers_text(n_answers, lang)
     return f"{count}. {title}" if title else count
 
 
