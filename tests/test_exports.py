@@ -12,15 +12,14 @@ import pyreadstat
 import pytest
 
 from panelkit.errors import ExportError
-from panelkit.input.exports import (
-    ExportFormat,
-    RawExport,
+from panelkit.input.delimited import (
     decode_text,
     read_delimited_text,
-    read_export,
     sniff_delimiter,
     sniff_encoding,
 )
+from panelkit.input.exports import read_export
+from panelkit.input.raw import ExportFormat, RawExport
 
 
 def write(tmp_path: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:

@@ -18,8 +18,9 @@ from openpyxl.chart import BarChart, Reference
 
 from helpers import zip_of
 from panelkit.errors import ExportError
-from panelkit.input import exports
-from panelkit.input.exports import RawExport, read_export
+from panelkit.input import delimited, workbook
+from panelkit.input.exports import read_export
+from panelkit.input.raw import RawExport
 
 FUZZ = settings(
     max_examples=120,
@@ -95,7 +96,7 @@ def test_billion_laughs_refused_by_the_parser_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Without panelkit's own check, defusedxml (used by openpyxl) still refuses it.
-    monkeypatch.setattr(exports, "_declares_dtd", lambda head: False)
+    monkeypatch.setattr(workbook, "_declares_dtd", lambda head: False)
     source = small_workbook(tmp_path / "ok.xlsx")
     for part in ("xl/worksheets/sheet1.xml", "xl/workbook.xml"):
         path = tmp_path / "laughs.xlsx"
@@ -135,7 +136,7 @@ def test_dtd_in_utf16_part_refused(tmp_path: Path) -> None:
 
 
 def test_unpacked_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exports, "MAX_XLSX_UNPACKED_BYTES", 3 << 20)
+    monkeypatch.setattr(workbook, "MAX_XLSX_UNPACKED_BYTES", 3 << 20)
     source = small_workbook(tmp_path / "ok.xlsx")
     path = rewrite(source, tmp_path / "big.xlsx", {"xl/media/padding.bin": bytes(4 << 20)})
     assert error(path) == (
@@ -146,7 +147,7 @@ def test_unpacked_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_compression_ratio_bomb(tmp_path: Path) -> None:
     source = small_workbook(tmp_path / "ok.xlsx")
-    zeros = bytes(exports.XLSX_RATIO_CHECK_BYTES + 1)
+    zeros = bytes(workbook.XLSX_RATIO_CHECK_BYTES + 1)
     path = rewrite(source, tmp_path / "bomb.xlsx", {"xl/worksheets/sheet2.xml": zeros})
     message = error(path)
     assert message.startswith(f"{path}: the part xl/worksheets/sheet2.xml unpacks to ")
@@ -353,7 +354,7 @@ def test_any_text_gives_an_export_or_an_export_error(tmp_path: Path, text: str) 
     lines = normalised.split("\n")
     above = next(i for i, line in enumerate(lines) if line.strip(" \t"))
     below = "\n".join(lines[above:])
-    expected = pandas_record_lines(below, raw.delimiter or exports._absent_char(normalised))
+    expected = pandas_record_lines(below, raw.delimiter or delimited.absent_char(normalised))
     assert expected is not None
     # trailing empty rows are dropped
     assert raw.lines.tolist() == [above + n for n in expected[1:][: raw.rows]]

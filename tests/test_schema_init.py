@@ -19,25 +19,30 @@ from openpyxl import Workbook
 
 from helpers import invoke
 from panelkit.errors import ExportError, OutputError
-from panelkit.input.metadata import (
+from panelkit.input.draft import (
     DraftBlock,
     DraftVariable,
     SchemaDraft,
     SourceKind,
-    draft_schema,
     no_answer_kinds,
-    render_schema,
 )
+from panelkit.input.metadata import draft_schema, render_schema
 from panelkit.input.schema import Category, Schema, VarType, load_schema, parse_schema
 from panelkit.input.validation import SurveyData
 from panelkit.jobs import init_schema, load_survey
+from panelkit.project import Settings
 
 SX_ANSI = Path(__file__).parent / "data" / "surveyxact-ex-survey2" / "ex_survey2_semicolon_ansi"
 
 
-def drafted(tmp_path: Path, *sources: Path, name: str = "schema.yaml") -> tuple[Schema, str]:
+def drafted(
+    tmp_path: Path, *sources: Path, name: str = "schema.yaml", min_n: int = 0
+) -> tuple[Schema, str]:
+    """The schema drafted from ``sources``. The fixtures are a few dozen rows, so by default
+    with suppression off (min-n 0), where the inference itself shows; the min-n rules are
+    pinned in the tests of "what the data may not put into a schema" below."""
     out = tmp_path / name
-    init_schema(list(sources), out)
+    init_schema(list(sources), out, settings=Settings(min_n=min_n))
     return load_schema(out), out.read_text("utf-8")
 
 
@@ -599,3 +604,108 @@ def test_a_column_of_only_no_answers_keeps_them_as_categories(tmp_path: Path) ->
     assert (x.labels, x.missing) == (("Ved ikke", "Vet ikke"), ())
     assert "  # every answer looks like no answer; all are kept as categories: check them\n" in text
     validated(path, schema)
+
+
+# --------------------------------------------------------------------------- what the data may not put into a schema
+
+
+def leaky_csv(path: Path) -> Path:
+    """60 respondents: a mostly-"Nej" free-text column with two one-off comments, a real
+    category (30 + 30), one with a one-off answer, and ages from 17 to 95."""
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "bemaerkning": ["Nej"] * (n - 2) + ["Min nabo larmer hver nat", "Savner cykelsti"],
+            "by": ["Nord", "Syd"] * (n // 2),
+            "bolig": ["Eje"] * 30 + ["Leje"] * 29 + ["Husbåd"],
+            "alder": [17, 95, *(30 + i % 40 for i in range(n - 2))],
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+def comment_above(text: str, variable: str) -> str:
+    lines = text.splitlines()
+    return lines[lines.index(f"  {variable}:") - 1]
+
+
+def test_a_category_from_the_data_needs_every_answer_min_n_times(tmp_path: Path) -> None:
+    schema, text = drafted(tmp_path, leaky_csv(tmp_path / "export.csv"), min_n=20)
+    # mostly "Nej" with two one-off comments: free text, and no answer of it is written
+    assert schema.variable("bemaerkning").type is VarType.TEXT
+    assert comment_above(text, "bemaerkning") == (
+        "  # answers given fewer than 20 times, so free text: panelkit only uses whether it "
+        "was answered"
+    )
+    for answer in ("Nej", "Min nabo", "cykelsti", "Husbåd"):
+        assert answer not in text
+    # 30 + 30: a category; 30 + 29 + 1: the one-off answer makes it text
+    assert schema.variable("by").labels == ("Nord", "Syd")
+    assert schema.variable("bolig").type is VarType.TEXT
+    validated(tmp_path / "export.csv", schema)
+
+
+def test_min_n_decides_where_a_category_ends(tmp_path: Path) -> None:
+    path = leaky_csv(tmp_path / "export.csv")
+    by_30, _ = drafted(tmp_path, path, min_n=30, name="a.yaml")
+    by_31, _ = drafted(tmp_path, path, min_n=31, name="b.yaml")
+    assert (by_30.variable("by").type, by_31.variable("by").type) == (
+        VarType.CATEGORY,
+        VarType.TEXT,
+    )
+    # with suppression off (min-n 0), as describe then shows every count: three distinct
+    # answers among 60 make a category, as before the rule
+    off, _ = drafted(tmp_path, path, min_n=0, name="c.yaml")
+    assert off.variable("bemaerkning").type is VarType.CATEGORY
+
+
+def test_a_numbers_range_is_written_only_with_min_n_0(tmp_path: Path) -> None:
+    path = leaky_csv(tmp_path / "export.csv")
+    schema, text = drafted(tmp_path, path, min_n=20)
+    assert schema.variable("alder").type is VarType.INTEGER
+    # 17 and 95 are two respondents' answers: not written (describe hides them too)
+    assert comment_above(text, "alder") == (
+        "  # numbers in the data (the smallest and largest are single respondents' answers, "
+        "so not shown); add min: and max: to catch typing errors"
+    )
+    assert "17" not in text and "95" not in text
+    _, text = drafted(tmp_path, path, min_n=0, name="off.yaml")
+    assert comment_above(text, "alder") == (
+        "  # numbers from 17 to 95 in the data; add min: and max: to catch typing errors"
+    )
+
+
+def test_platform_labels_are_not_data(tmp_path: Path, sav: Path) -> None:
+    """Value labels declared in the .sav are written whatever min-n: they are metadata."""
+    schema, text = drafted(tmp_path, sav, min_n=20)
+    # six respondents: every label occurs fewer than 20 times, and some not at all
+    assert [(c.code, c.label) for c in schema.variable("koen").categories] == [
+        ("1", "Mand"),
+        ("2", "Kvinde"),
+    ]
+    assert schema.variable("tilfreds").labels == (
+        "Meget tilfreds",
+        "Tilfreds",
+        "Utilfreds",
+        "Meget utilfreds",
+    )
+    assert "numbers from" not in text  # the age's range: 23 and 67 are answers
+    assert "Dejligt her" not in text and "Støj" not in text
+
+
+def test_cli_schema_init_takes_min_n_from_the_option_or_panelkit_yaml(in_tmp: Path) -> None:
+    leaky_csv(in_tmp / "export.csv")
+    code, _, err = invoke("schema", "init", "export.csv")
+    assert code == 0, err
+    assert load_schema(in_tmp / "schema.yaml").variable("by").type is VarType.CATEGORY
+    code, _, err = invoke("schema", "init", "export.csv", "--force", "--min-n", "31")
+    assert code == 0, err
+    assert load_schema(in_tmp / "schema.yaml").variable("by").type is VarType.TEXT
+    (in_tmp / "panelkit.yaml").write_text("min_n: 31\n", "utf-8")
+    code, _, err = invoke("schema", "init", "export.csv", "--force")
+    assert code == 0, err
+    assert load_schema(in_tmp / "schema.yaml").variable("by").type is VarType.TEXT
+    code, _, err = invoke("schema", "init", "export.csv", "--force", "--min-n", "0")
+    assert code == 0, err
+    assert "numbers from 17 to 95" in (in_tmp / "schema.yaml").read_text("utf-8")

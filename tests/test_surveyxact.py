@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from panelkit.errors import ExportError
-from panelkit.input.exports import RawExport, read_export
+from panelkit.input.exports import read_export
+from panelkit.input.raw import RawExport
 from panelkit.input.schema import Schema, VarType, load_schema
 from panelkit.input.surveyxact import locate_files, read_labels, read_metadata
 from panelkit.input.validation import SurveyData, validate

@@ -828,11 +828,21 @@ def schema_init(
         Path, typer.Option("--out", "-o", help="Where to write the schema (YAML).")
     ] = Path("schema.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    min_n: Annotated[
+        int | None,
+        typer.Option(
+            "--min-n",
+            help="Infer a category from the data only when every answer occurs N times or "
+            "more; else free text (0: off; default 20).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write a starter schema from the platform's questions, codes and labels."""
     from panelkit.jobs import init_schema
+    from panelkit.project import resolve_settings_here
 
-    result = init_schema(sources, out, force=force)
+    result = init_schema(sources, out, force=force, settings=resolve_settings_here(min_n=min_n))
     console = _console()
     types = ", ".join(f"{n} {t}" for t, n in result.types)
     console.print(f"Schema written to {result.path}: {result.variables} variables ({types}).")

@@ -19,6 +19,8 @@ Three rules, used by every command and format:
   and "yes") where one holds the other and the two differ by 1 to ``min_n`` − 1
   respondents would reveal that small group by difference; the smaller is hidden
   (as secondary). Nesting is decided on the respondent sets themselves.
+- **Extremes**: the smallest and largest answer to a number are single respondents'
+  answers; they are named only with ``min_n`` 0 (the codebook, ``schema init``).
 
 ``min_n`` 0 turns all of it off. This module imports nothing from panelkit, so
 ``results`` and every layer may use it.
@@ -29,20 +31,25 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
+    "DEFAULT_MIN_N",
     "Suppression",
     "apply_suppression",
+    "extremes_shown",
     "hide_margin_cells",
     "margin_reasons",
     "nested_domain_rows",
     "suppressed",
     "suppression_reasons",
 ]
+
+# A run's min-n unless one is set (--min-n, panelkit.yaml's min_n:).
+DEFAULT_MIN_N: Final = 20
 
 
 class Suppression(StrEnum):
@@ -169,6 +176,12 @@ def _determined(sums: Sequence[_Sum], unknown: Sequence[int]) -> set[int]:
 
 
 # --------------------------------------------------------------------------- counts
+
+
+def extremes_shown(min_n: int) -> bool:
+    """Whether a number's smallest and largest answer may be named: they are single
+    respondents' answers, so only with suppression off (``min_n`` 0)."""
+    return min_n <= 0
 
 
 def suppression_reasons(counts: Sequence[int], min_n: int) -> list[Suppression | None]:

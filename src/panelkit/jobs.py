@@ -737,10 +737,18 @@ if TYPE_CHECKING:
     from panelkit.publish.codebook import Codebook
 
 
-def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> SchemaInitResult:
+def init_schema(
+    sources: Sequence[Path],
+    out: Path,
+    *,
+    force: bool = False,
+    settings: Settings | None = None,
+) -> SchemaInitResult:
     """Draft a schema from an export and its platform's metadata, and write it to ``out``.
 
     Refuses to replace an existing file unless ``force``, and never writes over a source.
+    ``settings.min_n`` (None: the defaults') keeps single respondents' answers out of
+    what is inferred from the data (input/draft.py).
     """
     from panelkit.audit import write_output as write_with_record
     from panelkit.errors import OutputError
@@ -756,7 +764,8 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
         raise OutputError(
             f"{out} already exists; pass --force to replace it, or choose another --out"
         )
-    draft = draft_schema(sources)
+    min_n = (settings or Settings()).min_n
+    draft = draft_schema(sources, min_n=min_n)
     guard_not_input(out, draft.inputs)
     text = render_schema(draft, name=out.stem)
     # The draft must load as any schema does; a failure here is a bug, not the user's.
@@ -766,7 +775,7 @@ def init_schema(sources: Sequence[Path], out: Path, *, force: bool = False) -> S
         text.encode("utf-8"),
         command="schema init",
         inputs=[("source", p) for p in draft.inputs if p.is_file()],
-        settings={"source": str(draft.kind), "force": force},
+        settings={"source": str(draft.kind), "force": force, "min_n": min_n},
         survey=None,
     )
     return init_result(draft, out)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from panelkit.disclosure import DEFAULT_MIN_N
 from panelkit.errors import SettingsError
 from panelkit.results import CiMethod, Lang
 from panelkit.stats.comparison import Adjust, VerdictRules
@@ -168,7 +169,9 @@ def _existing(path: Path, what: str) -> Path:
 
 def _surveyxact_folder(path: Path) -> bool:
     """A folder holding SurveyXact's dataset.csv (any case: Windows users rename freely)."""
-    return any(c.name.casefold() == "dataset.csv" and c.is_file() for c in path.iterdir())
+    from panelkit.input.surveyxact import dataset_in
+
+    return dataset_in(path) is not None
 
 
 def _maybe(path: Path | None, what: str) -> Path | None:
@@ -230,7 +233,7 @@ class Settings:
     """
 
     lang: Lang = Lang.DA
-    min_n: int = 20
+    min_n: int = DEFAULT_MIN_N
     ci: CiMethod = CiMethod.LOGIT
     by: tuple[str, ...] | None = None  # None: given nowhere (the report then uses the margins)
     cap: float | None = None
@@ -288,11 +291,22 @@ class Settings:
 def resolve_settings(files: ProjectFiles, **given: Any) -> Settings:
     """The one place precedence is decided: each setting ``given`` (not None) wins, then
     the run's ``panelkit.yaml``, then the default. ``given`` takes Settings' field names."""
+    name = files.project_file.name if files.project_file is not None else PROJECT_FILE
+    return _resolve(files.settings, name, given)
+
+
+def resolve_settings_here(cwd: Path | None = None, **given: Any) -> Settings:
+    """:func:`resolve_settings` for a command that has no project files yet (``schema
+    init``): the options ``given``, then the ``panelkit.yaml`` in ``cwd`` if there is one."""
+    project_file = (Path.cwd() if cwd is None else cwd) / PROJECT_FILE
+    raw = _read_project(project_file) if project_file.is_file() else {}
+    return _resolve(raw, project_file.name, given)
+
+
+def _resolve(raw: Mapping[str, Any], name: str, given: Mapping[str, Any]) -> Settings:
     unknown = sorted(set(given) - set(_SETTING_KEYS))
     if unknown:
         raise TypeError(f"resolve_settings: unknown setting {unknown[0]!r}")
-    raw = files.settings
-    name = files.project_file.name if files.project_file is not None else PROJECT_FILE
     values: dict[str, Any] = {}
     for key in _SETTING_KEYS:
         if given.get(key) is not None:

@@ -1,7 +1,8 @@
 """A parquet cache of parsed exports, keyed by the export's bytes.
 
 Parsing a large workbook (.xlsx) or SPSS file (.sav) takes far longer than
-reading parquet, and analysts re-run the same export many times. The cache
+reading parquet, and analysts re-run the same export many times; which kinds
+are cached is said in ``filekinds`` (``FileKind.cacheable``). The cache
 holds a copy of the export's rows, so it is personal data like the export
 itself: it lives in the user's own cache folder (``PANELKIT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/panelkit``, else ``~/.cache/panelkit``), readable only by its
@@ -21,9 +22,10 @@ import pandas as pd
 
 from panelkit import __version__
 from panelkit.files import sha256_file, write_bytes_atomic
-from panelkit.input.exports import ExportFormat, RawExport, read_export
+from panelkit.input.exports import read_export
+from panelkit.input.filekinds import kind_of
+from panelkit.input.raw import ExportFormat, RawExport
 
-CACHED_SUFFIXES = (".xlsx", ".sav")
 _FORMAT_VERSION = 1
 _LINE_COLUMN = "__panelkit_line__"
 
@@ -51,7 +53,8 @@ def read_export_cached(
     like the workbook's own values.
     """
     p = Path(path)
-    if cache_dir is None or not p.is_file() or p.suffix.lower() not in CACHED_SUFFIXES:
+    kind = kind_of(p)
+    if cache_dir is None or not p.is_file() or kind is None or not kind.cacheable:
         return read_export(path, sheet=sheet, header_row=header_row, skip_rows=skip_rows)
     # the export's bytes (read in blocks), and how it is read
     key = repr((sha256_file(p), sheet, header_row, tuple(skip_rows), __version__, _FORMAT_VERSION))

@@ -31,7 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from panelkit.disclosure import Suppression, suppression_reasons
+from panelkit.disclosure import Suppression, extremes_shown, suppression_reasons
 from panelkit.publish.texts import count_text, number_text, pct
 from panelkit.results import Lang, Reconciliation, WeightingResult
 
@@ -320,7 +320,7 @@ def _protect(v: VariableSummary, min_n: int) -> VariableSummary:
                 None,
                 suppression=Suppression.PRIMARY,
             )
-        else:  # the smallest and largest answers are single respondents' answers
+        elif not extremes_shown(min_n):  # single respondents' answers
             numbers = replace(numbers, min=None, max=None)
     return replace(
         v,

@@ -1,0 +1,511 @@
+"""Delimited text exports (.csv, .txt): encoding and delimiter sniffed, every row's line kept.
+
+Encodings: UTF-16 with a byte-order mark, UTF-8 with or without one, else
+cp1252 (Danish Windows), else latin-1. Delimiters: ``;``, ``,`` or tab, judged
+on the header and settled by the rows below it. The row of every record is the
+physical line it starts on, also when a quoted value spans several lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from panelkit.errors import ExportError
+from panelkit.input.raw import (
+    ExportFormat,
+    RawExport,
+    ReadRequest,
+    assemble,
+    clip,
+    number_label,
+    printable,
+    read_bytes,
+)
+
+__all__ = [
+    "DELIMITERS",
+    "DelimitedText",
+    "absent_char",
+    "decode_text",
+    "read_delimited",
+    "read_delimited_text",
+    "sniff_delimiter",
+    "sniff_encoding",
+]
+
+DELIMITERS: Final = (";", ",", "\t")
+_DELIMITER_NAMES: Final = {";": "semicolon", ",": "comma", "\t": "tab"}
+# Characters of the text after the header used to settle which delimiter it is.
+_SNIFF_CHARS: Final = 64 << 10
+_SNIFF_LINES: Final = 50
+
+_NL: Final = 10  # b"\n"
+_QUOTE: Final = 34  # b'"'
+_BOMS_UTF16: Final = (b"\xff\xfe", b"\xfe\xff")
+_BOM_UTF8: Final = b"\xef\xbb\xbf"
+# A quoted field ("" is an escaped quote); possessive, so no backtracking blow-up.
+_QUOTED_RE: Final = re.compile(r'"(?:[^"]|"")*+"')
+_PANDAS_RAGGED_RE: Final = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+@dataclass(frozen=True)
+class DelimitedText:
+    """A small delimited text file, cell by cell (see :func:`read_delimited_text`)."""
+
+    path: Path
+    records: tuple[tuple[str, ...], ...]  # every record with a value, header (if any) included
+    lines: tuple[int, ...]  # the physical line where each record starts
+    encoding: str
+    delimiter: str | None  # None: one value per line
+
+
+class _Ambiguous(ValueError):
+    """Two delimiters fit the text equally well."""
+
+    def __init__(self, candidates: Sequence[str]) -> None:
+        super().__init__(" or ".join(repr(c) for c in candidates))
+        self.candidates = tuple(candidates)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode exported text, returning ``(text, encoding)``.
+
+    UTF-16 with a byte-order mark, UTF-8 with (``utf-8-sig``) or without a BOM,
+    else cp1252 (Danish Windows), else latin-1 (which decodes any byte).
+    Raises UnicodeDecodeError only for a file with a UTF-16 BOM that is not UTF-16.
+    """
+    if data.startswith(_BOMS_UTF16):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(_BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            data = data[len(_BOM_UTF8) :]  # a BOM and then not UTF-8: judge the rest
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined (0x81, 0x8d, ...)
+        return data.decode("latin-1"), "latin-1"
+
+
+def sniff_encoding(data: bytes) -> str:
+    """The encoding :func:`decode_text` would use for ``data``."""
+    try:
+        return decode_text(data)[1]
+    except UnicodeDecodeError:
+        return "utf-16"
+
+
+def sniff_delimiter(text: str) -> str | None:
+    """The delimiter (``;``, ``,`` or tab) of delimited ``text``; None for one column.
+
+    Judged on the first non-blank line, counting outside quotes, and settled by
+    the lines after it when several characters occur there; works whether or
+    not the first line is a header. Raises ValueError when two delimiters fit
+    the text equally well.
+    """
+    text = _normalise_newlines(text)
+    try:
+        start, end, _ = _locate_header(text, 1)
+    except LookupError:  # nothing but white space
+        return None
+    return _sniff(text[start:end], text[end + 1 : end + 1 + _SNIFF_CHARS])
+
+
+def read_delimited_text(path: str | Path) -> DelimitedText:
+    """Read a small delimited text file (e.g. SurveyXact's structure/labels CSV).
+
+    Same encoding and delimiter sniffing as :func:`read_delimited`, but no header
+    is assumed: every record with a value is returned, cells stripped, with the
+    line it starts on. Raises ExportError when the file cannot be read.
+    """
+    shown = printable(str(path))
+    p = Path(path)
+    data = read_bytes(p, shown)
+    text, encoding = _decode_or_refuse(data, shown)
+    if not text or text.isspace():
+        raise ExportError(f"{shown} is empty; expected lines of values separated by ; , or tab")
+    text = _normalise_newlines(text)
+    start, end, _ = _locate_header(text, 1)
+    delimiter = _sniff_or_refuse(shown, text, start, end)
+    records: list[tuple[str, ...]] = []
+    lines: list[int] = []
+    reader = csv.reader(
+        io.StringIO(text),
+        delimiter=delimiter or absent_char(text),
+        quotechar='"',
+        doublequote=True,
+        strict=False,
+    )
+    done = 0  # lines consumed so far: the next record starts on line done + 1
+    try:
+        for record in reader:
+            cells = tuple(c.strip() for c in record)
+            if any(cells):
+                records.append(cells)
+                lines.append(done + 1)
+            done = reader.line_num
+    except csv.Error as exc:
+        raise ExportError(
+            f"{shown}, line {done + 1}: cannot be split into values ({clip(str(exc))}); check "
+            "the quoting of that line"
+        ) from exc
+    return DelimitedText(p, tuple(records), tuple(lines), encoding, delimiter)
+
+
+def read_delimited(req: ReadRequest) -> RawExport:
+    """Read a delimited text export: the header at ``req.header_row``, ``req.skip`` left out."""
+    p, shown, header_row, skip = req.path, req.shown, req.header_row, req.skip
+    data = read_bytes(p, shown)
+    text, encoding = _decode_or_refuse(data, shown)
+    if not text or text.isspace():
+        raise ExportError(
+            f"{shown} is empty; expected a header row with the column names followed by one row "
+            "per respondent"
+        )
+    text = _normalise_newlines(text)
+    try:
+        hstart, hend, hrow = _locate_header(text, header_row)
+    except LookupError as exc:
+        raise ExportError(
+            f"{shown} ends before row {header_row}, so there is no header there; check header_row"
+        ) from exc
+    delimiter = _sniff_or_refuse(shown, text, hstart, hend)
+    hline = text.count("\n", 0, hstart) + 1
+    sep = delimiter or absent_char(text)
+
+    # UTF-8 bytes, not a StringIO: StringIO holds 4 bytes per character, which
+    # dominated peak memory on large exports. Rows above the header are skipped.
+    body = io.BytesIO(text[hstart:].encode("utf-8"))
+    del data
+    try:
+        table = pd.read_csv(
+            body,
+            sep=sep,
+            encoding="utf-8",
+            header=None,
+            dtype=str,
+            na_filter=False,  # "NA", "None", "null" are answers, not missing
+            engine="c",
+            quotechar='"',
+            doublequote=True,
+            skip_blank_lines=True,
+            index_col=False,
+        )
+    except pd.errors.ParserError as exc:
+        raise _parser_error(shown, exc, text, hstart, hline, sep) from exc
+    except Exception as exc:  # pandas raises assorted errors on odd input
+        raise ExportError(
+            f"{shown} cannot be read as a delimited text export ({type(exc).__name__}); export "
+            "it again as CSV"
+        ) from exc
+
+    n_records = len(table)  # the header and every data record
+    record_lines, record_rows = _record_positions(shown, text, hstart, hline, hrow, sep, n_records)
+    # One object array of the parsed cells (pointers to the same strings, no copy of
+    # the text): popping column by column from the frame was quadratic in columns.
+    cells_2d = table.to_numpy(dtype=object)
+    del table
+    names = [str(v).strip() for v in cells_2d[0].tolist()]
+    columns = []
+    for j in range(cells_2d.shape[1]):
+        cells = pd.Series(cells_2d[1:, j], dtype=object).str.strip()
+        columns.append(cells.where(cells != ""))  # an empty cell is missing
+    del cells_2d
+    frame, lines = assemble(
+        shown,
+        names,
+        columns,
+        record_lines,
+        row_numbers=record_rows,
+        skip=skip,
+        header_at=f"in the header, line {hline}",
+        label=number_label,
+        drop_trailing_empty=True,
+    )
+    return RawExport(p, ExportFormat.CSV, frame, lines, "line", encoding, delimiter)
+
+
+def _decode_or_refuse(data: bytes, shown: str) -> tuple[str, str]:
+    try:
+        text, encoding = decode_text(data)
+    except UnicodeDecodeError as exc:
+        raise ExportError(
+            f"{shown} starts with a UTF-16 byte-order mark but is not valid UTF-16; export it "
+            "again, preferably as UTF-8"
+        ) from exc
+    if "\x00" in text:
+        raise ExportError(f"{shown} does not look like a text export: {_binary_hint(data)}")
+    # A byte-order mark inside the text (exports pasted together) is never an answer:
+    # left in, it glues itself to a column name or an id and the row is refused.
+    return text.replace("\ufeff", ""), encoding
+
+
+def _binary_hint(data: bytes) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        return "it is a zip file, probably an Excel workbook; give it the extension .xlsx"
+    if data.startswith((b"$FL2", b"$FL3")):
+        return "it is an SPSS data file; give it the extension .sav"
+    if data.startswith(b"PAR1"):
+        return "it is a Parquet file; give it the extension .parquet"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "it is an old Excel .xls workbook; save it as .xlsx or CSV"
+    return (
+        "it contains NUL bytes; save the responses from the survey platform as CSV (UTF-8) or .xlsx"
+    )
+
+
+def _normalise_newlines(text: str) -> str:
+    # CRLF (Windows) and lone CR (old Mac) both end a line for pandas and for a
+    # person's editor; one convention keeps line counting simple.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def absent_char(text: str) -> str:
+    """A separator for a one-column file: a control character the text lacks."""
+    for c in "\x1f\x1e\x1d\x1c\x01":
+        if c not in text:
+            return c
+    return "\x1f"
+
+
+def _record_end(text: str, start: int) -> int:
+    """Index of the newline ending the record that starts at ``start`` (or len)."""
+    quotes = 0
+    pos = start
+    while True:
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        quotes += text.count('"', pos, end)
+        if quotes % 2 == 0 or nl < 0:  # an odd count means a quoted value goes on
+            return end
+        pos = nl + 1
+
+
+def _locate_header(text: str, header_row: int) -> tuple[int, int, int]:
+    """(start, end, row number) of the header: the first record with a value at or
+    after row ``header_row``. Raises LookupError when the text ends before."""
+    pos, row = 0, 1
+    while pos < len(text):
+        end = _record_end(text, pos)
+        if row >= header_row and text[pos:end].strip(" \t"):
+            return pos, end, row
+        pos, row = end + 1, row + 1
+    raise LookupError(header_row)
+
+
+def _sniff_or_refuse(shown: str, text: str, start: int, end: int) -> str | None:
+    try:
+        return _sniff(text[start:end], text[end + 1 : end + 1 + _SNIFF_CHARS])
+    except _Ambiguous as exc:
+        a, b = (_DELIMITER_NAMES[c] for c in exc.candidates[:2])
+        raise ExportError(
+            f"{shown}: cannot tell whether the columns are separated by {a}s or {b}s (the "
+            f"header and the rows below it fit both); export it again with one delimiter"
+        ) from exc
+
+
+def _sniff(header: str, sample: str) -> str | None:
+    outside = _QUOTED_RE.sub("", header)
+    counts = {c: outside.count(c) for c in DELIMITERS}
+    candidates = [c for c in DELIMITERS if counts[c]]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    # Several characters occur in the header (names like "Alder, år;Køn"): the
+    # delimiter is the one that splits the rows below into as many fields.
+    below = _QUOTED_RE.sub("", sample).split("\n")
+    if len(sample) == _SNIFF_CHARS:
+        below = below[:-1]  # the last line may be cut off
+    rows = [line for line in below if line.strip(" \t")][:_SNIFF_LINES]
+
+    def fit(c: str) -> tuple[int, int]:
+        return sum(row.count(c) == counts[c] for row in rows), counts[c]
+
+    ranked = sorted(candidates, key=fit, reverse=True)  # stable: ties keep ; before , and tab
+    if rows and fit(ranked[0]) == fit(ranked[1]):
+        raise _Ambiguous(ranked[:2])
+    return ranked[0]
+
+
+@dataclass(frozen=True)
+class _Records:
+    """Records of a delimited text, as the pandas C tokenizer splits it."""
+
+    starts: np.ndarray  # byte offset of each record
+    ends: np.ndarray  # byte offset of the newline ending it
+    newlines_before: np.ndarray  # physical lines before it (0 for the first)
+    blank: np.ndarray  # only white space: pandas skips it
+
+
+def _record_positions(
+    shown: str, text: str, hstart: int, hline: int, hrow: int, sep: str, n_records: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Line and row number of each data record (pandas parsed ``n_records`` incl. header).
+
+    Fast path: when the lines from the header to the last value are exactly
+    the records, every line is one row. Otherwise (blank lines, values with
+    line breaks) the record boundaries are worked out from the quotes.
+    """
+    # trailing blank lines are no records; a tab-only line is one when tab separates
+    trailing = " \n" if sep == "\t" else " \t\n"
+    end = len(text)
+    while end > hstart and text[end - 1] in trailing:
+        end -= 1
+    if text.count("\n", hstart, end) + 1 == n_records:
+        offsets = np.arange(1, n_records, dtype=np.int64)
+        return hline + offsets, hrow + offsets
+    rec = _records(text[hstart:].encode("utf-8"), sep)
+    (used,) = np.nonzero(~rec.blank)
+    if used.size == n_records:
+        return hline + rec.newlines_before[used[1:]], hrow + used[1:]
+    raise ExportError(  # a safety net: the records are split as pandas splits them
+        f"{shown}: cannot tell on which line each row starts because of unusual quoting; "
+        "export it again with standard CSV quoting"
+    )
+
+
+def _records(raw: bytes, sep: str) -> _Records:
+    """Split ``raw`` (UTF-8, "\\n" newlines) into records as pandas does: a
+    newline inside a quoted value does not end a record, a line of white space
+    (other than the delimiter) is blank."""
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    size = arr.size
+    nl = np.flatnonzero(arr == _NL)
+    opens, closes = _quoted_spans(arr, sep)
+    if opens.size:
+        k = np.searchsorted(opens, nl, side="right") - 1
+        inside = (k >= 0) & (nl < closes[np.maximum(k, 0)])
+        term = nl[~inside]
+    else:
+        term = nl
+    starts = np.concatenate(([0], term + 1)).astype(np.int64)
+    ends = np.concatenate((term, [size])).astype(np.int64)
+    if starts[-1] >= size:  # nothing after the last newline
+        starts, ends = starts[:-1], ends[:-1]
+    blank = ends == starts
+    spaces = bytes(b for b in b" \t" if chr(b) != sep)
+    if size and starts.size:
+        first = arr[np.minimum(starts, size - 1)]
+        for i in np.flatnonzero(~blank & np.isin(first, list(spaces))):
+            blank[i] = not raw[starts[i] : ends[i]].strip(spaces)
+    return _Records(starts, ends, np.searchsorted(nl, starts), blank)
+
+
+def _quoted_spans(arr: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of the quoted parts of the text, as pandas reads them.
+
+    pandas' tokenizer opens a quoted value only at a field's first character;
+    inside one, "" is a quote and a lone quote closes it. In a properly quoted
+    file that is the same as pairing all quotes in order (vectorised), which is
+    checked: every pairing "open" must start a field (or directly follow the
+    previous quote: an escaped ""), every "close" must end one (or directly
+    precede the next quote). Otherwise the quotes are walked one by one.
+    """
+    q = np.flatnonzero(arr == _QUOTE)
+    if not q.size:
+        return q, q
+    bounds = np.array([_NL, ord(sep)], dtype=np.uint8)
+    adjacent = np.diff(q) == 1  # adjacent[k]: quote k+1 directly follows quote k
+    opens, closes = q[0::2], q[1::2]
+    before = arr[np.maximum(opens - 1, 0)]
+    open_ok = (opens == 0) | np.isin(before, bounds)
+    open_ok[1:] |= adjacent[1::2]
+    after = arr[np.minimum(closes + 1, arr.size - 1)]
+    close_ok = (closes + 1 == arr.size) | np.isin(after, bounds)
+    close_ok |= np.append(adjacent, False)[1::2]
+    if open_ok.all() and close_ok.all():
+        if opens.size > closes.size:
+            closes = np.append(closes, arr.size)  # never closed (pandas refuses the file)
+        return opens, closes
+    return _quoted_spans_walk(arr, q, sep)
+
+
+def _quoted_spans_walk(arr: np.ndarray, q: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]:
+    # Only quotes change the state, so walk those rather than every character.
+    prev = arr[np.maximum(q - 1, 0)]
+    at_start = ((q == 0) | (prev == _NL) | (prev == ord(sep))).tolist()
+    qs = q.tolist()
+    opens: list[int] = []
+    closes: list[int] = []
+    inside = False
+    j = 0
+    while j < len(qs):
+        if not inside:
+            if at_start[j]:
+                inside = True
+                opens.append(qs[j])
+            j += 1
+        elif j + 1 < len(qs) and qs[j + 1] == qs[j] + 1:
+            j += 2
+        else:
+            inside = False
+            closes.append(qs[j])
+            j += 1
+    if inside:
+        closes.append(arr.size)
+    return np.asarray(opens, dtype=np.int64), np.asarray(closes, dtype=np.int64)
+
+
+def _parser_error(
+    shown: str, exc: pd.errors.ParserError, text: str, hstart: int, hline: int, sep: str
+) -> ExportError:
+    """Turn a pandas tokenizer error into a message citing the physical line."""
+    message = str(exc)
+    raw = text[hstart:].encode("utf-8")
+    ragged = _PANDAS_RAGGED_RE.search(message)
+    if ragged:
+        expected, row, seen = (int(g) for g in ragged.groups())
+        # pandas counts rows from the header, blank lines included and a quoted
+        # value with line breaks as one: find that record's physical line.
+        rec = _records(raw, sep)
+        where = " has a row with"
+        if row <= rec.starts.size:
+            piece = raw[rec.starts[row - 1] : rec.ends[row - 1]].decode("utf-8")
+            if _field_count(piece, sep) == seen:  # a check: it is the record pandas meant
+                where = f", line {hline + int(rec.newlines_before[row - 1])} has"
+        delim = _DELIMITER_NAMES.get(sep, "delimiter")
+        return ExportError(
+            f"{shown}{where} {seen} fields but the header has {expected} columns; a value "
+            f"probably holds an unquoted {delim}: put quotes around it or remove the extra "
+            f"{delim}s"
+        )
+    if "EOF inside string" in message:
+        opens, closes = _quoted_spans(np.frombuffer(raw, np.uint8), sep)
+        if closes.size and closes[-1] == len(raw):
+            line = hline + raw.count(b"\n", 0, int(opens[-1]))
+            return ExportError(
+                f'{shown}, line {line}: a quote (") opens a value that is never closed, so '
+                "the rest of the file would be one value; close or remove that quote"
+            )
+        return ExportError(
+            f'{shown} has a quote (") that is never closed, so the rest of the file would be '
+            "one value; check the quoting"
+        )
+    return ExportError(
+        f"{shown} cannot be read as a delimited text export (the CSV parser stopped); export it "
+        "again as CSV"
+    )
+
+
+def _field_count(record: str, sep: str) -> int:
+    try:
+        parsed = pd.read_csv(
+            io.StringIO(record), sep=sep, header=None, dtype=str, na_filter=False, engine="c"
+        )
+    except Exception:
+        return -1
+    return int(parsed.shape[1])
