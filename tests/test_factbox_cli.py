@@ -106,7 +106,7 @@ def test_errors_are_one_line(in_tmp: Path) -> None:
         1,
         'Error: indicators.yaml: factbox[1]: "help_neighbor" is not an indicator of this file; '
         "did you mean help_neighbour? expected one of help_neighbour, lonely, lonely_17_29, "
-        "miss_community, poor_health, want_information\n",
+        "lonely_ucla, miss_community, poor_health, want_information\n",
     )
 
     indicators.write_text(

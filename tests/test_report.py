@@ -661,9 +661,10 @@ def test_cli_report_writes_the_folder(in_project: Path) -> None:
         (
             ["--out", "x", "--by", "agegroup"],
             "Error: --by agegroup: not a categorical variable of the schema; did you mean "
-            "age_group? expected one of sex, area, health, help_neighbour, lonely, "
-            "miss_community, want_information, info_lokalavis, info_facebook, info_biblioteket, "
-            "info_kulturhuset, info_opslag, age_group\n",
+            "age_group? expected one of sex, area, health, lack_company, left_out, isolated, "
+            "help_neighbour, lonely, miss_community, want_information, feel_safe, "
+            "info_lokalavis, info_facebook, info_biblioteket, info_kulturhuset, info_opslag, "
+            "age_group\n",
         ),
     ],
 )

@@ -10,6 +10,12 @@ estimates to the population rates in :data:`DEMO_TARGETS`.
 Only ``Generator.random`` (uniform doubles, the most stable of numpy's streams)
 is used: every other draw is made from uniforms by thresholds, so the bytes
 stay the same across numpy versions as far as numpy allows.
+
+The questions added later (life satisfaction, the three-item loneliness scale and
+the feeling of safety) are drawn from a second generator seeded from the same seed
+(:func:`_extra_rng`), so adding them left every earlier column's bytes unchanged.
+They follow the same common mood as the other answers; the feeling of safety also
+depends on the area (the villa quarter feels safest) and sex.
 """
 
 from __future__ import annotations
@@ -45,8 +51,9 @@ BASELINES_NAME = "sundhedsprofil-2021.csv"
 
 # Population rates the design is tuned to, by indicator id: the share answering "yes"
 # among those who answered, in the population of the margins file. Five are the figures
-# the district plan publishes; `lonely` (all ages) is not published and is what the
-# design implies.
+# the district plan publishes; `lonely` (all ages) and `lonely_ucla` (7-9 on the
+# three-item loneliness scale, near the health profile's 12-13 pct.) are not published
+# and are what the design implies.
 DEMO_TARGETS: Mapping[str, float] = MappingProxyType(
     {
         "miss_community": 0.22,
@@ -54,6 +61,7 @@ DEMO_TARGETS: Mapping[str, float] = MappingProxyType(
         "help_neighbour": 0.89,
         "lonely_17_29": 0.23,
         "lonely": 0.16,
+        "lonely_ucla": 0.125,
         "poor_health": 0.15,
     }
 )
@@ -114,6 +122,35 @@ _ITEMS = (
     _LikertItem("q_7_4", _P_INFO, 0.30, 0.45, 0.35, 0.30, False, 0.07, 0.015),
 )
 _HEALTH_BLANK = 0.015
+
+# q_5 "Hvor tilfreds er du alt i alt med dit liv for tiden?" (0-10). The district's answers
+# (mean about 7.5) tilted per age group (17-29 .. 65+): the young a little less satisfied.
+_LIFE_BASE = np.array([0.01, 0.01, 0.02, 0.02, 0.03, 0.06, 0.09, 0.19, 0.29, 0.16, 0.12])
+_LIFE_TILT = np.array([-0.30, -0.10, 0.0, 0.15])
+_LIFE_P = _LIFE_BASE * np.exp(_LIFE_TILT[:, None] * (np.arange(11) - 7) / 3)
+_LIFE_BLANK = 0.03
+
+# q_6: the Three-Item Loneliness Scale (T-ILS), "Hvor tit føler du ...". Per item, P(Ofte) and
+# P(En gang imellem) per age group × sex cell: the young and women are lonelier.
+LONELY_ANSWERS = ("Sjældent eller aldrig", "En gang imellem", "Ofte")
+_LONELY_OFTEN = np.array([0.17, 0.21, 0.10, 0.11, 0.09, 0.10, 0.11, 0.15])
+_LONELY_SOMETIMES = np.array([0.36, 0.38, 0.28, 0.30, 0.25, 0.27, 0.27, 0.31])
+_LONELY_ITEMS = (("q_6_1", 1.0), ("q_6_2", 0.8), ("q_6_3", 0.9))  # column, factor on P(Ofte)
+_LONELY_SHARED = 0.65  # the three items follow the common mood often: a scale, not noise
+_LONELY_DONT_KNOW, _LONELY_BLANK = 0.01, 0.02
+
+# q_8 "Hvor tryg føler du dig i dit nærområde?" (worst first, as in the schema).
+SAFE = ("Meget utryg", "Utryg", "Hverken tryg eller utryg", "Tryg", "Meget tryg")
+_SAFE_BASE = np.array([0.02, 0.06, 0.12, 0.45, 0.35])
+# Tilt towards "Meget tryg" per area (AREAS), sex (Mand, Kvinde) and age group.
+_SAFE_AREA = np.array([-0.30, -0.10, 0.0, 0.35])
+_SAFE_SEX = np.array([0.15, -0.15])
+_SAFE_AGE = np.array([0.0, 0.05, 0.0, -0.15])
+_SAFE_TILT = (
+    _SAFE_AREA[:, None, None] + _SAFE_AGE[None, :, None] + _SAFE_SEX[None, None, :]
+).reshape(-1)  # row area * 8 + cell, cell = age group * 2 + sex
+_SAFE_P = _SAFE_BASE * np.exp(_SAFE_TILT[:, None] * (np.arange(5) - 2))
+_SAFE_DONT_KNOW, _SAFE_BLANK = 0.03, 0.01
 _INFO_BLANK = 0.03  # skipped the whole multiple-choice question: all its columns empty
 # P(option chosen), for those who want more information and for the others, times an age
 # factor per group (the young use Facebook, the old the local paper).
@@ -449,6 +486,11 @@ def _columns(n: int, seed: int, invalid_rows: int) -> dict[str, np.ndarray]:
     for option, values in enumerate(_info_choices(rng, group, agrees["q_7_4"])):
         columns[f"q_9_{option + 1}"] = values
     columns["q_10"] = _comments(rng, n)
+    columns.update(_later_questions(_extra_rng(seed), cell, area, mood))
+    order = ["respondent", "s_1", "s_2", "s_3", "q_4", "q_5", "q_6_1", "q_6_2", "q_6_3"]
+    order += [item.column for item in _ITEMS] + ["q_8"]
+    order += [f"q_9_{option + 1}" for option in range(len(INFO_OPTIONS))] + ["q_10"]
+    columns = {name: columns[name] for name in order}  # the questionnaire's order
     if invalid_rows:
         _plant_invalid(columns, invalid_rows)
     return columns
@@ -545,6 +587,41 @@ def _health(rng: np.random.Generator, cell: np.ndarray, mood: np.ndarray) -> np.
     _, blank = _missing(rng, len(cell), 0.0, _HEALTH_BLANK)
     answers[blank] = ""
     return answers
+
+
+def _extra_rng(seed: int) -> np.random.Generator:
+    """The generator of the later questions: its own stream from the same seed, so the
+    earlier columns (drawn from ``default_rng(seed)``) are as they always were."""
+    return np.random.default_rng([seed, 1])
+
+
+def _later_questions(
+    rng: np.random.Generator, cell: np.ndarray, area: np.ndarray, mood: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Life satisfaction (q_5), the three loneliness items (q_6_1-3) and safety (q_8)."""
+    n = len(cell)
+    out: dict[str, np.ndarray] = {}
+    # A low mood goes with low satisfaction: values in rising order, the mood's low end first.
+    code = _choose(_latent(rng, mood, 0.45, False), _LIFE_P, cell // 2)
+    life = _AGE_TEXT[code].copy()
+    _, blank = _missing(rng, n, 0.0, _LIFE_BLANK)  # skipped, never "Ved ikke": a number
+    life[blank] = ""
+    out["q_5"] = life
+    answers = np.array(LONELY_ANSWERS[::-1], dtype=object)  # "Ofte" first: the low mood end
+    for column, factor in _LONELY_ITEMS:
+        often = _LONELY_OFTEN * factor
+        probs = np.column_stack([often, _LONELY_SOMETIMES, 1.0 - often - _LONELY_SOMETIMES])
+        values = answers[_choose(_latent(rng, mood, _LONELY_SHARED, False), probs, cell)]
+        dont_know, blank = _missing(rng, n, _LONELY_DONT_KNOW, _LONELY_BLANK)
+        values[dont_know], values[blank] = DONT_KNOW, ""
+        out[column] = values
+    safe = np.array(SAFE, dtype=object)[
+        _choose(_latent(rng, mood, 0.25, False), _SAFE_P, area * 8 + cell)
+    ]
+    dont_know, blank = _missing(rng, n, _SAFE_DONT_KNOW, _SAFE_BLANK)
+    safe[dont_know], safe[blank] = DONT_KNOW, ""
+    out["q_8"] = safe
+    return out
 
 
 def _info_choices(
