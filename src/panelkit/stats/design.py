@@ -14,7 +14,11 @@ design (R: ``svydesign(ids=~1, weights=~w)``), adjusted for raking the way R's
 ``svyrecvar`` adjusts a ``rake()``d design: the linearised values are replaced
 by their residuals after centring them within the cells of each raking margin,
 sweep after sweep (R does 10; ``sweeps=None`` solves the limit exactly, which
-can differ from R when margins are strongly associated). Domains always use the
+can differ from R when margins are strongly associated). Capped weights are a
+bounded calibration (R's ``calibrate(..., calfun = "raking", bounds = ...)``),
+whose ``svyrecvar`` takes that exact limit: the residual of the least-squares
+regression of the linearised values on the margins' cell dummies (weighted by
+the equal starting weights, so unweighted). Domains always use the
 whole sample: a respondent outside the domain has linearised value 0 but still
 counts as a unit, and still takes part in the centring. A calibrated variance
 below 1e-12 of the uncalibrated one is rounding noise (the margins explain the
@@ -29,7 +33,11 @@ tables, not on respondents; the residual of a respondent is ``e − t[pattern,
 group]``. The sum of squares then needs one pass over the values plus
 pattern-level sums of w and w². Everything per respondent is an
 ``np.bincount`` or a vector operation; memory is O(respondents + patterns ×
-groups), with groups taken in chunks if that would exceed 64 MB.
+groups), with groups taken in chunks if that would exceed 64 MB. The exact
+residual solves the normal equations of the cell dummies (K × K for K margin
+cells in all, from the margins' cross tables) once per design as a
+pseudo-inverse, or, where that matrix would exceed the same 64 MB, by conjugate
+gradients on the sparse cross tables.
 """
 
 from __future__ import annotations
@@ -55,8 +63,12 @@ if TYPE_CHECKING:
 R_RAKING_SWEEPS = 10
 # A calibrated variance below this fraction of the uncalibrated one is rounding noise.
 _NOISE = 1e-12
-_MAX_SOLVE_CELLS = 5000  # the exact limit of the sweeps is solved as a dense system
-_BLOCK_BYTES = 64 * 2**20  # memory for the pattern × group arrays of one chunk of groups
+# Memory for the pattern × group arrays of one chunk of groups, and for the dense
+# pseudo-inverse of the exact residual's normal equations.
+_BLOCK_BYTES = 64 * 2**20
+# Conjugate gradients (the exact residual with too many cells for a dense solve)
+# stop at this relative residual of the normal equations.
+_CG_TOLERANCE = 1e-13
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,11 +77,20 @@ class Calibration:
 
     ``cells``: per raking margin, each respondent's cell (0..k-1); none = not
     calibrated. ``sweeps``: centring sweeps over the margins (R's 10; None = the
-    exact limit). Assumes raking from equal starting weights, as ``rake`` does.
+    exact limit). ``bounded``: the weights are a bounded calibration (capped:
+    R's ``calibrate(..., calfun = "raking", bounds = ...)``), whose variance
+    takes the exact limit whatever ``sweeps`` says. Assumes calibration from equal
+    starting weights, as ``rake`` does.
     """
 
     cells: tuple[np.ndarray, ...] = ()
     sweeps: int | None = R_RAKING_SWEEPS
+    bounded: bool = False
+
+    @property
+    def exact(self) -> bool:
+        """Whether the variance takes the exact regression residual, not sweeps."""
+        return self.bounded or self.sweeps is None
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +165,7 @@ class SurveyDesign:
         cells = tuple(_margin_codes(c, n, i) for i, c in enumerate(self.calibration.cells))
         for array in (w, *cells):
             array.setflags(write=False)
-        calibration = Calibration(cells, sweeps)
+        calibration = Calibration(cells, sweeps, bool(self.calibration.bounded))
         object.__setattr__(self, "weights", w)
         object.__setattr__(self, "calibration", calibration)
         object.__setattr__(self, "_engine", _Engine.build(w, calibration))
@@ -255,15 +276,18 @@ def declare_design(
     weights: np.ndarray | None = None,
     calibration: Sequence[np.ndarray] = (),
     sweeps: int | None = R_RAKING_SWEEPS,
+    bounded: bool = False,
 ) -> SurveyDesign:
     """Declare the survey design once: the rows, their final weights and calibration.
 
     ``data`` is a validated survey (its usable rows: see ``SurveyData.usable``) or a
     frame of that form. With ``margins`` the rows are raked to them (``cap``: see
-    ``weighting.rake``) and the raking cells become the calibration. Without, the
-    ``weights`` are final (None: all 1) and ``calibration`` holds their raking cells,
-    if they were raked elsewhere (R's weights, say). ``sweeps``: centring sweeps of
-    the variance (R's 10; None = to convergence).
+    ``weighting.rake``) and the raking cells become the calibration; with a cap
+    (binding or not) the weights are a bounded calibration, whose variance is R's
+    ``calibrate()``'s exact residual. Without, the ``weights`` are final (None: all
+    1) and ``calibration`` holds their raking cells, if they were raked elsewhere
+    (R's weights, say; ``bounded``: by R's bounded ``calibrate()``). ``sweeps``:
+    centring sweeps of a raked design's variance (R's 10; None = to convergence).
     """
     from panelkit.input.validation import SurveyData
     from panelkit.stats.weighting import rake
@@ -274,15 +298,15 @@ def declare_design(
         if cap is not None:
             raise ValueError("a cap bounds raked weights: give the margins to rake to")
         w = np.ones(len(frame)) if weights is None else weights
-        return SurveyDesign(frame, w, Calibration(tuple(calibration), sweeps), survey)
-    if weights is not None or len(calibration):
+        return SurveyDesign(frame, w, Calibration(tuple(calibration), sweeps, bounded), survey)
+    if weights is not None or len(calibration) or bounded:
         raise ValueError("give margins to rake to, or final weights, not both")
     lines = None if survey is None else survey.lines
     weighting = rake(frame, margins, cap=cap, lines=lines)
     return SurveyDesign(
         frame,
         weighting.weights,
-        Calibration(weighting.calibration, sweeps),
+        Calibration(weighting.calibration, sweeps, bounded=cap is not None),
         survey,
         margins,
         weighting,
@@ -329,8 +353,11 @@ class _Engine:
     cells: tuple[np.ndarray, ...]  # per margin: the cell of each pattern
     count: tuple[np.ndarray, ...]  # per margin: respondents per cell
     cross: tuple[tuple[sparse.csr_array, ...], ...]  # cross[a][b]: respondents, cells a × b
-    sweeps: int | None
+    sweeps: int | None  # None: the exact residual (see _Engine.exact)
     all_weighted: bool  # no weight is 0
+    # The exact residual's normal equations: their pseudo-inverse (K × K), or None to
+    # solve them by conjugate gradients (too many cells, or not exact).
+    inverse: np.ndarray | None = None
 
     @classmethod
     def build(cls, w: np.ndarray, calibration: Calibration) -> _Engine:
@@ -356,6 +383,15 @@ class _Engine:
             )
             for a, ka in zip(cells, ks, strict=True)
         )
+        sweeps = None if calibration.exact else calibration.sweeps
+        inverse = None
+        total_cells = sum(ks)
+        if sweeps is None and cells and 8 * total_cells**2 <= _BLOCK_BYTES:
+            normal = sparse.block_array([list(row) for row in cross]).toarray()
+            # The margins share the constant (and more where their cells never meet),
+            # so the system is singular: its pseudo-inverse gives one solution, and the
+            # residual is the same for every solution.
+            inverse = np.linalg.pinv(normal, rcond=1e-10, hermitian=True)
         return cls(
             w=w,
             pattern=pattern,
@@ -365,8 +401,9 @@ class _Engine:
             cells=tuple(cells),
             count=count,
             cross=cross,
-            sweeps=calibration.sweeps,
+            sweeps=sweeps,
             all_weighted=bool(np.all(w > 0)),
+            inverse=inverse,
         )
 
     def variance(
@@ -445,15 +482,14 @@ class _Engine:
             for c, k in zip(self.cells, self.count, strict=True)
         ]
         if self.sweeps is None:
-            # The limit of the sweeps: least squares on all margins' cell dummies.
-            # lstsq copes with the margins sharing the constant (a singular system).
-            if sum(len(k) for k in self.count) > _MAX_SOLVE_CELLS:
-                raise ValueError(
-                    f"calibration_sweeps=None solves for at most {_MAX_SOLVE_CELLS} margin "
-                    "cells; give a number of sweeps"
-                )
-            a = sparse.block_array([list(row) for row in self.cross]).toarray()
-            solution = np.linalg.lstsq(a, np.vstack(sums), rcond=1e-10)[0]
+            # The limit of the sweeps (R's calibrate()): least squares on all margins'
+            # cell dummies, from the normal equations X'X β = X'e.
+            rhs = np.vstack(sums)
+            if self.inverse is not None:
+                solution = self.inverse @ rhs
+            else:
+                normal = sparse.block_array([list(row) for row in self.cross], format="csr")
+                solution = _conjugate_gradients(normal, np.concatenate(self.count), rhs)
             bounds = np.cumsum([0] + [len(k) for k in self.count])
             return [solution[lo:hi] for lo, hi in itertools.pairwise(bounds)]
         beta = [np.zeros((len(k), groups)) for k in self.count]
@@ -465,6 +501,33 @@ class _Engine:
                 current = sums[i] - sum(c @ b for c, b in zip(self.cross[i], beta, strict=True))
                 beta[i] += current / safe[i]
         return beta
+
+
+def _conjugate_gradients(a: sparse.csr_array, diagonal: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One solution x of a x = b per column of b (a: symmetric, positive semi-definite,
+    b in its range), by conjugate gradients preconditioned with a's diagonal, all
+    columns at once. Started from 0, the iterates stay in a's range, where the
+    system is regular; empty cells (diagonal 0) keep 0."""
+    scale = np.divide(1.0, diagonal, out=np.zeros(len(diagonal)), where=diagonal > 0)[:, None]
+    x = np.zeros_like(b)
+    r = b.copy()
+    z = scale * r
+    p = z.copy()
+    rz = (r * z).sum(axis=0)
+    goal = _CG_TOLERANCE**2 * rz
+    for _ in range(10 * len(diagonal) + 100):
+        if np.all(rz <= goal):
+            break
+        ap = a @ p
+        curve = (p * ap).sum(axis=0)
+        step = np.divide(rz, curve, out=np.zeros_like(rz), where=curve > 0)
+        x += step * p
+        r -= step * ap
+        z = scale * r
+        rz_next = (r * z).sum(axis=0)
+        p = z + np.divide(rz_next, rz, out=np.zeros_like(rz), where=rz > 0) * p
+        rz = rz_next
+    return x
 
 
 def _patterns(margins: Sequence[np.ndarray], n: int) -> np.ndarray:
