@@ -178,6 +178,14 @@ AdjustOpt = Annotated[
         show_default=False,
     ),
 ]
+ContrastsOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--contrasts",
+        help="Also each group against the rest of its domain, and tests of association.",
+        show_default=False,
+    ),
+]
 AlphaOpt = Annotated[
     float | None,
     typer.Option(
@@ -217,6 +225,7 @@ def _run_template(
     cap: CapOpt = None,
     drop_invalid: DropOpt = None,
     adjust: AdjustOpt = None,
+    contrasts: ContrastsOpt = None,
     alpha: AlphaOpt = None,
     same_pp: SamePpOpt = None,
     small_pp: SmallPpOpt = None,
@@ -245,8 +254,9 @@ def _run(**given: Any) -> Run:
     files = _files(**{k: given.pop(k, None) for k in _FILE_OPTIONS})
     if given.get("by") is not None:
         given["by"] = tuple(given["by"]) or None  # no --by: not given
-    if given.get("drop_invalid") is False:
-        given["drop_invalid"] = None  # a flag left off is not given
+    for flag in ("drop_invalid", "contrasts"):
+        if given.get(flag) is False:
+            given[flag] = None  # a flag left off is not given
     return Run(files, resolve_settings(files, **given))
 
 
@@ -515,7 +525,10 @@ def _print_diagnostics(console: Console, w: WeightingResult) -> None:
 
 @app.command()
 @_with_run("data", "schema", "margins", "indicators", "by", "ci", "min_n", "lang", "cap",
-           "drop_invalid")  # fmt: skip
+           "drop_invalid", "contrasts", "adjust",
+           adjust=Annotated[Adjust | None, typer.Option(
+               "--adjust", help="Adjust the contrasts' p-values across the run (default holm).",
+               show_default=False)])  # fmt: skip
 def summarize(
     run: Run,
     output_format: Annotated[
@@ -533,10 +546,12 @@ def summarize(
         _render_estimates(result, lang)
         return
     payload = render_estimates(result, output_format, lang, version=__version__)
+    extra: dict[str, object] = {"format": str(output_format)}
+    if run.settings.contrasts:
+        extra.update(contrasts=True, adjust=str(run.settings.adjust))
     _emit(
         payload, out, run, command="summarize", binary=output_format is OutputFormat.XLSX,
-        survey=result.survey, uses=("margins", "indicators"),
-        extra={"format": str(output_format)},
+        survey=result.survey, uses=("margins", "indicators"), extra=extra,
     )  # fmt: skip
 
 

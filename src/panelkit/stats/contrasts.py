@@ -30,11 +30,24 @@ and one covariance of a few columns; no loop over respondents.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
+from panelkit.disclosure import Suppression, contrast_suppression
+from panelkit.input.indicators import Indicator
+from panelkit.results import (
+    AssociationTest,
+    Contrast,
+    ContrastSet,
+    Estimate,
+    EstimateKind,
+    LeftOut,
+)
+from panelkit.stats.comparison import Adjust, adjust_p
 from panelkit.stats.design import Breakdown, Domain, SurveyDesign
 
 # qnorm(0.975): the contrast's interval is normal, as R's confint on svyglm's z.
@@ -78,6 +91,117 @@ class Association:
     p: float
     answers: int  # rows of the table: the answers that occur in the domain
     groups: int  # its columns: the groups that occur
+
+
+def contrast_indicators(
+    design: SurveyDesign,
+    indicators: Sequence[Indicator],
+    estimates: Sequence[Estimate],
+    *,
+    by: Sequence[str],
+    min_n: int = 20,
+    adjust: Adjust = Adjust.HOLM,
+) -> ContrastSet:
+    """Every group of every ``by`` breakdown of each share and mean indicator against the
+    rest of its domain, and every share and distribution indicator's test of association
+    with each ``by`` variable (formats §8.4), in the order of indicators, breakdowns and
+    groups. ``estimates`` are the run's rows (after disclosure): a contrast whose group
+    or domain row is suppressed, or whose rest is small, is left out (disclosure's
+    ``contrast_suppression``), and so is a test whose domain row is suppressed. p-values
+    are adjusted across all contrasts shown."""
+    adjust = Adjust(adjust)
+    hidden: dict[tuple[str, str | None, str | None], Suppression | None] = {}
+    for e in estimates:
+        key = (e.indicator, e.by, e.group)
+        # A distribution has one row per answer: the domain is hidden if any row is.
+        hidden[key] = hidden.get(key) or (e.suppression if e.suppressed else None)
+    breakdowns = [design.breakdown(name) for name in by]
+    found: list[tuple[Indicator, EstimateKind, Breakdown, int, GroupContrasts]] = []
+    tests: list[AssociationTest] = []
+    left: Counter[LeftOut] = Counter()
+    left_tests: Counter[LeftOut] = Counter()
+    for ind in indicators:
+        kind, domain, y, answers = _measure(design, ind)
+        domain_hidden = hidden.get((ind.id, None, None))
+        for b in breakdowns:
+            assert b.by is not None
+            if y is not None:
+                c = group_contrasts(design, domain, y, b)
+                for j, label in enumerate(b.labels):
+                    why = contrast_suppression(
+                        hidden.get((ind.id, b.by, label)),
+                        domain_hidden,
+                        int(c.n_group[j]),
+                        int(c.n_rest[j]),
+                        min_n,
+                    )
+                    if why is Suppression.EMPTY or not np.isfinite(c.difference[j]):
+                        left[LeftOut.EMPTY] += 1
+                    elif why is not None:
+                        left[LeftOut.SUPPRESSED] += 1
+                    elif not c.se[j] > 0:
+                        left[LeftOut.UNDEFINED] += 1
+                    else:
+                        found.append((ind, kind, b, j, c))
+            if answers is not None:
+                if domain_hidden not in (None, Suppression.EMPTY):
+                    left_tests[LeftOut.SUPPRESSED] += 1
+                    continue
+                t = association(design, domain, answers, b)
+                if t is None:
+                    left_tests[_why_no_test(design, domain, answers, b)] += 1
+                    continue
+                tests.append(AssociationTest(ind.id, b.by, t.f, t.ndf, t.ddf, t.p))
+    p_values = [float(c.p()[j]) for _, _, _, j, c in found]
+    adjusted = adjust_p(p_values, adjust)
+    rows = []
+    for (ind, kind, b, j, c), p, p_adj in zip(found, p_values, adjusted, strict=True):
+        low, high = c.interval()
+        label = b.labels[j]
+        assert b.by is not None and label is not None
+        rows.append(
+            Contrast(
+                indicator=ind.id,
+                by=b.by,
+                group=label,
+                estimate_group=float(c.estimate_group[j]),
+                estimate_rest=float(c.estimate_rest[j]),
+                difference=float(c.difference[j]),
+                se=float(c.se[j]),
+                ci_low=float(low[j]),
+                ci_high=float(high[j]),
+                p=p,
+                p_adjusted=p_adj,
+                adjust=str(adjust),
+                kind=kind,
+            )
+        )
+    return ContrastSet(
+        contrasts=tuple(rows),
+        tests=tuple(tests),
+        contrasts_left_out=tuple(sorted(left.items())),
+        tests_left_out=tuple(sorted(left_tests.items())),
+    )
+
+
+def _measure(
+    design: SurveyDesign, ind: Indicator
+) -> tuple[EstimateKind, Domain, np.ndarray | None, np.ndarray | None]:
+    """An indicator's domain, the values its contrasts compare (None: no contrasts) and
+    the answer codes its test tabulates (None: no test)."""
+    from panelkit.stats.estimation import share_domain
+
+    domain, yes = share_domain(design, ind)
+    return EstimateKind.SHARE, domain, yes.astype(np.float64), yes.astype(np.intp)
+
+
+def _why_no_test(
+    design: SurveyDesign, domain: Domain, answers: np.ndarray, breakdown: Breakdown
+) -> LeftOut:
+    g = breakdown.codes[domain.rows]
+    keep = (g >= 0) & (answers >= 0)
+    few = len(np.unique(g[keep])) < 2 or len(np.unique(answers[keep])) < 2
+    return LeftOut.TOO_FEW if few else LeftOut.UNDEFINED
 
 
 def group_contrasts(
