@@ -52,6 +52,8 @@ from panelkit.stats.design import Breakdown, Domain, SurveyDesign
 
 # qnorm(0.975): the contrast's interval is normal, as R's confint on svyglm's z.
 Z_975 = float(special.ndtri(0.975))
+# An SE below this fraction of the estimates is the rounding of constant answers.
+_ROUNDING = 1e-10
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,6 +239,9 @@ def group_contrasts(
         )
         var = np.diag(design.covariance(sub, e))
         se[ok] = np.sqrt(np.maximum(var, 0.0))
+        # Both sides constant: what is left is the rounding of y − p, not variance.
+        scale = np.maximum(np.abs(p[ok]), np.abs(r[ok]))
+        se[ok] = np.where(se[ok] > _ROUNDING * scale, se[ok], 0.0)
     return GroupContrasts(
         estimate_group=p,
         estimate_rest=r,
