@@ -17,8 +17,8 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.helpers import invoke
 
+from helpers import invoke
 from panelkit.stats.comparison import Adjust, adjust_p
 from panelkit.stats.contrasts import group_contrasts
 from panelkit.stats.design import Breakdown, declare_design
