@@ -254,3 +254,46 @@ def test_two_groups_are_antisymmetric(rows: list[tuple[int, float, float, int]])
 def test_adjust_is_comparisons_own() -> None:
     """One Holm/BH implementation for compare and contrasts (stats/comparison.py)."""
     assert adjust_p([0.01, 0.04], Adjust.HOLM) == pytest.approx((0.02, 0.04))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.floats(-50, 700),
+            st.floats(0.2, 5),
+            st.integers(0, 3),
+            st.integers(0, 1),
+            st.booleans(),
+        ),
+        min_size=3,
+        max_size=40,
+    ),
+    st.sampled_from([None, 10]),
+)
+def test_cell_covariance_is_the_covariance_of_its_values(
+    rows: list[tuple[int, float, float, int, int, bool]], sweeps: int | None
+) -> None:
+    """cell_covariance(cell, y, a, b) = covariance of the matrix a[cell]·y + b[cell] (the
+    design's general engine), raked on two margins, in a domain."""
+    import pandas as pd
+
+    cell = np.array([r[0] for r in rows])
+    y = np.array([r[1] for r in rows])
+    w = np.array([r[2] for r in rows])
+    margins = [np.unique(np.array([r[k] for r in rows]), return_inverse=True)[1] for k in (3, 4)]
+    inside = np.array([r[5] for r in rows])
+    inside[0] = True
+    design = declare_design(
+        pd.DataFrame({"y": y}), weights=w, calibration=[m.reshape(-1) for m in margins],
+        sweeps=sweeps,
+    )  # fmt: skip
+    domain = design.domain(inside)
+    rng = np.random.default_rng(len(rows))
+    a, b = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    c, v = cell[inside], y[inside]
+    want = design.covariance(domain, a[c] * v[:, None] + b[c])
+    got = design.cell_covariance(domain, c, v, a, b)
+    scale = max(float(np.abs(want).max()), 1e-300)
+    assert np.abs(got - want).max() <= 1e-9 * scale

@@ -25,7 +25,8 @@ Pearson's statistic of the weighted table scaled to N, ``ndf = (tr Δ)²/tr Δ²
 (R's ``subset()`` of a raked design keeps every row); it cancels from F.
 
 Everything is one pass per indicator × breakdown: weighted sums by ``np.bincount``
-and one covariance of a few columns; no loop over respondents.
+and one covariance of a few columns (``SurveyDesign.cell_covariance``: the values are
+linear in y within groups or cells, so no respondents × columns matrix is formed).
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def _why_no_test(
 ) -> LeftOut:
     g = breakdown.codes[domain.rows]
     keep = (g >= 0) & (answers >= 0)
-    few = len(np.unique(g[keep])) < 2 or len(np.unique(answers[keep])) < 2
+    few = _present(g[keep])[1] < 2 or _present(answers[keep])[1] < 2
     return LeftOut.TOO_FEW if few else LeftOut.UNDEFINED
 
 
@@ -230,14 +231,12 @@ def group_contrasts(
     ok = np.flatnonzero(np.isfinite(p) & np.isfinite(r))
     se = np.full(groups, np.nan)
     if len(ok) and len(g):
-        # One column per group that has both sides: the linearised difference.
-        inside = g[:, None] == ok[None, :]
-        e = np.where(
-            inside,
-            (y[:, None] - p[ok]) / w_group[ok],
-            -(y[:, None] - r[ok]) / w_rest[ok],
-        )
-        var = np.diag(design.covariance(sub, e))
+        # One column per group that has both sides, the linearised difference:
+        # (y − p_j)/W_j in group j, −(y − r_j)/R_j in the rest; linear in y by group.
+        inside = np.arange(groups)[:, None] == ok[None, :]
+        a = np.where(inside, 1 / w_group[ok], -1 / w_rest[ok])
+        b = np.where(inside, -p[ok] / w_group[ok], r[ok] / w_rest[ok])
+        var = np.diag(design.cell_covariance(sub, g, y, a, b))
         se[ok] = np.sqrt(np.maximum(var, 0.0))
         # Both sides constant: what is left is the rounding of y − p, not variance.
         scale = np.maximum(np.abs(p[ok]), np.abs(r[ok]))
@@ -262,21 +261,20 @@ def association(
     a = np.asarray(answer)
     keep = np.flatnonzero((g >= 0) & (a >= 0))
     sub = domain.take(keep)
-    a_levels, a_idx = np.unique(a[keep], return_inverse=True)
-    g_levels, g_idx = np.unique(g[keep], return_inverse=True)
-    nr, nc = len(a_levels), len(g_levels)
+    a_idx, nr = _present(a[keep])
+    g_idx, nc = _present(g[keep])
     if nr < 2 or nc < 2:
         return None
     w = sub.weights
     cells = nr * nc
-    cell = a_idx.reshape(-1) + nr * g_idx.reshape(-1)  # answer fastest, as R's table
+    cell = a_idx + nr * g_idx  # answer fastest, as R's table
     total = w.sum()
     if not total > 0:
         return None
     share = np.bincount(cell, weights=w, minlength=cells) / total
     # Linearised cell proportions (1[cell] − p)/Σw; their covariance is V.
-    e = ((cell[:, None] == np.arange(cells)[None, :]) - share[None, :]) / total
-    v = design.covariance(sub, e)
+    b = (np.eye(cells) - share[None, :]) / total
+    v = design.cell_covariance(sub, cell, np.zeros(len(cell)), np.zeros((cells, cells)), b)
     n = design.n
     contrasts = _interaction_contrasts(nr, nc)
     inv = np.divide(1.0, share, out=np.zeros(cells), where=share > 0)
@@ -297,6 +295,15 @@ def association(
     return Association(
         f=f, ndf=ndf, ddf=ddf, p=float(special.fdtrc(ndf, ddf, f)), answers=nr, groups=nc
     )
+
+
+def _present(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Small non-negative codes renumbered 0..k-1 over the values that occur (in order)."""
+    if not len(codes):
+        return codes.astype(np.intp), 0
+    seen = np.bincount(codes) > 0
+    number = np.cumsum(seen) - 1
+    return number[codes].astype(np.intp), int(seen.sum())
 
 
 def _interaction_contrasts(rows: int, cols: int) -> np.ndarray:
