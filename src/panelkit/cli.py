@@ -593,6 +593,38 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
             )
     for note in suppression_notes(result.estimates, result.min_n, lang):
         console.print(note)
+    if result.contrasts is not None:
+        _render_contrasts(result, lang)
+
+
+def _render_contrasts(result: EstimateSet, lang: Lang) -> None:
+    from rich.table import Table
+
+    from panelkit.publish.tables import contrast_notes, contrasts_frame, tests_frame
+
+    console = _console()
+    da = lang is Lang.DA
+    for frame, title, texts in (
+        (
+            contrasts_frame(result, lang),
+            "Grupper mod resten" if da else "Groups against the rest",
+            3,
+        ),
+        (tests_frame(result, lang), "Test af sammenhæng" if da else "Tests of association", 2),
+    ):
+        if frame.empty:
+            continue
+        table = Table(title=title)
+        for i, col in enumerate(frame.columns):
+            if i == 0:
+                table.add_column(str(col), ratio=1, min_width=20, overflow="fold")
+            else:
+                table.add_column(str(col), justify="left" if i < texts else "right", no_wrap=True)
+        for row in frame.itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
+        console.print(table)
+    for note in contrast_notes(result, lang):
+        console.print(note)
 
 
 # ----------------------------------------------------------------------------- demo
