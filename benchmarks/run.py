@@ -5,7 +5,9 @@ Usage: python benchmarks/run.py [--sizes 1340,100000,1000000] [--keep DIR]
 For each size it writes a synthetic export with the demo generator, then times
 `panelkit summarize` (rake three margins, the demo's indicators overall and by
 three groups, JSON written to a file) as a fresh process and reports wall time
-and peak memory (the child's own max RSS via os.wait4). When `Rscript` with the
+and peak memory (the child's own max RSS via os.wait4), then the same job with
+`--contrasts` (every group against the rest of its domain, and the tests of
+association; formats §8.4) and its time as a ratio of the job without. When `Rscript` with the
 survey package is on PATH it runs the same job in R and prints the ratio.
 Numbers are printed, never asserted.
 """
@@ -87,7 +89,8 @@ def main() -> None:
     )
     startup(work)
     print(
-        f"{'respondents':>12} {'panelkit s':>11} {'peak MB':>8} {'read-only s':>12} {'R s':>8} {'R/panelkit':>10}"
+        f"{'respondents':>12} {'panelkit s':>11} {'peak MB':>8} {'read-only s':>12} {'R s':>8} "
+        f"{'R/panelkit':>10} {'contrasts s':>12} {'peak MB':>8} {'ratio':>6}"
     )
     for n in sizes:
         export = work / f"panel-{n}.csv"
@@ -128,7 +131,15 @@ def main() -> None:
             )
             if r_code == 0:
                 r_text, ratio = f"{r_wall:8.2f}", f"{r_wall / wall:10.1f}"
-        print(f"{n:>12} {wall:11.2f} {peak:8.0f} {read_wall:12.2f} {r_text:>8} {ratio:>10}")
+        c_wall, c_peak, c_code = run_timed([*cmd, "--contrasts"], work)
+        c_text = (
+            f"{c_wall:12.2f} {c_peak:8.0f} {c_wall / wall:6.2f}"
+            if c_code == 0
+            else f"{'failed':>12}"
+        )
+        print(
+            f"{n:>12} {wall:11.2f} {peak:8.0f} {read_wall:12.2f} {r_text:>8} {ratio:>10} {c_text}"
+        )
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -183,6 +183,14 @@ AdjustOpt = Annotated[
         show_default=False,
     ),
 ]
+ContrastsOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--contrasts",
+        help="Also each group against the rest of its domain, and tests of association.",
+        show_default=False,
+    ),
+]
 AlphaOpt = Annotated[
     float | None,
     typer.Option(
@@ -222,6 +230,7 @@ def _run_template(
     cap: CapOpt = None,
     drop_invalid: DropOpt = None,
     adjust: AdjustOpt = None,
+    contrasts: ContrastsOpt = None,
     alpha: AlphaOpt = None,
     same_pp: SamePpOpt = None,
     small_pp: SmallPpOpt = None,
@@ -250,8 +259,9 @@ def _run(**given: Any) -> Run:
     files = _files(**{k: given.pop(k, None) for k in _FILE_OPTIONS})
     if given.get("by") is not None:
         given["by"] = tuple(given["by"]) or None  # no --by: not given
-    if given.get("drop_invalid") is False:
-        given["drop_invalid"] = None  # a flag left off is not given
+    for flag in ("drop_invalid", "contrasts"):
+        if given.get(flag) is False:
+            given[flag] = None  # a flag left off is not given
     return Run(files, resolve_settings(files, **given))
 
 
@@ -521,7 +531,10 @@ def _print_diagnostics(console: Console, w: WeightingResult) -> None:
 
 @app.command()
 @_with_run("data", "schema", "margins", "indicators", "by", "ci", "min_n", "lang", "cap",
-           "drop_invalid")  # fmt: skip
+           "drop_invalid", "contrasts", "adjust",
+           adjust=Annotated[Adjust | None, typer.Option(
+               "--adjust", help="Adjust the contrasts' p-values across the run (default holm).",
+               show_default=False)])  # fmt: skip
 def summarize(
     run: Run,
     output_format: Annotated[
@@ -539,10 +552,12 @@ def summarize(
         _render_estimates(result, lang)
         return
     payload = render_estimates(result, output_format, lang, version=__version__)
+    extra: dict[str, object] = {"format": str(output_format)}
+    if run.settings.contrasts:
+        extra.update(contrasts=True, adjust=str(run.settings.adjust))
     _emit(
         payload, out, run, command="summarize", binary=output_format is OutputFormat.XLSX,
-        survey=result.survey, uses=("margins", "indicators"),
-        extra={"format": str(output_format)},
+        survey=result.survey, uses=("margins", "indicators"), extra=extra,
     )  # fmt: skip
 
 
@@ -584,6 +599,38 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
                 f"Weighted (raking): design effect {w.deff_kish:.2f}, effective n {w.n_effective:.0f}"
             )
     for note in suppression_notes(result.estimates, result.min_n, lang):
+        console.print(note)
+    if result.contrasts is not None:
+        _render_contrasts(result, lang)
+
+
+def _render_contrasts(result: EstimateSet, lang: Lang) -> None:
+    from rich.table import Table
+
+    from panelkit.publish.tables import contrast_notes, contrasts_frame, tests_frame
+
+    console = _console()
+    da = lang is Lang.DA
+    for frame, title, texts in (
+        (
+            contrasts_frame(result, lang),
+            "Grupper mod resten" if da else "Groups against the rest",
+            3,
+        ),
+        (tests_frame(result, lang), "Test af sammenhæng" if da else "Tests of association", 2),
+    ):
+        if frame.empty:
+            continue
+        table = Table(title=title)
+        for i, col in enumerate(frame.columns):
+            if i == 0:
+                table.add_column(str(col), ratio=1, min_width=20, overflow="fold")
+            else:
+                table.add_column(str(col), justify="left" if i < texts else "right", no_wrap=True)
+        for row in frame.itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
+        console.print(table)
+    for note in contrast_notes(result, lang):
         console.print(note)
 
 

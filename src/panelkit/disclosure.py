@@ -15,6 +15,9 @@ Three rules, used by every command and format:
   and then no hidden cell may be the one solution of the published numbers (an
   exact check on the linear equations). Codebook: the answers of one question, and
   the empty cells with the "no answer" codes.
+- **Contrasts** (a group against the rest of its domain): left out when the group's
+  row or the domain's overall row is suppressed, or the rest has 1 to ``min_n`` − 1
+  respondents; a shown group and a shown domain reveal nothing more than the rest.
 - **Nested domains**: two published domains of the same indicator (same variable
   and "yes") where one holds the other and the two differ by 1 to ``min_n`` − 1
   respondents would reveal that small group by difference; the smaller is hidden
@@ -41,6 +44,7 @@ __all__ = [
     "Suppression",
     "apply_suppression",
     "extremes_shown",
+    "contrast_suppression",
     "hide_margin_cells",
     "margin_reasons",
     "nested_domain_rows",
@@ -372,3 +376,19 @@ def nested_domain_rows(
                 diff = np.bincount(g[g >= 0], minlength=groups)
                 out.extend((ids[a], s, int(j)) for j in np.flatnonzero((diff > 0) & (diff < min_n)))
     return sorted(set(out))
+
+
+def contrast_suppression(
+    group: Suppression | None, domain: Suppression | None, n_group: int, n_rest: int, min_n: int
+) -> Suppression | None:
+    """Why the contrast of a group against the rest of its domain is not published.
+
+    ``group``/``domain``: the suppression of the group's row and of the domain's overall
+    row (None: shown). EMPTY when the group or the rest has no respondent; PRIMARY when
+    the rest has 1 to ``min_n`` − 1; else the group's or the domain's own reason.
+    """
+    if n_group <= 0 or n_rest <= 0 or group is Suppression.EMPTY:
+        return Suppression.EMPTY
+    if n_rest < min_n:
+        return Suppression.PRIMARY
+    return group or domain

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from panelkit.input.margins import Margins
     from panelkit.input.schema import Schema
     from panelkit.input.validation import SurveyData
+    from panelkit.stats.comparison import Adjust
     from panelkit.stats.design import SurveyDesign
 
 
@@ -149,14 +150,24 @@ def analyse_wave(
     ci: CiMethod = CiMethod.LOGIT,
     min_n: int = 20,
     empty_groups: bool = True,
+    contrasts: Adjust | None = None,
 ) -> EstimateSet:
     """One wave's indicators on its design, overall and by each ``by`` variable (the
     current wave and the previous one alike). ``empty_groups=False`` leaves out the
     groups no one in an indicator's domain can belong to (age 30-44 of an indicator
-    about 17-29 year olds): they are not figures at all, rather than suppressed."""
+    about 17-29 year olds): they are not figures at all, rather than suppressed.
+    ``contrasts``: also each group against the rest of its domain and the tests of
+    association (formats §8.4), p-values adjusted this way (None: neither)."""
     from panelkit.stats.estimation import estimate_indicators
 
     rows = estimate_indicators(weighted.design, indicators, by=by, ci=ci, min_n=min_n)
+    contrast_set = None
+    if contrasts is not None:
+        from panelkit.stats.contrasts import contrast_indicators
+
+        contrast_set = contrast_indicators(
+            weighted.design, indicators, rows, by=by, min_n=min_n, adjust=contrasts
+        )
     if not empty_groups:
         rows = tuple(
             e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None)
@@ -168,6 +179,7 @@ def analyse_wave(
         ci_method=ci,
         min_n=min_n,
         labels=indicator_labels(indicators),
+        contrasts=contrast_set,
     )
 
 
@@ -277,7 +289,8 @@ def summarize(files: ProjectFiles, settings: Settings | None = None, **given: An
     schema = weighted.survey.schema
     check_by(schema, by)
     indicators = load_indicators(files.indicators, schema)
-    return analyse_wave(weighted, indicators, by=by, ci=ci, min_n=min_n)
+    contrasts = settings.adjust if settings.contrasts else None
+    return analyse_wave(weighted, indicators, by=by, ci=ci, min_n=min_n, contrasts=contrasts)
 
 
 def check_by(schema: Schema, by: Sequence[str]) -> None:

@@ -31,6 +31,7 @@ _SETTING_KEYS = (
     "same_pp",
     "small_pp",
     "drop_invalid",
+    "contrasts",
 )
 _CHOICES = {
     "lang": ("da", "en"),
@@ -244,6 +245,7 @@ class Settings:
     small_pp: float = 5.0
     drop_invalid: bool = False
     title: str | None = None
+    contrasts: bool = False  # summarize: contrasts and tests (formats §8.4)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
@@ -329,7 +331,7 @@ def _setting(key: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise fail("a whole number, 0 or more (0 turns suppression off)")
         return value
-    if key == "drop_invalid":
+    if key in ("drop_invalid", "contrasts"):
         if not isinstance(value, bool):
             raise fail("true or false")
         return value

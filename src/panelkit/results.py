@@ -234,6 +234,102 @@ class Estimate:
 
 
 @dataclass(frozen=True)
+class Contrast:
+    """One group of a breakdown against the rest of its domain (formats §8.4): the
+    difference of the two estimates, in the indicator's units, with its design SE,
+    normal interval, p-value and the p-value adjusted across the run (``adjust``)."""
+
+    indicator: str
+    by: str
+    group: str
+    estimate_group: float
+    estimate_rest: float
+    difference: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p: float
+    p_adjusted: float
+    adjust: str
+    kind: EstimateKind = EstimateKind.SHARE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "by": self.by,
+            "group": self.group,
+            "estimate_group": self.estimate_group,
+            "estimate_rest": self.estimate_rest,
+            "difference": self.difference,
+            "se": self.se,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p": self.p,
+            "p_adjusted": self.p_adjusted,
+            "adjust": self.adjust,
+        }
+
+
+@dataclass(frozen=True)
+class AssociationTest:
+    """The Rao–Scott F test of an indicator's answers by one breakdown (formats §8.4)."""
+
+    indicator: str
+    by: str
+    f: float
+    ndf: float
+    ddf: float
+    p: float
+    statistic: str = "rao-scott"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "by": self.by,
+            "statistic": self.statistic,
+            "f": self.f,
+            "ndf": self.ndf,
+            "ddf": self.ddf,
+            "p": self.p,
+        }
+
+
+class LeftOut(StrEnum):
+    """Why a contrast or a test is left out of the output (counted in its notes)."""
+
+    SUPPRESSED = "suppressed"  # the group, the rest or the domain is suppressed (disclosure)
+    EMPTY = "empty"  # no respondent in the group or in the rest
+    TOO_FEW = "too_few"  # a test: fewer than two groups or two answers in the domain
+    UNDEFINED = "undefined"  # no variance: the SE (or the test's design effect) is 0
+
+
+@dataclass(frozen=True)
+class ContrastSet:
+    """The contrasts and tests of one run, and how many were left out and why."""
+
+    contrasts: tuple[Contrast, ...] = ()
+    tests: tuple[AssociationTest, ...] = ()
+    contrasts_left_out: tuple[tuple[LeftOut, int], ...] = ()
+    tests_left_out: tuple[tuple[LeftOut, int], ...] = ()
+
+    def notes(self) -> dict[str, dict[str, int]]:
+        """The counts of left-out contrasts and tests, every reason named (0 too)."""
+        contrast_reasons = (LeftOut.SUPPRESSED, LeftOut.EMPTY, LeftOut.UNDEFINED)
+        test_reasons = (LeftOut.SUPPRESSED, LeftOut.TOO_FEW, LeftOut.UNDEFINED)
+        return {
+            "contrasts_left_out": _counts(self.contrasts_left_out, contrast_reasons),
+            "tests_left_out": _counts(self.tests_left_out, test_reasons),
+        }
+
+
+def _counts(pairs: tuple[tuple[LeftOut, int], ...], reasons: tuple[LeftOut, ...]) -> dict[str, int]:
+    counts = dict.fromkeys((str(r) for r in reasons), 0)
+    for reason, k in pairs:
+        counts[str(reason)] = counts.get(str(reason), 0) + k
+    return counts
+
+
+@dataclass(frozen=True)
 class EstimateSet:
     """All estimates of one run, with how the rows and weights came about."""
 
@@ -243,10 +339,11 @@ class EstimateSet:
     ci_method: CiMethod = CiMethod.LOGIT
     min_n: int = 20
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # indicator -> lang -> label
+    contrasts: ContrastSet | None = None  # None: not asked for (no --contrasts)
 
     def to_dict(self, version: str) -> dict[str, Any]:
-        """The JSON document of formats §6."""
-        return {
+        """The JSON document of formats §6 (and §8.4 with contrasts)."""
+        doc = {
             "panelkit_version": version,
             "survey": self.survey.to_dict(),
             "weighting": None if self.weighting is None else self.weighting.to_dict(self.min_n),
@@ -254,6 +351,11 @@ class EstimateSet:
             "min_n": self.min_n,
             "estimates": [e.to_dict() for e in self.estimates],
         }
+        if self.contrasts is not None:
+            doc["contrasts"] = [c.to_dict() for c in self.contrasts.contrasts]
+            doc["tests"] = [t.to_dict() for t in self.contrasts.tests]
+            doc["notes"] = self.contrasts.notes()
+        return doc
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd

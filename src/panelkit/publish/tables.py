@@ -18,6 +18,11 @@ from typing import TYPE_CHECKING, Any
 from panelkit.disclosure import Suppression, margin_reasons
 from panelkit.files import safe_frame, safe_value
 from panelkit.publish.texts import (  # the number formatters, re-exported for callers
+    NumberKind,
+    decimal,
+    format_difference,
+    format_difference_interval,
+    format_value,
     interval_text,
     p_text,
     pct,
@@ -26,7 +31,7 @@ from panelkit.publish.texts import (  # the number formatters, re-exported for c
     pp_text,
     swap_separators,
 )
-from panelkit.results import Estimate, EstimateSet, Lang, WeightingResult
+from panelkit.results import Estimate, EstimateKind, EstimateSet, Lang, WeightingResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,6 +138,92 @@ def display_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(rows, columns=list(_HEAD[lang]))
+
+
+_CONTRAST_HEAD = {
+    Lang.DA: ("Indikator", "Opdelt efter", "Gruppe", "I gruppen", "I resten", "Forskel",
+              "95 % KI", "p", "p justeret"),
+    Lang.EN: ("Indicator", "By", "Group", "In the group", "In the rest", "Difference",
+              "95% CI", "p", "p adjusted"),
+}  # fmt: skip
+_TEST_HEAD = {
+    Lang.DA: ("Indikator", "Opdelt efter", "F", "ndf", "ddf", "p"),
+    Lang.EN: ("Indicator", "By", "F", "ndf", "ddf", "p"),
+}
+
+
+def contrasts_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
+    """Each group against the rest of its domain as text cells (shares in percent and
+    points, means in their units), with the p-value and the adjusted one."""
+    import pandas as pd
+
+    rows = []
+    for c in result.contrasts.contrasts if result.contrasts else ():
+        kind = NumberKind.SHARE if c.kind is EstimateKind.SHARE else NumberKind.MEAN
+        rows.append(
+            (
+                _label(result, c.indicator, lang),
+                c.by,
+                c.group,
+                format_value(c.estimate_group, kind, lang),
+                format_value(c.estimate_rest, kind, lang),
+                format_difference(c.difference, kind, lang),
+                format_difference_interval(c.ci_low, c.ci_high, kind, lang),
+                p_text(c.p, lang),
+                p_text(c.p_adjusted, lang),
+            )
+        )
+    return pd.DataFrame(rows, columns=list(_CONTRAST_HEAD[lang]))
+
+
+def tests_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
+    """The Rao–Scott tests of association as text cells."""
+    import pandas as pd
+
+    rows = [
+        (
+            _label(result, t.indicator, lang),
+            t.by,
+            decimal(f"{t.f:.2f}", lang),
+            decimal(f"{t.ndf:.2f}", lang),
+            decimal(f"{t.ddf:.1f}", lang),
+            p_text(t.p, lang),
+        )
+        for t in (result.contrasts.tests if result.contrasts else ())
+    ]
+    return pd.DataFrame(rows, columns=list(_TEST_HEAD[lang]))
+
+
+def contrast_notes(result: EstimateSet, lang: Lang) -> tuple[str, ...]:
+    """How many contrasts and tests were left out, and why (formats §8.4)."""
+    if result.contrasts is None:
+        return ()
+    notes = result.contrasts.notes()
+    words = {
+        Lang.DA: {
+            "contrasts_left_out": "sammenligninger med resten udeladt",
+            "tests_left_out": "test udeladt",
+            "suppressed": "undertrykt",
+            "empty": "ingen i gruppen eller resten",
+            "too_few": "færre end to grupper eller svar",
+            "undefined": "ingen varians",
+        },
+        Lang.EN: {
+            "contrasts_left_out": "contrasts with the rest left out",
+            "tests_left_out": "tests left out",
+            "suppressed": "suppressed",
+            "empty": "no one in the group or the rest",
+            "too_few": "fewer than two groups or answers",
+            "undefined": "no variance",
+        },
+    }[lang]
+    out = []
+    for what, counts in notes.items():
+        total = sum(counts.values())
+        if total:
+            why = ", ".join(f"{words[k]} {v}" for k, v in counts.items() if v)
+            out.append(f"{total} {words[what]} ({why}).")
+    return tuple(out)
 
 
 def _records(

@@ -267,6 +267,68 @@ class SurveyDesign:
         cov[:, noise] = 0.0
         return cov
 
+    def cell_covariance(
+        self, domain: Domain, cell: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`covariance` of linearised values that are linear in ``y`` within cells:
+        respondent i of ``domain`` in cell ``c = cell[i]`` has ``a[c] · y[i] + b[c]``
+        (``a``, ``b``: cells × columns). Ratios, their contrasts and cell proportions
+        are of this form; the respondents × columns matrix is never formed: the sums
+        of squares come from weighted sums by raking pattern × cell.
+        """
+        engine = self._engine
+        n = self.n
+        a = np.asarray(a, dtype=np.float64)
+        cells, cols = a.shape
+        if n < 2:
+            return np.zeros((cols, cols))
+        y = np.asarray(y, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for the
+        # rounding-noise rule: constant answers leave only the rounding of y − p.
+        w = domain.weights
+        key = domain.pattern * cells + np.asarray(cell, dtype=np.intp)
+        w2 = w * w
+        per_cell = [
+            np.bincount(cell, weights=v, minlength=cells) for v in (w2, w2 * np.abs(y), w2 * y * y)
+        ]
+        size = (
+            (a * a).T @ per_cell[2]
+            + 2 * (np.abs(a) * np.abs(b)).T @ per_cell[1]
+            + (b * b).T @ per_cell[0]
+        )
+        # Centre y first (e = a·(y − ȳ) + (b + a·ȳ)): the squares below then do not
+        # cancel for values far from 0 (an API score of 650 ± 100).
+        shift = float(y.mean()) if len(y) else 0.0
+        y = y - shift
+        b = b + a * shift
+        count_p = len(engine.size)
+
+        def by_cell(values: np.ndarray | None) -> np.ndarray:
+            out = np.bincount(key, weights=values, minlength=count_p * cells)
+            return out.astype(np.float64).reshape(count_p, cells)
+
+        q0, q1, q2 = by_cell(w2), by_cell(w2 * y), by_cell(w2 * y * y)
+        if engine.cells:
+            e_sums = by_cell(y) @ a + by_cell(None) @ b  # Σ e by pattern
+            beta = engine.centring(e_sums, cols)
+            t = sum(m[c] for m, c in zip(beta, engine.cells, strict=True))
+            assert isinstance(t, np.ndarray)
+        else:
+            t = np.zeros((count_p, cols))
+        # Σ z z' with z = w (e − t): Σ w² e e' − Σ w² (e t' + t e') + Σ w² t t'.
+        s0, s1, s2 = q0.sum(axis=0), q1.sum(axis=0), q2.sum(axis=0)
+        ee = (a.T * s2) @ a + (a.T * s1) @ b + (b.T * s1) @ a + (b.T * s0) @ b
+        et = (q1 @ a + q0 @ b).T @ t
+        zz = ee - et - et.T + t.T @ (engine.weight_sq[:, None] * t)
+        z_sum = by_cell(w * y).sum(axis=0) @ a + by_cell(w).sum(axis=0) @ b - engine.weight @ t
+        cov: np.ndarray = n / (n - 1) * (zz - np.outer(z_sum, z_sum) / n)
+        # The rounding-noise rule of variance() and covariance(), on the values' size.
+        noise = np.diag(cov) <= _NOISE * n / (n - 1) * np.maximum(np.diag(ee), size)
+        cov[noise, :] = 0.0
+        cov[:, noise] = 0.0
+        return cov
+
 
 def declare_design(
     data: SurveyData | pd.DataFrame,
