@@ -14,6 +14,7 @@ from scipy import stats
 
 from panelkit.errors import SettingsError
 from panelkit.input.baselines import Baseline
+from panelkit.publish.words import change_text, verdict_text
 from panelkit.results import Estimate, Lang
 from panelkit.stats.comparison import (
     Adjust,
@@ -22,12 +23,10 @@ from panelkit.stats.comparison import (
     VerdictRules,
     adjust_p,
     baseline_se,
-    change_text,
     compare,
     compare_pairs,
     compare_waves,
     match_baselines,
-    verdict_text,
 )
 
 Z975 = NormalDist().inv_cdf(0.975)

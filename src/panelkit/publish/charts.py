@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from panelkit.publish.texts import NBSP, decimal, pct_nbsp, thousands_text
+from panelkit.publish.words import texts
 from panelkit.results import Estimate, Lang
 
 if TYPE_CHECKING:
@@ -151,66 +153,18 @@ class ChartTitle:
         if self.n is None:
             return head
         counts = (self.n,) if isinstance(self.n, int) else self.n
-        joined = f" {_WORDS[lang].and_} ".join(format_count(c, lang) for c in counts)
+        joined = f" {texts(lang).chart.and_} ".join(format_count(c, lang) for c in counts)
         return f"{head} (n = {joined})"
 
 
 # --------------------------------------------------------------------------- words, numbers
 
 
-@dataclass(frozen=True)
-class _Words:
-    axis: str
-    share: str
-    ci: str
-    ci_short: str
-    baseline: str
-    suppressed: str
-    overall: str
-    nothing: str
-    and_: str
-    bar_alt: str
-    group_alt: str
-    wave_alt: str
-
-
-_WORDS = {
-    Lang.DA: _Words(
-        axis="Andel (pct.)",
-        share="Andel",
-        ci="95 %-konfidensinterval",
-        ci_short="95 %-KI",
-        baseline="Referenceværdi",
-        suppressed="undertrykt",
-        overall="Alle",
-        nothing="Ingen tal at vise",
-        and_="og",
-        bar_alt="Søjlediagram",
-        group_alt="Prikdiagram i små paneler, et panel pr. indikator, opdelt efter gruppe",
-        wave_alt="Prikdiagram, der sammenligner to runder",
-    ),
-    Lang.EN: _Words(
-        axis="Share (%)",
-        share="Share",
-        ci="95% confidence interval",
-        ci_short="95% CI",
-        baseline="Reference value",
-        suppressed="suppressed",
-        overall="All",
-        nothing="No estimates to show",
-        and_="and",
-        bar_alt="Bar chart",
-        group_alt="Dot chart in small panels, one panel per indicator, by group",
-        wave_alt="Dot chart comparing two waves",
-    ),
-}
-
-_NBSP = "\u00a0"  # keeps "23,1 %" and "n = 212" on one line when labels wrap
+_NBSP = NBSP  # keeps "23,1 %" and "n = 212" on one line when labels wrap
 
 
 def _number(value: float, lang: Lang, decimals: int) -> str:
-    text = f"{value:.{decimals}f}"
-    return text.replace(".", ",") if lang is Lang.DA else text
+    return decimal(f"{value:.{decimals}f}", lang)
 
 
 def format_pct(value: float, lang: Lang, decimals: int = 1) -> str:
@@ -220,8 +174,7 @@ def format_pct(value: float, lang: Lang, decimals: int = 1) -> str:
 
 def format_count(n: int, lang: Lang) -> str:
     """A count with thousands separators: 1338 -> "1.338" (da) / "1,338" (en)."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if lang is Lang.DA else text
+    return thousands_text(n, lang)
 
 
 def format_tick(value: float, lang: Lang) -> str:
@@ -233,12 +186,11 @@ def format_tick(value: float, lang: Lang) -> str:
 
 def _pct_text(value: float, lang: Lang) -> str:
     """A share with its percent sign, as Danish and English typeset it."""
-    sign = f"{_NBSP}%" if lang is Lang.DA else "%"
-    return format_pct(value, lang) + sign
+    return pct_nbsp(value, lang)
 
 
 def _interval_text(value: Interval, lang: Lang) -> str:
-    w = _WORDS[lang]
+    w = texts(lang).chart
     low, high = format_pct(value.ci_low, lang), format_pct(value.ci_high, lang)
     return f"{_pct_text(value.estimate, lang)} ({w.ci_short} {low}–{high})"
 
@@ -471,7 +423,7 @@ def _percent_axis(ax: Axes, upper: float, lang: Lang, *, label: bool) -> None:
     ax.set_axisbelow(True)
     ax.tick_params(axis="y", length=0)
     if label:
-        ax.set_xlabel(_WORDS[lang].axis)
+        ax.set_xlabel(texts(lang).chart.axis)
 
 
 def _rows(labels: Sequence[str], minimum: float) -> tuple[list[float], float]:
@@ -507,7 +459,7 @@ def _note(ax: Axes, y: float, text: str) -> None:
 
 
 def _empty(ax: Axes, lang: Lang) -> None:
-    ax.text(0.5, 0.5, _WORDS[lang].nothing, transform=ax.transAxes, ha="center", va="center")
+    ax.text(0.5, 0.5, texts(lang).chart.nothing, transform=ax.transAxes, ha="center", va="center")
     ax.set_yticks([])
 
 
@@ -518,7 +470,7 @@ def indicator_chart(
     rows: Sequence[ChartRow], *, lang: Lang, title: ChartTitle, name: str = "indicators"
 ) -> Chart:
     """Horizontal bars of the overall shares with 95 % CI whiskers and baselines where given."""
-    w = _WORDS[lang]
+    w = texts(lang).chart
     heading = title.text(lang)
     labels = [_wrap(_with_n(r.label, r.n, lang), _LABEL_WIDTH) for r in rows]
     centres, total = _rows(labels, minimum=0.42)
@@ -542,7 +494,7 @@ def indicator_chart(
                 color=_BLACK,
             )
             handles: list[Any] = [bars, whiskers]
-            texts = [w.share, w.ci]
+            legend = [w.share, w.ci]
             for kind, (marker, colour) in zip(kinds, itertools.cycle(_BASELINE_MARKERS)):
                 points = [
                     (100 * r.baseline, y)
@@ -561,14 +513,14 @@ def indicator_chart(
                         zorder=4,
                     )
                 )
-                texts.append(kind)
+                legend.append(kind)
             for r, y in zip(rows, centres, strict=True):
                 if r.baseline is not None and r.baseline > r.ci_high:
                     _value_label(ax, r.baseline, y, r.estimate, lang, gap=8.0)  # clear the marker
                 else:
                     _value_label(ax, r.ci_high, y, r.estimate, lang)
             ax.set_yticks(centres, labels=labels)
-            fig.legend(handles, texts, loc="outside lower center", ncols=_legend_columns(texts))
+            fig.legend(handles, legend, loc="outside lower center", ncols=_legend_columns(legend))
         ax.set_ylim(total, 0)  # first row on top
         upper = _x_upper([max(r.ci_high, r.baseline or 0.0) for r in rows])
         _percent_axis(ax, upper, lang, label=True)
@@ -582,7 +534,7 @@ def _legend_columns(texts: Sequence[str]) -> int:
 
 
 def _baseline_kind(row: ChartRow, lang: Lang) -> str:
-    return row.baseline_label or _WORDS[lang].baseline
+    return row.baseline_label or texts(lang).chart.baseline
 
 
 def _whiskers(
@@ -670,13 +622,13 @@ def _group_panel(ax: Axes, panel: GroupPanel, centres: Sequence[float], lang: La
             _value_label(ax, v.ci_high, y, v.estimate, lang)
     for p, y in zip(panel.points, centres, strict=True):
         if p.value is None:
-            _note(ax, y, _WORDS[lang].suppressed)
+            _note(ax, y, texts(lang).chart.suppressed)
 
 
 def _group_legend(fig: Figure, panels: Sequence[GroupPanel], lang: Lang) -> None:
     from matplotlib.lines import Line2D
 
-    w = _WORDS[lang]
+    w = texts(lang).chart
     handles = [
         Line2D([], [], color=_BLUE, marker="o", ls="none", markersize=5, label=w.share),
         Line2D([], [], color=_BLACK, marker="|", lw=1.1, markersize=7, label=w.ci),
@@ -696,7 +648,7 @@ def wave_chart(
     name: str = "waves",
 ) -> Chart:
     """Paired dots per indicator: the previous and the current wave, each with its 95 % CI."""
-    w = _WORDS[lang]
+    w = texts(lang).chart
     heading = title.text(lang)
     labels = [_wrap(r.label, _LABEL_WIDTH) for r in rows]
     centres, total = _rows(labels, minimum=0.6)
@@ -759,11 +711,8 @@ def _row_bottoms(centres: Sequence[float]) -> list[float]:
 
 
 def _indicator_alt(rows: Sequence[ChartRow], heading: str, lang: Lang) -> str:
-    w = _WORDS[lang]
-    if lang is Lang.DA:
-        intro = f"{w.bar_alt}: {heading}. Andel i procent med 95 %-konfidensinterval."
-    else:
-        intro = f"{w.bar_alt}: {heading}. Share in percent with 95% confidence interval."
+    w = texts(lang).chart
+    intro = f"{w.bar_alt}: {heading}. {w.bar_intro}"
     parts = [intro] if rows else [intro, f"{w.nothing}."]
     for r in rows:
         label = _with_n(r.label, r.n, lang)
@@ -775,7 +724,7 @@ def _indicator_alt(rows: Sequence[ChartRow], heading: str, lang: Lang) -> str:
 
 
 def _group_alt(panels: Sequence[GroupPanel], heading: str, lang: Lang) -> str:
-    w = _WORDS[lang]
+    w = texts(lang).chart
     parts = [f"{w.group_alt}: {heading}."]
     if not panels:
         parts.append(f"{w.nothing}.")
@@ -793,7 +742,7 @@ def _group_alt(panels: Sequence[GroupPanel], heading: str, lang: Lang) -> str:
 def _wave_alt(
     rows: Sequence[WaveRow], heading: str, lang: Lang, previous_name: str, current_name: str
 ) -> str:
-    w = _WORDS[lang]
+    w = texts(lang).chart
     parts = [f"{w.wave_alt} ({previous_name} {w.and_} {current_name}): {heading}."]
     if not rows:
         parts.append(f"{w.nothing}.")

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from panelkit.disclosure import Suppression, extremes_shown, suppression_reasons
-from panelkit.publish.texts import count_text, number_text, pct
+from panelkit.publish.texts import count_text, decimal, number_text, pct
+from panelkit.publish.words import texts
 from panelkit.results import Lang, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
@@ -416,67 +417,6 @@ def _numeric(
 
 # ============================================================================ rendering
 
-_KIND = {
-    Lang.DA: {
-        VariableKind.ID: "id",
-        VariableKind.INTEGER: "heltal",
-        VariableKind.NUMBER: "tal",
-        VariableKind.CATEGORY: "kategori",
-        VariableKind.TEXT: "fritekst",
-        VariableKind.MULTI: "flervalg (0/1)",
-        VariableKind.DERIVED: "afledt",
-        VariableKind.SCORE: "skala (score)",
-    },
-    Lang.EN: {
-        VariableKind.ID: "id",
-        VariableKind.INTEGER: "integer",
-        VariableKind.NUMBER: "number",
-        VariableKind.CATEGORY: "category",
-        VariableKind.TEXT: "free text",
-        VariableKind.MULTI: "multiple choice (0/1)",
-        VariableKind.DERIVED: "derived",
-        VariableKind.SCORE: "scale score",
-    },
-}
-_WORDS = {
-    Lang.DA: {
-        "title": "Kodebog",
-        "answered": "Besvaret",
-        "empty": "(tom)",
-        "missing": "mangler",
-        "mean": "gennemsnit",
-        "sd": "sd",
-        "min": "min",
-        "quartiles": "kvartiler",
-        "max": "maks",
-        "weighted": "vægtet",
-        "unweighted": "Uvægtet (ingen marginaler).",
-        "hidden": "skjult",
-        "distribution": "fordeling",
-        "suppressed": "undertrykt",
-    },
-    Lang.EN: {
-        "title": "Codebook",
-        "answered": "Answered",
-        "empty": "(empty)",
-        "missing": "missing",
-        "mean": "mean",
-        "sd": "sd",
-        "min": "min",
-        "quartiles": "quartiles",
-        "max": "max",
-        "weighted": "weighted",
-        "unweighted": "Unweighted (no margins).",
-        "hidden": "hidden",
-        "distribution": "distribution",
-        "suppressed": "suppressed",
-    },
-}
-_HEAD = {
-    Lang.DA: ["Variabel", "Spørgsmål", "Type", "Svar", "n", "Andel", "Vægtet andel"],
-    Lang.EN: ["Variable", "Question", "Type", "Answer", "n", "Share", "Weighted share"],
-}
-
 
 def _pct(value: float | None, lang: Lang) -> str:
     # The codebook writes " %" in both languages (its tables are pinned so).
@@ -489,13 +429,13 @@ def _num(value: float | None, lang: Lang, digits: int = 4) -> str:
 
 def display_header(codebook: Codebook, lang: Lang) -> list[str]:
     """The column titles of :func:`display_sections` (no weighted column when unweighted)."""
-    head = list(_HEAD[lang])
+    head = list(texts(lang).codebook_head)
     return head if codebook.weighting is not None else head[:-1]
 
 
 def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:
     """The codebook as text cells for a person: one section of rows per variable."""
-    words = _WORDS[lang]
+    words = texts(lang).codebook_words
     weighted = codebook.weighting is not None
     m = codebook.min_n
     sections = []
@@ -504,7 +444,7 @@ def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:
             [
                 v.name,
                 v.text or "",
-                _KIND[lang][v.kind],
+                texts(lang).codebook_kinds[v.kind],
                 words["answered"],
                 str(v.answered),
                 _pct(v.answered / v.rows if v.rows else None, lang),
@@ -536,7 +476,7 @@ def display_sections(codebook: Codebook, lang: Lang) -> list[list[list[str]]]:
 
 
 def _number_rows(s: NumberSummary, lang: Lang, weighted: bool) -> list[list[str]]:
-    words = _WORDS[lang]
+    words = texts(lang).codebook_words
 
     def row(text: str, weighted_text: str = "") -> list[str]:
         return ["", "", "", text, "", "", weighted_text]
@@ -558,13 +498,9 @@ def _number_rows(s: NumberSummary, lang: Lang, weighted: bool) -> list[list[str]
 def suppression_lines(codebook: Codebook, lang: Lang) -> list[str]:
     """What is hidden and why: primary and secondary counts, distributions, min and max."""
     m = codebook.min_n
-    da = lang is Lang.DA
+    t = texts(lang)
     if m <= 0:
-        return [
-            "Ingen antal er undertrykt (min-n 0); mindste og største værdi vises."
-            if da
-            else "No count is suppressed (min-n 0); the smallest and largest values are shown."
-        ]
+        return [t.codebook_none_suppressed]
     cells = {
         r
         for v in codebook.variables
@@ -573,35 +509,13 @@ def suppression_lines(codebook: Codebook, lang: Lang) -> list[str]:
     numbers = [v.numbers for v in codebook.variables if v.numbers is not None]
     lines = []
     if Suppression.PRIMARY in cells:
-        lines.append(
-            f"<{m}: et antal fra 1 til {m - 1} vises ikke, og heller ikke andelen "
-            "(primær undertrykkelse)."
-            if da
-            else f"<{m}: a count from 1 to {m - 1} is not shown, nor its share "
-            "(primary suppression)."
-        )
+        lines.append(t.codebook_primary.format(min_n=m, below=m - 1))
     if Suppression.SECONDARY in cells:
-        word = _WORDS[lang]["hidden"]
-        lines.append(
-            f"{word}: vises ikke, så et antal under {m} ikke kan regnes ud fra totalen "
-            "(sekundær undertrykkelse)."
-            if da
-            else f"{word}: not shown, so that a count under {m} cannot be worked out from the "
-            "total (secondary suppression)."
-        )
+        lines.append(t.codebook_secondary.format(hidden=t.codebook_words["hidden"], min_n=m))
     if any(x.suppression for x in numbers):
-        lines.append(
-            f"Talvariable med færre end {m} svar vises uden fordeling."
-            if da
-            else f"Numeric variables with fewer than {m} answers are shown without a distribution."
-        )
+        lines.append(t.codebook_no_distribution.format(min_n=m))
     if numbers:
-        lines.append(
-            "Mindste og største værdi er enkeltpersoners svar og vises ikke (kun med min-n 0)."
-            if da
-            else "The smallest and largest values are single respondents' answers and are not "
-            "shown (only with min-n 0)."
-        )
+        lines.append(t.codebook_min_max)
     return lines
 
 
@@ -609,22 +523,17 @@ def summary_lines(codebook: Codebook, lang: Lang) -> list[str]:
     """Rows read/used/rejected, how the shares are weighted, and what is suppressed."""
     r = codebook.survey
     w = codebook.weighting
-    if lang is Lang.DA:
-        lines = [f"Rækker læst: {r.rows_read} = brugt {r.rows_used} + afvist {r.rows_rejected}"]
-        if w is not None:
-            lines.append(
-                f"Vægtet (raking): designeffekt {w.deff_kish:.2f}, effektivt n {w.n_effective:.0f}; "
-                "n er uvægtet".replace(".", ",")
+    t = texts(lang)
+    lines = [t.codebook_rows.format(read=r.rows_read, used=r.rows_used, rejected=r.rows_rejected)]
+    if w is not None:
+        lines.append(
+            t.codebook_weighted.format(
+                deff=decimal(f"{w.deff_kish:.2f}", lang),
+                n_effective=decimal(f"{w.n_effective:.0f}", lang),
             )
-    else:
-        lines = [f"Rows read: {r.rows_read} = used {r.rows_used} + rejected {r.rows_rejected}"]
-        if w is not None:
-            lines.append(
-                f"Weighted (raking): design effect {w.deff_kish:.2f}, effective n "
-                f"{w.n_effective:.0f}; n is unweighted"
-            )
+        )
     if w is None:
-        lines.append(_WORDS[lang]["unweighted"])
+        lines.append(t.codebook_words["unweighted"])
     return lines + suppression_lines(codebook, lang)
 
 
@@ -655,7 +564,7 @@ def codebook_markdown(codebook: Codebook, lang: Lang) -> str:
     """A heading, the reconciliation, and one pipe table of every variable's rows."""
     head = display_header(codebook, lang)
     lines = [
-        f"# {_WORDS[lang]['title']}: {_md_cell(codebook.schema)}",
+        f"# {texts(lang).codebook_words['title']}: {_md_cell(codebook.schema)}",
         "",
         *(f"{line}  " for line in summary_lines(codebook, lang)),
         "",
@@ -667,49 +576,6 @@ def codebook_markdown(codebook: Codebook, lang: Lang) -> str:
     return "\n".join(lines) + "\n"
 
 
-_XLSX = {
-    Lang.DA: {
-        "variables": (
-            "Variabler",
-            ["Variabel", "Kolonne", "Spørgsmål", "Type", "Rækker", "Besvaret", "Tom", "Mangler"],
-        ),
-        "answers": (
-            "Svar",
-            ["Variabel", "Kode", "Svar", "n", "Andel", "Vægtet andel"],
-        ),
-        "numbers": (
-            "Tal",
-            [
-                "Variabel",
-                "n",
-                "Gennemsnit",
-                "SD",
-                "Min",
-                "Q1",
-                "Median",
-                "Q3",
-                "Maks",
-                "Vægtet gennemsnit",
-            ],
-        ),
-    },
-    Lang.EN: {
-        "variables": (
-            "Variables",
-            ["Variable", "Column", "Question", "Type", "Rows", "Answered", "Empty", "Missing"],
-        ),
-        "answers": (
-            "Answers",
-            ["Variable", "Code", "Answer", "n", "Share", "Weighted share"],
-        ),
-        "numbers": (
-            "Numbers",
-            ["Variable", "n", "Mean", "SD", "Min", "Q1", "Median", "Q3", "Max", "Weighted mean"],
-        ),
-    },
-}
-
-
 def codebook_xlsx(codebook: Codebook, lang: Lang) -> bytes:
     """A workbook: variables, answers (with missing answers), numbers, notes; deterministic bytes.
 
@@ -719,8 +585,8 @@ def codebook_xlsx(codebook: Codebook, lang: Lang) -> bytes:
 
     from panelkit.publish.tables import fill_sheet, workbook_bytes
 
-    words = _WORDS[lang]
-    sheets = _XLSX[lang]
+    words = texts(lang).codebook_words
+    sheets = texts(lang).codebook_sheets
     m = codebook.min_n
     variables: list[list[Any]] = []
     answers: list[list[Any]] = []
@@ -732,7 +598,7 @@ def codebook_xlsx(codebook: Codebook, lang: Lang) -> bytes:
                 v.name,
                 v.column,
                 v.text,
-                _KIND[lang][v.kind],
+                texts(lang).codebook_kinds[v.kind],
                 v.rows,
                 v.answered,
                 v.empty if v.empty is not None else count_text(None, v.empty_suppression, m, lang),
@@ -758,11 +624,11 @@ def codebook_xlsx(codebook: Codebook, lang: Lang) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title, head = sheets["variables"]
-    fill_sheet(ws, head, variables)  # fill_sheet makes every text cell formula-safe
+    fill_sheet(ws, list(head), variables)  # fill_sheet makes every text cell formula-safe
     title, head = sheets["answers"]
-    fill_sheet(wb.create_sheet(title), head, answers, percent_columns=(5, 6))
+    fill_sheet(wb.create_sheet(title), list(head), answers, percent_columns=(5, 6))
     title, head = sheets["numbers"]
-    fill_sheet(wb.create_sheet(title), head, numbers)
+    fill_sheet(wb.create_sheet(title), list(head), numbers)
     notes = [[line] for line in summary_lines(codebook, lang)]
-    fill_sheet(wb.create_sheet("Noter" if lang is Lang.DA else "Notes"), ["Note"], notes)
+    fill_sheet(wb.create_sheet(texts(lang).sheet_notes), ["Note"], notes)
     return workbook_bytes(wb)

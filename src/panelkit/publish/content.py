@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from panelkit.audit import InputFile
+from panelkit.publish.words import texts
 from panelkit.results import EstimateSet, Lang
 
 if TYPE_CHECKING:
@@ -66,4 +67,4 @@ def by_heading(content: ReportContent, by: str) -> str:
     # A plain word ("Køn") reads lower-case after "efter"; names such as "ISCED" stay.
     if title[:1].isupper() and title[1:2].islower():
         title = title[:1].lower() + title[1:]
-    return f"{'Efter' if content.lang is Lang.DA else 'By'} {title}"
+    return texts(content.lang).by_heading.format(title=title)

@@ -39,8 +39,9 @@ from typing import Any, Protocol
 from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
 from panelkit.publish.texts import answers_text, pct_words
+from panelkit.publish.words import texts, verdict_text
 from panelkit.results import Estimate, Lang
-from panelkit.stats.comparison import Comparison, Verdict, verdict_text
+from panelkit.stats.comparison import Comparison, Verdict
 
 DEFAULT_TEMPLATE = "{pct} {label}"
 PLACEHOLDERS = (
@@ -54,10 +55,6 @@ PLACEHOLDERS = (
     "baseline",
     "baseline_area",
 )
-
-_HEADING = {Lang.DA: "Fakta", Lang.EN: "Facts"}
-_AND = {Lang.DA: "og", Lang.EN: "and"}
-_COMPARED = {Lang.DA: "Sammenligning", Lang.EN: "Comparison"}
 
 
 class IndicatorLike(Protocol):
@@ -146,7 +143,7 @@ class FactBox:
 
     @property
     def heading(self) -> str:
-        return _HEADING[self.lang]
+        return texts(self.lang).factbox_heading
 
     def text(self) -> str:
         lines = [self.heading, *(f"• {b.line()}" for b in self.bullets)]
@@ -281,17 +278,12 @@ def verdict_sentence(
     words = verdict_text(comparison.verdict, lang)
     same = comparison.verdict is Verdict.SAME
     own_area = area is not None and b.area.strip().casefold() == area.strip().casefold()
-    if lang is Lang.DA:
-        who = "Det er" if subject is None else f"De {subject} er"
-        if own_area:
-            return f"{who} {words} tallet fra {b.source}{group}."
-        place = f"{b.area}{group}"
-        return f"{who} {words} {place}." if same else f"{who} {words} niveauet i {place}."
-    who = "This is" if subject is None else f"The {subject} figure is"
+    t = texts(lang)
+    who = t.factbox_it if subject is None else t.factbox_subject.format(subject=subject)
     if own_area:
-        return f"{who} {words} the figure from {b.source}{group}."
-    place = f"{b.area}{group}"
-    return f"{who} {words} in {place}." if same else f"{who} {words} the level in {place}."
+        return t.factbox_own_area.format(who=who, verdict=words, source=b.source, group=group)
+    template = t.factbox_same if same else t.factbox_level
+    return template.format(who=who, verdict=words, place=f"{b.area}{group}")
 
 
 # --------------------------------------------------------------------------- building
@@ -428,9 +420,9 @@ def _part(
 def _bullet(
     parts: list[tuple[FactPart, bool]], survey_source: str, lang: Lang, area: str | None
 ) -> Bullet:
-    texts = [p.text for p, _ in parts]
-    head, last = texts[:-1], texts[-1]
-    text = f"{', '.join(head)} {_AND[lang]} {last}" if head else last
+    shown = [p.text for p, _ in parts]
+    head, last = shown[:-1], shown[-1]
+    text = f"{', '.join(head)} {texts(lang).and_word} {last}" if head else last
 
     sentences: list[str] = []
     baseline_sources: list[str] = []
@@ -450,7 +442,7 @@ def _bullet(
     source = survey_source
     if baseline_sources:
         listed = "; ".join(dict.fromkeys(baseline_sources))
-        source = f"{source}. {_COMPARED[lang]}: {listed}" if source else listed
+        source = f"{source}. {texts(lang).factbox_compared}: {listed}" if source else listed
     return Bullet(parts=tuple(p for p, _ in parts), text=text, source=source)
 
 

@@ -590,7 +590,7 @@ def _comparison(content: ReportContent) -> str:
         pp_text,
         test_text,
     )
-    from panelkit.stats.comparison import verdict_text
+    from panelkit.publish.words import verdict_text
 
     lang = content.lang
     t = _T[lang]
@@ -656,7 +656,7 @@ def _comparison(content: ReportContent) -> str:
 
 def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
     from panelkit.publish.tables import p_text, pp_interval_text, pp_text
-    from panelkit.stats.comparison import change_text
+    from panelkit.publish.words import change_text
 
     lang = content.lang
     t = _T[lang]

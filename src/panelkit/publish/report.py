@@ -28,7 +28,7 @@ from panelkit.disclosure import Suppression
 from panelkit.errors import OutputError
 from panelkit.publish.content import ReportContent, by_heading
 from panelkit.publish.content import slug as _slug
-from panelkit.results import Lang
+from panelkit.publish.words import texts
 
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
@@ -66,12 +66,13 @@ def render_report(
         out[f"charts/{chart.name}.svg"] = chart.svg
 
     out.update(_csv_tables(content))
-    step("Tabeller (CSV)" if lang is Lang.DA else "Tables (CSV)")
+    steps = texts(lang).report_steps
+    step(steps["tables"])
 
     from panelkit.publish.tables import workbook
 
     out[WORKBOOK_FILE] = workbook(report_sheets(content))
-    step("Regneark" if lang is Lang.DA else "Workbook")
+    step(steps["workbook"])
 
     from panelkit.publish.html import report_html
 
@@ -80,10 +81,10 @@ def render_report(
     out["factbox.html"] = _factbox_page(box, content).encode("utf-8")
     out["factbox.txt"] = box.text().encode("utf-8")
     out[HTML_FILE] = report_html(content, charts, files=sorted([*out, RUN_FILE])).encode("utf-8")
-    step("Faktaboks og HTML" if lang is Lang.DA else "Fact box and HTML")
+    step(steps["factbox_html"])
 
     out[RUN_FILE] = run_json(content, out)
-    step("Kørselsoplysninger" if lang is Lang.DA else "Run record")
+    step(steps["run_record"])
     return dict(sorted(out.items()))
 
 
@@ -110,13 +111,15 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
             [e], labels, baselines, names.get(e.indicator)
         )  # one call per row, so each baseline keeps its own name
     ]
-    what = "Indikatorer" if lang is Lang.DA else "Indicators"
+    t = texts(lang)
+    chart_step = t.report_steps["chart"]
+    what = t.chart_indicators
     out = [
         ch.indicator_chart(
             rows, lang=lang, title=ch.ChartTitle(what, content.who, n), name="indicators"
         )
     ]
-    step(f"{'Diagram' if lang is Lang.DA else 'Chart'}: {what.lower()}")
+    step(chart_step.format(what=what.lower()))
     for by in content.by:
         panels = ch.panels_from_estimates(content.estimates.estimates, labels, by=by)
         title = by_heading(content, by)
@@ -128,13 +131,13 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
                 name=f"groups-{_slug(by)}",
             )
         )
-        step(f"{'Diagram' if lang is Lang.DA else 'Chart'}: {title.lower()}")
+        step(chart_step.format(what=title.lower()))
     if content.waves is not None and content.previous_estimates is not None:
         w = content.waves
         wave_rows = ch.wave_rows_from_estimates(
             content.previous_estimates.estimates, content.estimates.estimates, labels
         )
-        what = "Udvikling" if lang is Lang.DA else "Change"
+        what = t.chart_change
         n_prev = content.previous_estimates.survey.rows_used
         out.append(
             ch.wave_chart(
@@ -148,7 +151,7 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
                 name="waves",
             )
         )
-        step(f"{'Diagram' if lang is Lang.DA else 'Chart'}: {what.lower()}")
+        step(chart_step.format(what=what.lower()))
     return out
 
 
@@ -176,28 +179,6 @@ def _csv_tables(content: ReportContent) -> dict[str, bytes]:
     return out
 
 
-_SHEETS = {
-    Lang.DA: {
-        "overall": "Indikatorer",
-        "groups": "Grupper",
-        "comparisons": "Sammenligning",
-        "waves": "Udvikling",
-        "weighting": "Vægtning",
-        "margins": "Marginer",
-        "notes": "Noter",
-    },
-    Lang.EN: {
-        "overall": "Indicators",
-        "groups": "Groups",
-        "comparisons": "Comparison",
-        "waves": "Change",
-        "weighting": "Weighting",
-        "margins": "Margins",
-        "notes": "Notes",
-    },
-}
-
-
 def report_sheets(content: ReportContent) -> list[Sheet]:
     """The workbook's sheets: one per table of the report, and the notes."""
     from panelkit.publish.tables import (
@@ -210,7 +191,7 @@ def report_sheets(content: ReportContent) -> list[Sheet]:
     )
 
     lang = content.lang
-    names = _SHEETS[lang]
+    names = texts(lang).report_sheets
     sheets = [estimates_sheet(content.estimates, lang, name=names["overall"], groups=False)]
     if content.by:
         sheets.append(
@@ -228,13 +209,13 @@ def report_sheets(content: ReportContent) -> list[Sheet]:
         sheets.append(waves_sheet(content.waves, lang, name=names["waves"]))
     w = content.estimates.weighting
     if w is not None:
-        head = ("Mål", "Værdi") if lang is Lang.DA else ("Measure", "Value")
+        head = texts(lang).weighting_sheet_head
         sheets.append(Sheet(names["weighting"], head, weighting_facts(w, lang)))
         sheets.append(margins_sheet(w, lang, name=names["margins"], min_n=content.estimates.min_n))
     from panelkit.publish.html import report_notes
 
     notes = tuple(report_notes(content))  # workbook() makes every text cell formula-safe
-    head = ("Emne", "Note") if lang is Lang.DA else ("Topic", "Note")
+    head = texts(lang).notes_sheet_head
     sheets.append(Sheet(names["notes"], head, notes))
     return sheets
 

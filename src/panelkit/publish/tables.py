@@ -31,6 +31,7 @@ from panelkit.publish.texts import (  # the number formatters, re-exported for c
     pp_text,
     swap_separators,
 )
+from panelkit.publish.words import change_text, plural, texts, verdict_text
 from panelkit.results import Estimate, EstimateKind, EstimateSet, Lang, WeightingResult
 
 if TYPE_CHECKING:
@@ -51,25 +52,18 @@ class OutputFormat(StrEnum):
     MD = "md"
 
 
-_HEAD = {
-    Lang.DA: ("Indikator", "Opdelt efter", "Gruppe", "n", "Andel", "SE (pp)", "95 % KI", "Metode"),
-    Lang.EN: ("Indicator", "By", "Group", "n", "Share", "SE (pp)", "95% CI", "Method"),
-}
-_SUPPRESSED = {Lang.DA: "undertrykt", Lang.EN: "suppressed"}
-_ALL = {Lang.DA: "Alle", Lang.EN: "All"}
-
-
 def _label(result: EstimateSet, indicator: str, lang: Lang) -> str:
     return result.labels.get(indicator, {}).get(lang.value, indicator)
 
 
 def suppressed_text(e: Estimate, lang: Lang) -> str:
     """A suppressed figure's cell: "undertrykt", "undertrykt (sekundært)", "ingen svar"."""
+    t = texts(lang)
     if e.suppression == Suppression.SECONDARY:
-        return f"{_SUPPRESSED[lang]} ({_REASON[lang]['secondary']})"
+        return f"{t.suppressed} ({t.reasons['secondary']})"
     if e.suppression == Suppression.EMPTY:
-        return _REASON[lang]["empty"]
-    return _SUPPRESSED[lang]
+        return t.reasons["empty"]
+    return t.suppressed
 
 
 def suppression_notes(estimates: Sequence[Estimate], min_n: int, lang: Lang) -> tuple[str, ...]:
@@ -77,39 +71,14 @@ def suppression_notes(estimates: Sequence[Estimate], min_n: int, lang: Lang) -> 
     primary = sum(e.suppressed and e.suppression in (None, Suppression.PRIMARY) for e in estimates)
     secondary = sum(e.suppression == Suppression.SECONDARY for e in estimates)
     empty = sum(e.suppression == Suppression.EMPTY for e in estimates)
+    t = texts(lang)
     notes = []
-    if lang is Lang.DA:
-        if primary:
-            notes.append(
-                f"{primary} tal er undertrykt, fordi {'det' if primary == 1 else 'de'} bygger på "
-                f"færre end {min_n} svar (primær undertrykkelse)."
-            )
-        if secondary:
-            notes.append(
-                f"{secondary} tal er undertrykt, så et undertrykt tal ikke kan regnes ud fra "
-                "totalen og de andre grupper (sekundær undertrykkelse)."
-            )
-        if empty:
-            notes.append(f"{empty} tal mangler, fordi ingen i målgruppen har svaret.")
-        return tuple(notes)
     if primary:
-        one = primary == 1
-        notes.append(
-            f"{primary} {'figure is' if one else 'figures are'} suppressed because "
-            f"{'it rests' if one else 'they rest'} on fewer than {min_n} answers "
-            "(primary suppression)."
-        )
+        notes.append(plural(t.primary_note, primary).format(n=primary, min_n=min_n))
     if secondary:
-        notes.append(
-            f"{secondary} {'figure is' if secondary == 1 else 'figures are'} suppressed so that a "
-            "suppressed figure cannot be worked out from the total and the other groups "
-            "(secondary suppression)."
-        )
+        notes.append(plural(t.secondary_note, secondary).format(n=secondary))
     if empty:
-        notes.append(
-            f"{empty} {'figure is' if empty == 1 else 'figures are'} missing because no one in "
-            "the target group answered."
-        )
+        notes.append(plural(t.empty_note, empty).format(n=empty))
     return tuple(notes)
 
 
@@ -124,12 +93,12 @@ def display_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
         else:
             share = pct(e.estimate, lang) + " %"
             se = pct(e.se or 0.0, lang)
-            interval = f"{pct(e.ci_low or 0.0, lang)}–{pct(e.ci_high or 0.0, lang)}"
+            interval = interval_text(e.ci_low or 0.0, e.ci_high or 0.0, lang)
         rows.append(
             (
                 _label(result, e.indicator, lang) if e.by is None else "",
                 e.by or "",
-                e.group if e.group is not None else _ALL[lang],
+                e.group if e.group is not None else texts(lang).all_groups,
                 e.n,
                 share,
                 se,
@@ -137,7 +106,7 @@ def display_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
                 e.ci_method,
             )
         )
-    return pd.DataFrame(rows, columns=list(_HEAD[lang]))
+    return pd.DataFrame(rows, columns=list(texts(lang).estimate_head))
 
 
 _CONTRAST_HEAD = {
@@ -279,44 +248,12 @@ def estimates_markdown(result: EstimateSet, lang: Lang) -> str:
         for row in frame.itertuples(index=False)
     ]
     r = result.survey
-    foot = (
-        f"\nRækker læst {r.rows_read}, brugt {r.rows_used}, afvist {r.rows_rejected}."
-        if lang is Lang.DA
-        else f"\nRows read {r.rows_read}, used {r.rows_used}, rejected {r.rows_rejected}."
+    foot = "\n" + texts(lang).rows_line.format(
+        read=r.rows_read, used=r.rows_used, rejected=r.rows_rejected
     )
     notes = suppression_notes(result.estimates, result.min_n, lang)
     listed = "\n" + "".join(f"- {n}\n" for n in notes) if notes else ""
     return "\n".join([header, align, *body]) + "\n" + foot + "\n" + listed
-
-
-_XLSX_HEAD = {
-    Lang.DA: (
-        "Indikator",
-        "Opdelt efter",
-        "Gruppe",
-        "n",
-        "n ja",
-        "Andel",
-        "SE",
-        "KI nedre",
-        "KI øvre",
-        "Metode",
-        "Undertrykt",
-    ),
-    Lang.EN: (
-        "Indicator",
-        "By",
-        "Group",
-        "n",
-        "n yes",
-        "Share",
-        "SE",
-        "CI low",
-        "CI high",
-        "Method",
-        "Suppressed",
-    ),
-}
 
 
 def estimates_xlsx(result: EstimateSet, lang: Lang) -> bytes:
@@ -325,14 +262,14 @@ def estimates_xlsx(result: EstimateSet, lang: Lang) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "Indikatorer" if lang is Lang.DA else "Indicators"
+    ws.title = texts(lang).sheet_indicators
     rows: list[list[Any]] = []
     for e in result.estimates:
         rows.append(
             [
                 _label(result, e.indicator, lang),
                 e.by if e.by else None,
-                e.group if e.group is not None else _ALL[lang],
+                e.group if e.group is not None else texts(lang).all_groups,
                 e.n,
                 e.n_positive,
                 e.estimate,
@@ -343,12 +280,10 @@ def estimates_xlsx(result: EstimateSet, lang: Lang) -> bytes:
                 suppression_text(e.suppression, lang) if e.suppressed else None,
             ]
         )
-    fill_sheet(ws, list(_XLSX_HEAD[lang]), rows, percent_columns=(6, 7, 8, 9))
+    fill_sheet(ws, list(texts(lang).estimate_xlsx_head), rows, percent_columns=(6, 7, 8, 9))
     notes = suppression_notes(result.estimates, result.min_n, lang)
     if notes:
-        fill_sheet(
-            wb.create_sheet("Noter" if lang is Lang.DA else "Notes"), ["Note"], [[n] for n in notes]
-        )
+        fill_sheet(wb.create_sheet(texts(lang).sheet_notes), ["Note"], [[n] for n in notes])
     return workbook_bytes(wb)
 
 
@@ -486,21 +421,10 @@ _PP_FORMAT = '+0.0;"\u2212"0.0;0.0'
 _P_FORMAT = "0.000"
 _INT_FORMAT = "0"
 
-_EST_SHEET = {
-    Lang.DA: ("Indikator", "Id", "Opdelt efter", "Gruppe", "n", "n ja", "Andel", "SE",
-              "KI nedre", "KI øvre", "KI-metode", "Undertrykt"),
-    Lang.EN: ("Indicator", "Id", "By", "Group", "n", "n yes", "Share", "SE",
-              "CI low", "CI high", "CI method", "Suppressed"),
-}  # fmt: skip
-_REASON = {
-    Lang.DA: {"primary": "for få svar", "secondary": "sekundært", "empty": "ingen svar"},
-    Lang.EN: {"primary": "too few answers", "secondary": "secondary", "empty": "no answers"},
-}
-
 
 def suppression_text(reason: str | None, lang: Lang) -> str:
     """Why a row is suppressed, in words."""
-    return _REASON[lang].get(reason or "primary", reason or "")
+    return texts(lang).reasons.get(reason or "primary", reason or "")
 
 
 def estimates_sheet(
@@ -522,7 +446,7 @@ def estimates_sheet(
                 _label(result, e.indicator, lang),
                 e.indicator,
                 by if by else None,
-                e.group if e.group is not None else _ALL[lang],
+                e.group if e.group is not None else texts(lang).all_groups,
                 e.n,
                 e.n_positive,
                 e.estimate,
@@ -533,7 +457,7 @@ def estimates_sheet(
                 suppression_text(e.suppression, lang) if e.suppressed else None,
             )
         )
-    head: tuple[str, ...] = _EST_SHEET[lang]
+    head: tuple[str, ...] = texts(lang).estimate_sheet_head
     if not groups:  # no by/group columns for the overall rows
         rows = [r[:2] + r[4:] for r in rows]
         head = head[:2] + head[4:]
@@ -543,21 +467,10 @@ def estimates_sheet(
 
 # --------------------------------------------------------------------------- comparisons
 
-_CMP_HEAD = {
-    Lang.DA: ("Indikator", "Opdelt efter", "Gruppe", "n", "Andel", "95 % KI", "Reference",
-              "Kilde", "Forskel (pp)", "95 % KI (pp)", "Test", "p (justeret)", "Vurdering"),
-    Lang.EN: ("Indicator", "By", "Group", "n", "Share", "95% CI", "Reference",
-              "Source", "Difference (pp)", "95% CI (pp)", "Test", "p (adjusted)", "Verdict"),
-}  # fmt: skip
-_TEST_TEXT = {
-    Lang.DA: {"two-sample": "to stikprøver", "one-sample": "én stikprøve (fast værdi)"},
-    Lang.EN: {"two-sample": "two-sample", "one-sample": "one-sample (fixed value)"},
-}
-
 
 def test_text(test: str, lang: Lang) -> str:
     """Which test a comparison used, in words."""
-    return _TEST_TEXT[lang][str(test)]
+    return texts(lang).tests[str(test)]
 
 
 def baseline_text(baseline: Baseline, lang: Lang) -> str:
@@ -570,13 +483,11 @@ def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
     """The comparisons as text cells for a person to read."""
     import pandas as pd
 
-    from panelkit.stats.comparison import verdict_text
-
     rows = []
     for c in result.comparisons:
         label = result.labels.get(c.indicator, {}).get(lang.value, c.indicator)
         if c.suppressed or c.estimate is None or c.difference is None:
-            numbers = (_SUPPRESSED[lang], "", "", "", "", "")
+            numbers = (texts(lang).suppressed, "", "", "", "", "")
         else:
             assert c.ci_low is not None and c.ci_high is not None and c.p_adjusted is not None
             assert c.verdict is not None
@@ -592,7 +503,7 @@ def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
             (
                 label,
                 c.by or "",
-                c.group if c.group is not None else _ALL[lang],
+                c.group if c.group is not None else texts(lang).all_groups,
                 c.n,
                 numbers[0],
                 numbers[1],
@@ -605,7 +516,7 @@ def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
                 numbers[5],
             )
         )
-    return pd.DataFrame(rows, columns=list(_CMP_HEAD[lang]))
+    return pd.DataFrame(rows, columns=list(texts(lang).comparison_head))
 
 
 def _estimate_interval(result: ComparisonSet, c: Comparison, lang: Lang) -> str:
@@ -624,82 +535,28 @@ def comparison_notes(result: ComparisonSet, lang: Lang) -> tuple[str, ...]:
     tested = sum(c.p_value is not None for c in result.comparisons)
     alpha = f"{r.alpha:g}"
     same, small = f"{r.same_pp:g}", f"{r.small_pp:g}"
-    if lang is Lang.DA:
-        alpha, same, small = (x.replace(".", ",") for x in (alpha, same, small))
-        method = {"holm": "Holms metode", "bh": "Benjamini–Hochbergs metode", "none": ""}[
-            str(result.adjust)
-        ]
-        notes = [
-            "Spørgsmålene i borgerpanelet er ikke formuleret ens med spørgsmålene i "
-            f"{sources}, og undersøgelserne er gennemført forskelligt; sammenligningerne er "
-            "derfor vejledende.",
-        ]
-        if result.any_fixed:
-            notes.append(
-                "En referenceværdi uden konfidensinterval og antal svar behandles som en fast "
-                "værdi: testen regner kun med panelets usikkerhed (én stikprøve)."
-            )
-        notes.append(
-            "Forskellen er panelets andel minus referencen i procentpoint (pp) med 95 %-"
-            "konfidensinterval; testen er en tosidet z-test"
-            + (
-                f", og p-værdierne er justeret for {tested} "
-                f"{'sammenligning' if tested == 1 else 'sammenligninger'} med {method}."
-                if method
-                else "; p-værdierne er ikke justeret for flere sammenligninger."
-            )
-        )
-        notes.append(
-            f"Vurdering: justeret p på {alpha} eller derover, eller en forskel under {same} pp, "
-            f'giver "ca. på niveau med"; under {small} pp "lidt under/over"; ellers '
-            '"under/over".'
-        )
-        return tuple(notes)
-    method = {"holm": "Holm's method", "bh": "the Benjamini–Hochberg method", "none": ""}[
-        str(result.adjust)
-    ]
-    notes = [
-        f"The panel's questions are not worded like the questions in {sources}, and the "
-        "surveys were carried out differently; the comparisons are indicative.",
-    ]
+    t = texts(lang)
+    alpha, same, small = (decimal(x, lang) for x in (alpha, same, small))
+    method = t.adjust_methods[str(result.adjust)]
+    notes = [t.comparison_wording_note.format(sources=sources)]
     if result.any_fixed:
-        notes.append(
-            "A reference value without a confidence interval or a number of answers is treated "
-            "as a fixed value: the test counts only the panel's uncertainty (one-sample)."
-        )
+        notes.append(t.comparison_fixed_note)
     notes.append(
-        "The difference is the panel's share minus the reference in percentage points (pp) "
-        "with its 95% confidence interval; the test is a two-sided z test"
+        t.comparison_difference_note
         + (
-            f", and the p-values are adjusted for {tested} "
-            f"{'comparison' if tested == 1 else 'comparisons'} with {method}."
+            t.comparison_adjusted.format(
+                tested=tested, comparisons=plural(t.comparisons_word, tested), method=method
+            )
             if method
-            else "; the p-values are not adjusted for multiple comparisons."
+            else t.comparison_not_adjusted
         )
     )
-    notes.append(
-        f"Verdict: an adjusted p of {alpha} or more, or a difference under {same} pp, gives "
-        f'"about the same as"; under {small} pp "slightly below/above"; otherwise '
-        '"below/above".'
-    )
+    notes.append(t.comparison_rule_note.format(alpha=alpha, same=same, small=small))
     return tuple(notes)
-
-
-_CMP_SHEET = {
-    Lang.DA: ("Indikator", "Id", "Opdelt efter", "Gruppe", "n", "Andel", "SE", "Reference",
-              "Område", "Referencegruppe", "Kilde", "År", "Fast værdi", "Forskel (pp)",
-              "KI nedre (pp)", "KI øvre (pp)", "Test", "p", "p (justeret)", "Vurdering"),
-    Lang.EN: ("Indicator", "Id", "By", "Group", "n", "Share", "SE", "Reference",
-              "Area", "Reference group", "Source", "Year", "Fixed value", "Difference (pp)",
-              "CI low (pp)", "CI high (pp)", "Test", "p", "p (adjusted)", "Verdict"),
-}  # fmt: skip
-_YES = {Lang.DA: "ja", Lang.EN: "yes"}
 
 
 def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
     """The comparisons as a workbook sheet (shares as proportions, differences in pp)."""
-    from panelkit.stats.comparison import verdict_text
-
     rows = []
     for c in result.comparisons:
         b = c.baseline
@@ -712,7 +569,7 @@ def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
                 result.labels.get(c.indicator, {}).get(lang.value, c.indicator),
                 c.indicator,
                 c.by if c.by else None,
-                c.group if c.group is not None else _ALL[lang],
+                c.group if c.group is not None else texts(lang).all_groups,
                 c.n,
                 c.estimate,
                 c.se,
@@ -721,7 +578,7 @@ def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
                 b.group if b.group else None,
                 b.source,
                 b.year,
-                _YES[lang] if c.baseline_fixed else None,
+                texts(lang).yes if c.baseline_fixed else None,
                 pp(c.difference),
                 pp(c.ci_low),
                 pp(c.ci_high),
@@ -740,16 +597,25 @@ def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
         (18, _P_FORMAT),
         (19, _P_FORMAT),
     )
-    return Sheet(name, _CMP_SHEET[lang], tuple(rows), (6, 7, 8), formats)
+    return Sheet(name, texts(lang).comparison_sheet_head, tuple(rows), (6, 7, 8), formats)
 
 
 def comparisons_csv(result: ComparisonSet, lang: Lang) -> str:
     """Machine-readable CSV of the comparisons (proportions, as the JSON output)."""
     import pandas as pd
 
-    records = result.to_dict("", lang)["comparisons"]
+    records = comparisons_document(result, "", lang)["comparisons"]
     columns = ["label", *_COMPARISON_KEYS, "verdict_text"]
     return csv_text(pd.DataFrame(records, columns=columns))
+
+
+def comparisons_document(result: ComparisonSet, version: str, lang: Lang) -> dict[str, Any]:
+    """The JSON document of `panelkit compare --format json`: the numbers
+    (:meth:`ComparisonSet.to_dict`), then each comparison's verdict in words."""
+    doc = result.to_dict(version, lang)
+    for record, c in zip(doc["comparisons"], result.comparisons, strict=True):
+        record["verdict_text"] = None if c.verdict is None else verdict_text(c.verdict, lang)
+    return doc
 
 
 _COMPARISON_KEYS = (
@@ -812,22 +678,20 @@ def render_comparisons(
     """The comparisons in ``fmt`` as bytes (UTF-8 text, or an xlsx workbook)."""
     notes = (*comparison_notes(result, lang), *comparison_suppression_notes(result, lang))
     if fmt is OutputFormat.JSON:
-        doc = result.to_dict(version, lang)
+        doc = comparisons_document(result, version, lang)
         doc["notes"] = list(notes)
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt is OutputFormat.CSV:
         return comparisons_csv(result, lang).encode("utf-8")
-    name = "Sammenligning" if lang is Lang.DA else "Comparison"
+    name = texts(lang).sheet_comparison
     if fmt is OutputFormat.XLSX:
-        notes_sheet = Sheet(
-            "Noter" if lang is Lang.DA else "Notes", ("Note",), tuple((n,) for n in notes)
-        )
+        notes_sheet = Sheet(texts(lang).sheet_notes, ("Note",), tuple((n,) for n in notes))
         return workbook([comparisons_sheet(result, lang, name=name), notes_sheet])
     frame = comparison_frame(result, lang)
     if not any(c.by for c in result.comparisons):
         frame = frame.drop(columns=frame.columns[[1, 2]])
     if fmt is OutputFormat.MD:
-        right = [c for i, c in enumerate(_CMP_HEAD[lang]) if i in _CMP_NUMBERS]
+        right = [c for i, c in enumerate(texts(lang).comparison_head) if i in _CMP_NUMBERS]
         text = markdown_table(frame, right=right)
         return (text + "\n" + "".join(f"- {n}\n" for n in notes)).encode("utf-8")
     return (frame.to_string(index=False) + "\n\n" + "\n".join(notes) + "\n").encode("utf-8")
@@ -840,20 +704,12 @@ def comparison_suppression_notes(result: ComparisonSet, lang: Lang) -> tuple[str
 
 # --------------------------------------------------------------------------- waves
 
-_WAVE_SHEET = {
-    Lang.DA: ("Indikator", "Id", "n {prev}", "n {cur}", "Andel {prev}", "Andel {cur}",
-              "Ændring (pp)", "KI nedre (pp)", "KI øvre (pp)", "p", "p (justeret)", "Vurdering"),
-    Lang.EN: ("Indicator", "Id", "n {prev}", "n {cur}", "Share {prev}", "Share {cur}",
-              "Change (pp)", "CI low (pp)", "CI high (pp)", "p", "p (adjusted)", "Verdict"),
-}  # fmt: skip
-
 
 def waves_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
     """The changes since the previous wave as a workbook sheet."""
-    from panelkit.stats.comparison import change_text
-
     head = tuple(
-        h.format(prev=result.previous_name, cur=result.current_name) for h in _WAVE_SHEET[lang]
+        h.format(prev=result.previous_name, cur=result.current_name)
+        for h in texts(lang).wave_sheet_head
     )
     rows = []
     for c in result.changes:
@@ -889,8 +745,6 @@ def waves_csv(result: WaveSet, lang: Lang) -> str:
     """Machine-readable CSV of the changes (proportions)."""
     import pandas as pd
 
-    from panelkit.stats.comparison import change_text
-
     records = []
     for c in result.changes:
         row: dict[str, Any] = {
@@ -905,11 +759,6 @@ def waves_csv(result: WaveSet, lang: Lang) -> str:
 
 
 # --------------------------------------------------------------------------- weighting
-
-_W_HEAD = {
-    Lang.DA: ("Margin", "Kategori", "n", "Stikprøve", "Befolkning", "Vægtet", "Befolkningstal"),
-    Lang.EN: ("Margin", "Category", "n", "Sample", "Population", "Weighted", "Population figure"),
-}
 
 
 def margin_suppression(weighting: WeightingResult, min_n: int) -> tuple[Suppression | None, ...]:
@@ -938,7 +787,7 @@ def margins_sheet(weighting: WeightingResult, lang: Lang, *, name: str, min_n: i
         )
         for m, reason in zip(weighting.margins, margin_suppression(weighting, min_n), strict=True)
     )
-    return Sheet(name, _W_HEAD[lang], rows, (4, 5, 6), ((3, _INT_FORMAT),))
+    return Sheet(name, texts(lang).margin_head, rows, (4, 5, 6), ((3, _INT_FORMAT),))
 
 
 def weighting_facts(weighting: WeightingResult, lang: Lang) -> tuple[tuple[str, str], ...]:
@@ -948,42 +797,26 @@ def weighting_facts(weighting: WeightingResult, lang: Lang) -> tuple[tuple[str, 
         # Danish swaps the separators: 60.877 and 1,37.
         return swap_separators(format(value, spec), lang)
 
-    if lang is Lang.DA:
-        facts = [
-            ("Metode", "raking (iterativ proportional tilpasning)"),
-            (
-                "Konvergeret",
-                f"{'ja' if weighting.converged else 'nej'}, efter {weighting.iterations} "
-                "iterationer",
-            ),
-            ("Designeffekt (Kish)", num(weighting.deff_kish, ".2f")),
-            ("Effektivt antal svar", num(weighting.n_effective, ",.0f")),
-            ("Mindste og største vægt", f"{num(weighting.weight_min, '.3g')} og "
-             f"{num(weighting.weight_max, '.3g')} (forhold {num(weighting.weight_ratio, '.1f')})"),
-            ("Sum af vægte", num(weighting.weight_sum, ",.0f")),
-        ]  # fmt: skip
-        if weighting.cap is not None:
-            facts.append(
-                ("Loft", f"{num(weighting.cap, 'g')} × gennemsnitsvægten "
-                 f"({weighting.trim_rounds} runder)")
-            )  # fmt: skip
-        return tuple(facts)
+    w = texts(lang).weighting_facts
+    converged = w["converged_yes"] if weighting.converged else w["converged_no"]
     facts = [
-        ("Method", "raking (iterative proportional fitting)"),
+        (w["method"], w["method_value"]),
+        (w["converged"], converged.format(iterations=weighting.iterations)),
+        (w["deff"], num(weighting.deff_kish, ".2f")),
+        (w["n_effective"], num(weighting.n_effective, ",.0f")),
         (
-            "Converged",
-            f"{'yes' if weighting.converged else 'no'}, after {weighting.iterations} iterations",
+            w["range"],
+            w["range_value"].format(
+                low=num(weighting.weight_min, ".3g"),
+                high=num(weighting.weight_max, ".3g"),
+                ratio=num(weighting.weight_ratio, ".1f"),
+            ),
         ),
-        ("Design effect (Kish)", num(weighting.deff_kish, ".2f")),
-        ("Effective number of answers", num(weighting.n_effective, ",.0f")),
-        ("Smallest and largest weight", f"{num(weighting.weight_min, '.3g')} and "
-         f"{num(weighting.weight_max, '.3g')} (ratio {num(weighting.weight_ratio, '.1f')})"),
-        ("Sum of weights", num(weighting.weight_sum, ",.0f")),
-    ]  # fmt: skip
+        (w["sum"], num(weighting.weight_sum, ",.0f")),
+    ]
     if weighting.cap is not None:
-        facts.append(
-            ("Cap", f"{num(weighting.cap, 'g')} × the mean weight ({weighting.trim_rounds} rounds)")
-        )
+        cap = w["cap_value"].format(cap=num(weighting.cap, "g"), rounds=weighting.trim_rounds)
+        facts.append((w["cap"], cap))
     return tuple(facts)
 
 

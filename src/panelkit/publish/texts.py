@@ -9,14 +9,15 @@ fact boxes and the HTML call these, so a new kind of estimate needs no new branc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from panelkit.disclosure import Suppression
+from panelkit.publish.words import NumberWords, texts
 from panelkit.results import Lang
 
 _MINUS = "\u2212"  # a typographic minus: "−0,4" reads as a number, "-0,4" as a dash
+NBSP = "\u00a0"  # keeps "23,1 %" and "n = 212" on one line when text wraps
 # Below this many answers a count is shown exactly; from it on, "ca." to the nearest 10.
 EXACT_BELOW = 100
 
@@ -29,30 +30,9 @@ class NumberKind(StrEnum):
     COUNT = "count"  # a whole number of respondents
 
 
-@dataclass(frozen=True)
-class NumberWords:
-    """One language's way of writing numbers."""
-
-    decimal: str  # the decimal separator
-    thousands: str  # the thousands separator of long numbers
-    percent: str  # after a share in tables: " %" / "%"
-    pct_word: str  # after a share in running text: " pct." / "%"
-    to: str  # between the ends of an interval in words: "til" / "to"
-    about: str  # before a rounded count: "ca." / "about"
-    answers: str  # "svar" / "responses"
-    answer: str  # one answer: "svar" / "response"
-    group_short_numbers: bool  # English writes 1,340; Danish 1340 (but 13.400)
-
-
-WORDS: dict[Lang, NumberWords] = {
-    Lang.DA: NumberWords(",", ".", " %", " pct.", "til", "ca.", "svar", "svar", False),
-    Lang.EN: NumberWords(".", ",", "%", "%", "to", "about", "responses", "response", True),
-}
-
-
 def words(lang: Lang) -> NumberWords:
-    """The number words of ``lang``."""
-    return WORDS[Lang(lang)]
+    """The number words of ``lang`` (from the catalogue, :mod:`panelkit.publish.words`)."""
+    return texts(lang).numbers
 
 
 def decimal(text: str, lang: Lang) -> str:
@@ -77,6 +57,11 @@ def pct(value: float, lang: Lang, decimals: int = 1) -> str:
 def pct_text(value: float, lang: Lang) -> str:
     """A share with its sign as each language sets it: "14,6 %" / "14.6%"."""
     return pct(value, lang) + words(lang).percent
+
+
+def pct_nbsp(value: float, lang: Lang) -> str:
+    """:func:`pct_text` that does not wrap: "14,6\u00a0%" (a no-break space) / "14.6%"."""
+    return pct(value, lang) + words(lang).percent.replace(" ", NBSP)
 
 
 def pct_words(value: float, lang: Lang, decimals: int = 0) -> str:
@@ -130,6 +115,11 @@ def number_text(value: float, lang: Lang, digits: int = 4) -> str:
     return decimal(text, lang)
 
 
+def thousands_text(n: int, lang: Lang) -> str:
+    """A whole number with thousands separators: "1.338" / "1,338"."""
+    return f"{n:,}".replace(",", words(lang).thousands)
+
+
 def answers_text(n: int, lang: Lang) -> str:
     """How many answers: "ca. 1340 svar" / "about 1,340 responses"; exact under 100."""
     w = words(lang)
@@ -180,11 +170,8 @@ def format_difference_interval(low: float, high: float, kind: NumberKind, lang: 
     return f"{format_difference(low, kind, lang)} {to} {format_difference(high, kind, lang)}"
 
 
-_HIDDEN = {Lang.DA: "skjult", Lang.EN: "hidden"}
-
-
 def count_text(n: int | None, reason: Suppression | None, min_n: int, lang: Lang) -> str:
     """A count as a person reads it: the number, "<20" (primary) or "skjult" (secondary)."""
     if n is not None:
         return str(n)
-    return f"<{min_n}" if reason == Suppression.PRIMARY else _HIDDEN[lang]
+    return f"<{min_n}" if reason == Suppression.PRIMARY else words(lang).hidden

@@ -71,51 +71,6 @@ class ComparisonTest(StrEnum):
     ONE_SAMPLE = "one-sample"  # the baseline is a fixed value
 
 
-_VERDICT_TEXT: dict[Lang, dict[Verdict, str]] = {
-    Lang.DA: {
-        Verdict.SAME: "ca. på niveau med",
-        Verdict.SLIGHTLY_BELOW: "lidt under",
-        Verdict.BELOW: "under",
-        Verdict.SLIGHTLY_ABOVE: "lidt over",
-        Verdict.ABOVE: "over",
-    },
-    Lang.EN: {
-        Verdict.SAME: "about the same as",
-        Verdict.SLIGHTLY_BELOW: "slightly below",
-        Verdict.BELOW: "below",
-        Verdict.SLIGHTLY_ABOVE: "slightly above",
-        Verdict.ABOVE: "above",
-    },
-}
-
-_CHANGE_TEXT: dict[Lang, dict[Verdict, str]] = {
-    Lang.DA: {
-        Verdict.SAME: "stort set uændret",
-        Verdict.SLIGHTLY_BELOW: "faldet lidt",
-        Verdict.BELOW: "faldet",
-        Verdict.SLIGHTLY_ABOVE: "steget lidt",
-        Verdict.ABOVE: "steget",
-    },
-    Lang.EN: {
-        Verdict.SAME: "about unchanged",
-        Verdict.SLIGHTLY_BELOW: "down slightly",
-        Verdict.BELOW: "down",
-        Verdict.SLIGHTLY_ABOVE: "up slightly",
-        Verdict.ABOVE: "up",
-    },
-}
-
-
-def verdict_text(verdict: Verdict, lang: Lang = Lang.DA) -> str:
-    """The verdict as words: ``"ca. på niveau med"``, ``"lidt under"``, …"""
-    return _VERDICT_TEXT[Lang(lang)][Verdict(verdict)]
-
-
-def change_text(verdict: Verdict, lang: Lang = Lang.DA) -> str:
-    """A wave change as words: ``"stort set uændret"``, ``"steget lidt"``, …"""
-    return _CHANGE_TEXT[Lang(lang)][Verdict(verdict)]
-
-
 @dataclass(frozen=True)
 class VerdictRules:
     """How a difference becomes a verdict.
@@ -668,8 +623,9 @@ class ComparisonSet:
     def any_fixed(self) -> bool:
         return any(c.baseline_fixed for c in self.comparisons)
 
-    def to_dict(self, version: str, lang: Lang = Lang.DA) -> dict[str, Any]:
-        """The JSON document of `panelkit compare --format json` (proportions, as §6)."""
+    def to_dict(self, version: str, lang: Lang) -> dict[str, Any]:
+        """The numbers of `panelkit compare --format json` (proportions, as §6); the
+        verdicts' words are added by ``publish`` (``publish.words``)."""
         return {
             "panelkit_version": version,
             "survey": self.survey.to_dict(),
@@ -684,9 +640,6 @@ class ComparisonSet:
                 {
                     "label": self.labels.get(c.indicator, {}).get(Lang(lang).value, c.indicator),
                     **c.to_dict(),
-                    "verdict_text": None
-                    if c.verdict is None
-                    else verdict_text(c.verdict, Lang(lang)),
                 }
                 for c in self.comparisons
             ],

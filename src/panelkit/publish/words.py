@@ -1,0 +1,501 @@
+"""The words of every output, per language: one catalogue (:class:`Texts`) for Danish
+and one for English, looked up by :class:`~panelkit.results.Lang` with :func:`texts`.
+
+Headings, column names, notes, verdicts and the number words (:class:`NumberWords`)
+all live here, so no other module branches on the language: it asks for
+``texts(lang).<entry>``. A template holds ``{named}`` placeholders, the same in both
+languages (``tests/test_texts.py`` checks); a pair ``(one, many)`` is a template in
+the singular and the plural. The number formatters that use :class:`NumberWords` are
+in :mod:`panelkit.publish.texts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from panelkit.results import Lang
+from panelkit.stats.comparison import Verdict
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    """One language's way of writing numbers."""
+
+    decimal: str  # the decimal separator
+    thousands: str  # the thousands separator of long numbers
+    percent: str  # after a share in tables: " %" / "%"
+    pct_word: str  # after a share in running text: " pct." / "%"
+    to: str  # between the ends of an interval in words: "til" / "to"
+    about: str  # before a rounded count: "ca." / "about"
+    answers: str  # "svar" / "responses"
+    answer: str  # one answer: "svar" / "response"
+    group_short_numbers: bool  # English writes 1,340; Danish 1340 (but 13.400)
+    hidden: str  # a count hidden by secondary suppression: "skjult" / "hidden"
+
+
+@dataclass(frozen=True)
+class ChartWords:
+    """The words of the charts (publish/charts.py) and their alt texts."""
+
+    axis: str
+    share: str
+    ci: str
+    ci_short: str
+    baseline: str
+    suppressed: str
+    overall: str
+    nothing: str
+    and_: str
+    bar_alt: str
+    bar_intro: str  # after the bar chart's heading in its alt text
+    group_alt: str
+    wave_alt: str
+
+
+Pair = tuple[str, str]  # (singular, plural) of a template
+
+
+def plural(pair: Pair, n: int) -> str:
+    """The singular template of ``pair`` for one, else the plural."""
+    return pair[0] if n == 1 else pair[1]
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Every word an output prints, in one language."""
+
+    numbers: NumberWords
+    chart: ChartWords
+    # verdicts (stats.comparison.Verdict): against a baseline, and since the last wave
+    verdict: Mapping[Verdict, str]
+    change: Mapping[Verdict, str]
+    # tables (publish/tables.py)
+    estimate_head: tuple[str, ...]  # the terminal/Markdown table of estimates
+    estimate_xlsx_head: tuple[str, ...]  # `summarize --format xlsx`
+    estimate_sheet_head: tuple[str, ...]  # the report workbook's estimate sheets
+    comparison_head: tuple[str, ...]
+    comparison_sheet_head: tuple[str, ...]
+    wave_sheet_head: tuple[str, ...]  # {prev} and {cur} are the waves' names
+    margin_head: tuple[str, ...]
+    suppressed: str
+    all_groups: str
+    yes: str
+    reasons: Mapping[str, str]  # Suppression value → why, in a cell
+    tests: Mapping[str, str]  # ComparisonTest value → in words
+    adjust_methods: Mapping[str, str]  # Adjust value → the method's name in a sentence
+    sheet_indicators: str
+    sheet_comparison: str
+    sheet_notes: str
+    rows_line: str  # under the Markdown table
+    primary_note: Pair
+    secondary_note: Pair
+    empty_note: Pair
+    comparison_wording_note: str
+    comparison_fixed_note: str
+    comparison_difference_note: str  # followed by the adjusted or not-adjusted ending
+    comparison_adjusted: str
+    comparisons_word: Pair
+    comparison_not_adjusted: str
+    comparison_rule_note: str
+    weighting_facts: Mapping[str, str]
+    # fact box (publish/factbox.py); a comparison's sentence is built from who + verdict
+    factbox_heading: str
+    factbox_compared: str  # before the list of compared sources
+    and_word: str  # before the last of a list
+    factbox_it: str
+    factbox_subject: str
+    factbox_own_area: str  # the baseline is another survey of the panel's own area
+    factbox_same: str  # "about the same as" reads without "the level in"
+    factbox_level: str
+    # the report (publish/content.py, report.py, html.py)
+    by_heading: str  # a breakdown's heading
+    report_steps: Mapping[str, str]  # the progress labels of `panelkit report`
+    report_sheets: Mapping[str, str]  # the workbook's sheet names
+    weighting_sheet_head: tuple[str, ...]
+    notes_sheet_head: tuple[str, ...]
+    chart_indicators: str  # the charts' titles
+    chart_change: str
+    # the codebook (publish/codebook.py); kinds keyed by codebook.VariableKind's values
+    codebook_kinds: Mapping[str, str]
+    codebook_words: Mapping[str, str]
+    codebook_head: tuple[str, ...]
+    codebook_sheets: Mapping[str, tuple[str, tuple[str, ...]]]  # name and header per sheet
+    codebook_none_suppressed: str
+    codebook_primary: str
+    codebook_secondary: str
+    codebook_no_distribution: str
+    codebook_min_max: str
+    codebook_rows: str
+    codebook_weighted: str
+
+
+DANISH = Texts(
+    numbers=NumberWords(",", ".", " %", " pct.", "til", "ca.", "svar", "svar", False, "skjult"),
+    chart=ChartWords(
+        axis="Andel (pct.)",
+        share="Andel",
+        ci="95 %-konfidensinterval",
+        ci_short="95 %-KI",
+        baseline="Referenceværdi",
+        suppressed="undertrykt",
+        overall="Alle",
+        nothing="Ingen tal at vise",
+        and_="og",
+        bar_alt="Søjlediagram",
+        bar_intro="Andel i procent med 95 %-konfidensinterval.",
+        group_alt="Prikdiagram i små paneler, et panel pr. indikator, opdelt efter gruppe",
+        wave_alt="Prikdiagram, der sammenligner to runder",
+    ),
+    verdict={
+        Verdict.SAME: "ca. på niveau med",
+        Verdict.SLIGHTLY_BELOW: "lidt under",
+        Verdict.BELOW: "under",
+        Verdict.SLIGHTLY_ABOVE: "lidt over",
+        Verdict.ABOVE: "over",
+    },
+    change={
+        Verdict.SAME: "stort set uændret",
+        Verdict.SLIGHTLY_BELOW: "faldet lidt",
+        Verdict.BELOW: "faldet",
+        Verdict.SLIGHTLY_ABOVE: "steget lidt",
+        Verdict.ABOVE: "steget",
+    },
+    estimate_head=("Indikator", "Opdelt efter", "Gruppe", "n", "Andel", "SE (pp)", "95 % KI",
+                   "Metode"),
+    estimate_xlsx_head=("Indikator", "Opdelt efter", "Gruppe", "n", "n ja", "Andel", "SE",
+                        "KI nedre", "KI øvre", "Metode", "Undertrykt"),
+    estimate_sheet_head=("Indikator", "Id", "Opdelt efter", "Gruppe", "n", "n ja", "Andel", "SE",
+                         "KI nedre", "KI øvre", "KI-metode", "Undertrykt"),
+    comparison_head=("Indikator", "Opdelt efter", "Gruppe", "n", "Andel", "95 % KI", "Reference",
+                     "Kilde", "Forskel (pp)", "95 % KI (pp)", "Test", "p (justeret)",
+                     "Vurdering"),
+    comparison_sheet_head=("Indikator", "Id", "Opdelt efter", "Gruppe", "n", "Andel", "SE",
+                           "Reference", "Område", "Referencegruppe", "Kilde", "År", "Fast værdi",
+                           "Forskel (pp)", "KI nedre (pp)", "KI øvre (pp)", "Test", "p",
+                           "p (justeret)", "Vurdering"),
+    wave_sheet_head=("Indikator", "Id", "n {prev}", "n {cur}", "Andel {prev}", "Andel {cur}",
+                     "Ændring (pp)", "KI nedre (pp)", "KI øvre (pp)", "p", "p (justeret)",
+                     "Vurdering"),
+    margin_head=("Margin", "Kategori", "n", "Stikprøve", "Befolkning", "Vægtet", "Befolkningstal"),
+    suppressed="undertrykt",
+    all_groups="Alle",
+    yes="ja",
+    reasons={"primary": "for få svar", "secondary": "sekundært", "empty": "ingen svar"},
+    tests={"two-sample": "to stikprøver", "one-sample": "én stikprøve (fast værdi)"},
+    adjust_methods={"holm": "Holms metode", "bh": "Benjamini–Hochbergs metode", "none": ""},
+    sheet_indicators="Indikatorer",
+    sheet_comparison="Sammenligning",
+    sheet_notes="Noter",
+    rows_line="Rækker læst {read}, brugt {used}, afvist {rejected}.",
+    primary_note=(
+        "{n} tal er undertrykt, fordi det bygger på færre end {min_n} svar (primær "
+        "undertrykkelse).",
+        "{n} tal er undertrykt, fordi de bygger på færre end {min_n} svar (primær "
+        "undertrykkelse).",
+    ),
+    secondary_note=(
+        "{n} tal er undertrykt, så et undertrykt tal ikke kan regnes ud fra totalen og de andre "
+        "grupper (sekundær undertrykkelse).",
+    )
+    * 2,
+    empty_note=("{n} tal mangler, fordi ingen i målgruppen har svaret.",) * 2,
+    comparison_wording_note="Spørgsmålene i borgerpanelet er ikke formuleret ens med "
+    "spørgsmålene i {sources}, og undersøgelserne er gennemført forskelligt; sammenligningerne "
+    "er derfor vejledende.",
+    comparison_fixed_note="En referenceværdi uden konfidensinterval og antal svar behandles som "
+    "en fast værdi: testen regner kun med panelets usikkerhed (én stikprøve).",
+    comparison_difference_note="Forskellen er panelets andel minus referencen i procentpoint "
+    "(pp) med 95 %-konfidensinterval; testen er en tosidet z-test",
+    comparison_adjusted=", og p-værdierne er justeret for {tested} {comparisons} med {method}.",
+    comparisons_word=("sammenligning", "sammenligninger"),
+    comparison_not_adjusted="; p-værdierne er ikke justeret for flere sammenligninger.",
+    comparison_rule_note="Vurdering: justeret p på {alpha} eller derover, eller en forskel "
+    'under {same} pp, giver "ca. på niveau med"; under {small} pp "lidt under/over"; ellers '
+    '"under/over".',
+    weighting_facts={
+        "method": "Metode",
+        "method_value": "raking (iterativ proportional tilpasning)",
+        "converged": "Konvergeret",
+        "converged_yes": "ja, efter {iterations} iterationer",
+        "converged_no": "nej, efter {iterations} iterationer",
+        "deff": "Designeffekt (Kish)",
+        "n_effective": "Effektivt antal svar",
+        "range": "Mindste og største vægt",
+        "range_value": "{low} og {high} (forhold {ratio})",
+        "sum": "Sum af vægte",
+        "cap": "Loft",
+        "cap_value": "{cap} × gennemsnitsvægten ({rounds} runder)",
+    },
+    factbox_heading="Fakta",
+    factbox_compared="Sammenligning",
+    and_word="og",
+    factbox_it="Det er",
+    factbox_subject="De {subject} er",
+    factbox_own_area="{who} {verdict} tallet fra {source}{group}.",
+    factbox_same="{who} {verdict} {place}.",
+    factbox_level="{who} {verdict} niveauet i {place}.",
+    by_heading="Efter {title}",
+    report_steps={
+        "tables": "Tabeller (CSV)",
+        "workbook": "Regneark",
+        "factbox_html": "Faktaboks og HTML",
+        "run_record": "Kørselsoplysninger",
+        "chart": "Diagram: {what}",
+    },
+    report_sheets={
+        "overall": "Indikatorer",
+        "groups": "Grupper",
+        "comparisons": "Sammenligning",
+        "waves": "Udvikling",
+        "weighting": "Vægtning",
+        "margins": "Marginer",
+        "notes": "Noter",
+    },
+    weighting_sheet_head=("Mål", "Værdi"),
+    notes_sheet_head=("Emne", "Note"),
+    chart_indicators="Indikatorer",
+    chart_change="Udvikling",
+    codebook_kinds={
+        "id": "id",
+        "integer": "heltal",
+        "number": "tal",
+        "category": "kategori",
+        "text": "fritekst",
+        "multi": "flervalg (0/1)",
+        "derived": "afledt",
+        "score": "skala (score)",
+    },
+    codebook_words={
+        "title": "Kodebog",
+        "answered": "Besvaret",
+        "empty": "(tom)",
+        "missing": "mangler",
+        "mean": "gennemsnit",
+        "sd": "sd",
+        "min": "min",
+        "quartiles": "kvartiler",
+        "max": "maks",
+        "weighted": "vægtet",
+        "unweighted": "Uvægtet (ingen marginaler).",
+        "hidden": "skjult",
+        "distribution": "fordeling",
+        "suppressed": "undertrykt",
+    },
+    codebook_head=("Variabel", "Spørgsmål", "Type", "Svar", "n", "Andel", "Vægtet andel"),
+    codebook_sheets={
+        "variables": ("Variabler", ("Variabel", "Kolonne", "Spørgsmål", "Type", "Rækker",
+                                    "Besvaret", "Tom", "Mangler")),
+        "answers": ("Svar", ("Variabel", "Kode", "Svar", "n", "Andel", "Vægtet andel")),
+        "numbers": ("Tal", ("Variabel", "n", "Gennemsnit", "SD", "Min", "Q1", "Median", "Q3",
+                            "Maks", "Vægtet gennemsnit")),
+    },
+    codebook_none_suppressed="Ingen antal er undertrykt (min-n 0); mindste og største værdi "
+    "vises.",
+    codebook_primary="<{min_n}: et antal fra 1 til {below} vises ikke, og heller ikke andelen "
+    "(primær undertrykkelse).",
+    codebook_secondary="{hidden}: vises ikke, så et antal under {min_n} ikke kan regnes ud fra "
+    "totalen (sekundær undertrykkelse).",
+    codebook_no_distribution="Talvariable med færre end {min_n} svar vises uden fordeling.",
+    codebook_min_max="Mindste og største værdi er enkeltpersoners svar og vises ikke (kun med "
+    "min-n 0).",
+    codebook_rows="Rækker læst: {read} = brugt {used} + afvist {rejected}",
+    codebook_weighted="Vægtet (raking): designeffekt {deff}, effektivt n {n_effective}; n er "
+    "uvægtet",
+)  # fmt: skip
+
+ENGLISH = Texts(
+    numbers=NumberWords(".", ",", "%", "%", "to", "about", "responses", "response", True, "hidden"),
+    chart=ChartWords(
+        axis="Share (%)",
+        share="Share",
+        ci="95% confidence interval",
+        ci_short="95% CI",
+        baseline="Reference value",
+        suppressed="suppressed",
+        overall="All",
+        nothing="No estimates to show",
+        and_="and",
+        bar_alt="Bar chart",
+        bar_intro="Share in percent with 95% confidence interval.",
+        group_alt="Dot chart in small panels, one panel per indicator, by group",
+        wave_alt="Dot chart comparing two waves",
+    ),
+    verdict={
+        Verdict.SAME: "about the same as",
+        Verdict.SLIGHTLY_BELOW: "slightly below",
+        Verdict.BELOW: "below",
+        Verdict.SLIGHTLY_ABOVE: "slightly above",
+        Verdict.ABOVE: "above",
+    },
+    change={
+        Verdict.SAME: "about unchanged",
+        Verdict.SLIGHTLY_BELOW: "down slightly",
+        Verdict.BELOW: "down",
+        Verdict.SLIGHTLY_ABOVE: "up slightly",
+        Verdict.ABOVE: "up",
+    },
+    estimate_head=("Indicator", "By", "Group", "n", "Share", "SE (pp)", "95% CI", "Method"),
+    estimate_xlsx_head=("Indicator", "By", "Group", "n", "n yes", "Share", "SE", "CI low",
+                        "CI high", "Method", "Suppressed"),
+    estimate_sheet_head=("Indicator", "Id", "By", "Group", "n", "n yes", "Share", "SE",
+                         "CI low", "CI high", "CI method", "Suppressed"),
+    comparison_head=("Indicator", "By", "Group", "n", "Share", "95% CI", "Reference", "Source",
+                     "Difference (pp)", "95% CI (pp)", "Test", "p (adjusted)", "Verdict"),
+    comparison_sheet_head=("Indicator", "Id", "By", "Group", "n", "Share", "SE", "Reference",
+                           "Area", "Reference group", "Source", "Year", "Fixed value",
+                           "Difference (pp)", "CI low (pp)", "CI high (pp)", "Test", "p",
+                           "p (adjusted)", "Verdict"),
+    wave_sheet_head=("Indicator", "Id", "n {prev}", "n {cur}", "Share {prev}", "Share {cur}",
+                     "Change (pp)", "CI low (pp)", "CI high (pp)", "p", "p (adjusted)",
+                     "Verdict"),
+    margin_head=("Margin", "Category", "n", "Sample", "Population", "Weighted",
+                 "Population figure"),
+    suppressed="suppressed",
+    all_groups="All",
+    yes="yes",
+    reasons={"primary": "too few answers", "secondary": "secondary", "empty": "no answers"},
+    tests={"two-sample": "two-sample", "one-sample": "one-sample (fixed value)"},
+    adjust_methods={"holm": "Holm's method", "bh": "the Benjamini–Hochberg method", "none": ""},
+    sheet_indicators="Indicators",
+    sheet_comparison="Comparison",
+    sheet_notes="Notes",
+    rows_line="Rows read {read}, used {used}, rejected {rejected}.",
+    primary_note=(
+        "{n} figure is suppressed because it rests on fewer than {min_n} answers (primary "
+        "suppression).",
+        "{n} figures are suppressed because they rest on fewer than {min_n} answers (primary "
+        "suppression).",
+    ),
+    secondary_note=(
+        "{n} figure is suppressed so that a suppressed figure cannot be worked out from the "
+        "total and the other groups (secondary suppression).",
+        "{n} figures are suppressed so that a suppressed figure cannot be worked out from the "
+        "total and the other groups (secondary suppression).",
+    ),
+    empty_note=(
+        "{n} figure is missing because no one in the target group answered.",
+        "{n} figures are missing because no one in the target group answered.",
+    ),
+    comparison_wording_note="The panel's questions are not worded like the questions in "
+    "{sources}, and the surveys were carried out differently; the comparisons are indicative.",
+    comparison_fixed_note="A reference value without a confidence interval or a number of "
+    "answers is treated as a fixed value: the test counts only the panel's uncertainty "
+    "(one-sample).",
+    comparison_difference_note="The difference is the panel's share minus the reference in "
+    "percentage points (pp) with its 95% confidence interval; the test is a two-sided z test",
+    comparison_adjusted=", and the p-values are adjusted for {tested} {comparisons} with "
+    "{method}.",
+    comparisons_word=("comparison", "comparisons"),
+    comparison_not_adjusted="; the p-values are not adjusted for multiple comparisons.",
+    comparison_rule_note="Verdict: an adjusted p of {alpha} or more, or a difference under "
+    '{same} pp, gives "about the same as"; under {small} pp "slightly below/above"; otherwise '
+    '"below/above".',
+    weighting_facts={
+        "method": "Method",
+        "method_value": "raking (iterative proportional fitting)",
+        "converged": "Converged",
+        "converged_yes": "yes, after {iterations} iterations",
+        "converged_no": "no, after {iterations} iterations",
+        "deff": "Design effect (Kish)",
+        "n_effective": "Effective number of answers",
+        "range": "Smallest and largest weight",
+        "range_value": "{low} and {high} (ratio {ratio})",
+        "sum": "Sum of weights",
+        "cap": "Cap",
+        "cap_value": "{cap} × the mean weight ({rounds} rounds)",
+    },
+    factbox_heading="Facts",
+    factbox_compared="Comparison",
+    and_word="and",
+    factbox_it="This is",
+    factbox_subject="The {subject} figure is",
+    factbox_own_area="{who} {verdict} the figure from {source}{group}.",
+    factbox_same="{who} {verdict} in {place}.",
+    factbox_level="{who} {verdict} the level in {place}.",
+    by_heading="By {title}",
+    report_steps={
+        "tables": "Tables (CSV)",
+        "workbook": "Workbook",
+        "factbox_html": "Fact box and HTML",
+        "run_record": "Run record",
+        "chart": "Chart: {what}",
+    },
+    report_sheets={
+        "overall": "Indicators",
+        "groups": "Groups",
+        "comparisons": "Comparison",
+        "waves": "Change",
+        "weighting": "Weighting",
+        "margins": "Margins",
+        "notes": "Notes",
+    },
+    weighting_sheet_head=("Measure", "Value"),
+    notes_sheet_head=("Topic", "Note"),
+    chart_indicators="Indicators",
+    chart_change="Change",
+    codebook_kinds={
+        "id": "id",
+        "integer": "integer",
+        "number": "number",
+        "category": "category",
+        "text": "free text",
+        "multi": "multiple choice (0/1)",
+        "derived": "derived",
+        "score": "scale score",
+    },
+    codebook_words={
+        "title": "Codebook",
+        "answered": "Answered",
+        "empty": "(empty)",
+        "missing": "missing",
+        "mean": "mean",
+        "sd": "sd",
+        "min": "min",
+        "quartiles": "quartiles",
+        "max": "max",
+        "weighted": "weighted",
+        "unweighted": "Unweighted (no margins).",
+        "hidden": "hidden",
+        "distribution": "distribution",
+        "suppressed": "suppressed",
+    },
+    codebook_head=("Variable", "Question", "Type", "Answer", "n", "Share", "Weighted share"),
+    codebook_sheets={
+        "variables": ("Variables", ("Variable", "Column", "Question", "Type", "Rows", "Answered",
+                                    "Empty", "Missing")),
+        "answers": ("Answers", ("Variable", "Code", "Answer", "n", "Share", "Weighted share")),
+        "numbers": ("Numbers", ("Variable", "n", "Mean", "SD", "Min", "Q1", "Median", "Q3",
+                                "Max", "Weighted mean")),
+    },
+    codebook_none_suppressed="No count is suppressed (min-n 0); the smallest and largest values "
+    "are shown.",
+    codebook_primary="<{min_n}: a count from 1 to {below} is not shown, nor its share (primary "
+    "suppression).",
+    codebook_secondary="{hidden}: not shown, so that a count under {min_n} cannot be worked out "
+    "from the total (secondary suppression).",
+    codebook_no_distribution="Numeric variables with fewer than {min_n} answers are shown "
+    "without a distribution.",
+    codebook_min_max="The smallest and largest values are single respondents' answers and are "
+    "not shown (only with min-n 0).",
+    codebook_rows="Rows read: {read} = used {used} + rejected {rejected}",
+    codebook_weighted="Weighted (raking): design effect {deff}, effective n {n_effective}; n is "
+    "unweighted",
+)  # fmt: skip
+
+CATALOGUE: Mapping[Lang, Texts] = {Lang.DA: DANISH, Lang.EN: ENGLISH}
+
+
+def texts(lang: Lang) -> Texts:
+    """The catalogue of ``lang``."""
+    return CATALOGUE[Lang(lang)]
+
+
+def verdict_text(verdict: Verdict, lang: Lang) -> str:
+    """The verdict as words: ``"ca. på niveau med"``, ``"lidt under"``, …"""
+    return texts(lang).verdict[Verdict(verdict)]
+
+
+def change_text(verdict: Verdict, lang: Lang) -> str:
+    """A wave change as words: ``"stort set uændret"``, ``"steget lidt"``, …"""
+    return texts(lang).change[Verdict(verdict)]
