@@ -420,7 +420,7 @@ def _render_validation(survey: SurveyData, lang: Lang) -> None:
     summary.add_row(read, str(report.rows_read))
     summary.add_row(valid, str(report.rows_valid))
     summary.add_row(rejected, str(report.rows_rejected))
-    summary.add_row(variables, str(len(survey.schema.variables) + len(survey.schema.derived)))
+    summary.add_row(variables, str(len(survey.schema.names)))
     summary.add_row(missing, str(report.missing_answers))
     console.print(summary)
     if report.problems:

@@ -724,6 +724,9 @@ def _variable_text(schema: Schema, name: str) -> str | None:
     derived = {d.name: d for d in schema.derived}
     if name in derived:  # derived variables keep no text of their own: use their source's
         name = derived[name].source
+    score = next((s for s in schema.scores if s.name == name), None)
+    if score is not None:
+        return score.text
     try:
         return schema.variable(name).text
     except KeyError:

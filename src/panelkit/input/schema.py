@@ -7,6 +7,7 @@ got "femten"``) instead of surfacing later as a confusing validation result.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,33 @@ class Derived:
     labels: tuple[str, ...]
 
 
+class ScoreMethod(StrEnum):
+    """How a scale score combines its answered items' points (formats §8.1)."""
+
+    SUM = "sum"
+    MEAN = "mean"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A scale score (formats §8.1): the sum or mean of several items' points, times ``multiply``.
+
+    ``points`` maps each answer label of the category items to its points (integer and
+    number items score their value). ``reverse`` holds, per reversed item, the (min, max)
+    its points are turned around with (max + min − points). Fewer than ``min_answered``
+    answered items: the score is missing.
+    """
+
+    name: str
+    items: tuple[str, ...]
+    points: tuple[tuple[str, float], ...]
+    method: ScoreMethod
+    min_answered: int
+    reverse: tuple[tuple[str, float, float], ...]
+    multiply: float
+    text: str | None = None
+
+
 @dataclass(frozen=True)
 class Source:
     sheet: str | None = None
@@ -90,10 +118,15 @@ class Schema:
     variables: tuple[Variable, ...]
     derived: tuple[Derived, ...]
     path: Path | None = None
+    scores: tuple[Score, ...] = ()  # the `derived:` entries with `score:` (numbers)
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.variables) + tuple(d.name for d in self.derived)
+        return (
+            tuple(v.name for v in self.variables)
+            + tuple(d.name for d in self.derived)
+            + tuple(s.name for s in self.scores)
+        )
 
     def variable(self, name: str) -> Variable:
         for v in self.variables:
@@ -109,15 +142,23 @@ class Schema:
         for v in self.variables:
             if v.name == name:
                 return v.labels if v.type.is_categorical else None
+        if any(s.name == name for s in self.scores):
+            return None
         raise KeyError(name)
 
     def is_numeric(self, name: str) -> bool:
-        return any(v.name == name and v.type.is_numeric for v in self.variables)
+        """Whether ``name`` holds numbers: an integer or number variable, or a score."""
+        return any(v.name == name and v.type.is_numeric for v in self.variables) or any(
+            s.name == name for s in self.scores
+        )
 
 
 _TOP_KEYS = {"name", "title", "id", "source", "variables", "derived", "description"}
 _VAR_KEYS = {"column", "type", "text", "categories", "missing", "min", "max", "description"}
 _DERIVED_KEYS = {"from", "bins", "labels", "text", "description"}
+_SCORE_KEYS = {
+    "score", "points", "method", "min_answered", "reverse", "multiply", "text", "description",
+}  # fmt: skip
 _SOURCE_KEYS = {"sheet", "header_row", "skip_rows"}
 
 
@@ -232,12 +273,20 @@ def parse_schema(document: Any, path: Path | None = None) -> Schema:
         seen_columns[v.column] = v.name
 
     derived: list[Derived] = []
-    raw_derived = top.get("derived") or {}
+    raw_derived = c.mapping(top.get("derived") or {}, "derived")
     known = {v.name: v for v in variables}
-    for dname, spec in c.mapping(raw_derived, "derived").items():
-        if dname in known or any(d.name == dname for d in derived):
+    for dname in raw_derived:
+        if dname in known:
             raise c.fail(f"derived.{dname}", "this name is already a variable; choose another")
-        derived.append(_parse_derived(c, dname, spec, known))
+    # Scores first: a `bins:` variable may cut a score, wherever the score stands in the file.
+    scores = tuple(
+        _parse_score(c, dname, spec, known)
+        for dname, spec in raw_derived.items()
+        if isinstance(spec, Mapping) and "score" in spec
+    )
+    for dname, spec in raw_derived.items():
+        if not (isinstance(spec, Mapping) and "score" in spec):
+            derived.append(_parse_derived(c, dname, spec, known, {s.name for s in scores}))
 
     id_name: str | None = None
     if top.get("id") is not None:
@@ -261,6 +310,7 @@ def parse_schema(document: Any, path: Path | None = None) -> Schema:
         variables=variables,
         derived=tuple(derived),
         path=path,
+        scores=scores,
     )
 
 
@@ -356,7 +406,13 @@ def _parse_categories(c: _Checker, value: Any, kp: str) -> tuple[Category, ...]:
     return tuple(Category(code, label) for code, label in pairs)
 
 
-def _parse_derived(c: _Checker, name: str, spec: Any, known: Mapping[str, Variable]) -> Derived:
+def _parse_derived(
+    c: _Checker,
+    name: str,
+    spec: Any,
+    known: Mapping[str, Variable],
+    scores: set[str] | frozenset[str] = frozenset(),
+) -> Derived:
     kp = f"derived.{name}"
     spec = c.mapping(spec, kp)
     c.known_keys(spec, _DERIVED_KEYS, kp)
@@ -364,8 +420,8 @@ def _parse_derived(c: _Checker, name: str, spec: Any, known: Mapping[str, Variab
         if key not in spec:
             raise c.fail(f"{kp}.{key}", "missing; a derived variable needs from, bins and labels")
     source = c.text(spec["from"], f"{kp}.from")
-    numeric = [n for n, v in known.items() if v.type.is_numeric]
-    if source not in known or not known[source].type.is_numeric:
+    numeric = [n for n, v in known.items() if v.type.is_numeric] + sorted(scores)
+    if source not in numeric:
         raise c.fail(
             f"{kp}.from",
             f'"{source}" is not a numeric variable; expected one of {", ".join(numeric) or "(none)"}',
@@ -388,6 +444,146 @@ def _parse_derived(c: _Checker, name: str, spec: Any, known: Mapping[str, Variab
     if len(set(labels)) != len(labels):
         raise c.fail(f"{kp}.labels", "a label appears twice; each group needs its own")
     return Derived(name, source, bins, labels)
+
+
+_SCORE_ITEM_TYPES = (VarType.CATEGORY, VarType.INTEGER, VarType.NUMBER)
+
+
+def _parse_score(c: _Checker, name: str, spec: Any, known: Mapping[str, Variable]) -> Score:
+    """A scale score (formats §8.1), every item and every answer's points checked."""
+    kp = f"derived.{name}"
+    spec = c.mapping(spec, kp)
+    c.known_keys(spec, _SCORE_KEYS, kp)
+    raw_items = c.sequence(spec["score"], f"{kp}.score")
+    if not raw_items:
+        raise c.fail(f"{kp}.score", "is empty; list the variables the score adds up")
+    items: list[Variable] = []
+    for i, raw in enumerate(raw_items):
+        item = _score_item(c, c.text(raw, f"{kp}.score[{i}]"), f"{kp}.score[{i}]", known)
+        if item in items:
+            raise c.fail(f"{kp}.score[{i}]", f"{item.name} is listed twice; list each item once")
+        items.append(item)
+
+    categorical = [v for v in items if v.type is VarType.CATEGORY]
+    points = _score_points(c, spec.get("points"), f"{kp}.points", categorical)
+    method_text = c.text(spec["method"], f"{kp}.method") if "method" in spec else "sum"
+    try:
+        method = ScoreMethod(method_text)
+    except ValueError:
+        raise c.fail(
+            f"{kp}.method",
+            f'unknown method "{method_text}"; expected sum or mean (of the answered items)',
+        ) from None
+    k = len(items)
+    min_answered = k
+    if spec.get("min_answered") is not None:
+        value = spec["min_answered"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= k:
+            raise c.fail(
+                f"{kp}.min_answered",
+                f"expected a whole number from 1 to {k} (the score has {k} items), "
+                f"got {show_value(value)}",
+            )
+        min_answered = value
+    multiply = c.number(spec["multiply"], f"{kp}.multiply") if "multiply" in spec else 1.0
+    if multiply == 0:
+        raise c.fail(f"{kp}.multiply", "is 0, which makes every score 0; give e.g. 1 or 4")
+
+    by_name = {v.name: v for v in items}
+    reverse: list[tuple[str, float, float]] = []
+    raw_reverse = spec.get("reverse") or []
+    for i, raw in enumerate(c.sequence(raw_reverse, f"{kp}.reverse")):
+        rkp = f"{kp}.reverse[{i}]"
+        rname = c.text(raw, rkp)
+        if rname not in by_name:
+            raise c.fail(
+                rkp, f'"{rname}" is not an item of the score; expected one of {", ".join(by_name)}'
+            )
+        if any(r[0] == rname for r in reverse):
+            raise c.fail(rkp, f"{rname} is listed twice; list each reversed item once")
+        var = by_name[rname]
+        if var.type is VarType.CATEGORY:
+            values = [p for _, p in points]
+            reverse.append((rname, min(values), max(values)))
+        elif var.min is None or var.max is None:
+            raise c.fail(
+                rkp,
+                f"{rname} is a {var.type} item without min: and max: in the schema, so its "
+                f"points cannot be reversed (max + min − value); give variables.{rname} "
+                "min: and max:",
+            )
+        else:
+            reverse.append((rname, var.min, var.max))
+    text = c.text(spec["text"], f"{kp}.text") if spec.get("text") is not None else None
+    return Score(
+        name,
+        tuple(v.name for v in items),
+        points,
+        method,
+        min_answered,
+        tuple(reverse),
+        multiply,
+        text,
+    )
+
+
+def _score_item(c: _Checker, item: str, kp: str, known: Mapping[str, Variable]) -> Variable:
+    usable = [n for n, v in known.items() if v.type in _SCORE_ITEM_TYPES]
+    if item not in known:
+        close = difflib.get_close_matches(item, usable, n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {' or '.join(close)}?"
+            if close
+            else f"expected one of {', '.join(usable) or '(none)'}"
+        )
+        raise c.fail(kp, f'"{item}" is not a variable of the schema; {hint}')
+    var = known[item]
+    if var.type not in _SCORE_ITEM_TYPES:
+        raise c.fail(
+            kp,
+            f"{item} is {'an' if var.type.value[0] in 'aeiou' else 'a'} {var.type} variable; "
+            "a score adds category, integer or number "
+            "variables, so leave it out of score:",
+        )
+    return var
+
+
+def _score_points(
+    c: _Checker, value: Any, kp: str, categorical: Sequence[Variable]
+) -> tuple[tuple[str, float], ...]:
+    """Points per answer label, in the order given; every answer of every category item."""
+    if value is None:
+        if categorical:
+            first = categorical[0]
+            raise c.fail(
+                kp,
+                f"missing; {first.name} is a category item, so give every answer points, "
+                f"e.g. points: {{{first.labels[0]}: 1, …}}",
+            )
+        return ()
+    if not isinstance(value, Mapping) or not value:
+        raise c.fail(kp, f"expected a mapping of answer: points, got {show_value(value)}")
+    labels = {label.casefold(): label for v in categorical for label in v.labels}
+    points: dict[str, float] = {}
+    for raw_label, raw_points in value.items():
+        label = c.text(raw_label, f"{kp} (answer {show_value(raw_label)})")
+        if label.casefold() not in labels:
+            owners = ", ".join(v.name for v in categorical) or "(no category items)"
+            raise c.fail(
+                f"{kp}.{label}",
+                f'"{label}" is not an answer of the score\'s category items ({owners}); '
+                f"expected answers among {', '.join(dict.fromkeys(labels.values())) or '(none)'}",
+            )
+        points[labels[label.casefold()]] = c.number(raw_points, f"{kp}.{label}")
+    for v in categorical:
+        lacking = [label for label in v.labels if label not in points]
+        if lacking:
+            raise c.fail(
+                kp,
+                f'"{lacking[0]}" (an answer of {v.name}) has no points; give every answer of '
+                f"{v.name} points, or list it under missing: in the schema",
+            )
+    return tuple(points.items())
 
 
 def _parse_source(c: _Checker, value: Any) -> Source:

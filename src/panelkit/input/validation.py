@@ -20,7 +20,7 @@ import pandas as pd
 from panelkit.errors import DataError
 from panelkit.files import safe_cell
 from panelkit.input.exports import RawExport
-from panelkit.input.schema import Derived, Schema, Variable, VarType
+from panelkit.input.schema import Derived, Schema, Score, ScoreMethod, Variable, VarType
 from panelkit.results import Reconciliation, RowProblem, ValidationReport
 
 # How much of an offending (non-free-text) value a problem may quote.
@@ -109,6 +109,8 @@ def validate(raw: RawExport, schema: Schema) -> SurveyData:
             dup_rows, dup_problems = _repeated_ids(values, raw.lines, raw.unit)
             if dup_rows.size:
                 errors.append((dup_rows, var.column, dup_problems))
+    for s in schema.scores:  # before the bins, which may cut a score
+        columns[s.name] = _score(columns, schema, s)
     for d in schema.derived:
         columns[d.name] = _derive(columns[d.source], d)
 
@@ -363,6 +365,35 @@ def _repeated_ids(
 def _derive(source: pd.Series, d: Derived) -> pd.Series:
     cut = pd.cut(source, bins=list(d.bins), right=False, labels=list(d.labels))
     return pd.Series(pd.Categorical(cut, categories=list(d.labels)), index=source.index)
+
+
+def _score(columns: dict[str, pd.Series], schema: Schema, s: Score) -> pd.Series:
+    """A scale score (formats §8.1), one item (column) at a time over all respondents.
+
+    A missing answer (empty, ``missing:``, or a row error's cell) is not answered.
+    """
+    index = columns[s.items[0]].index
+    points = np.empty((len(index), len(s.items)), dtype=np.float64)
+    by_label = dict(s.points)
+    reverse = {name: (lo, hi) for name, lo, hi in s.reverse}
+    for j, name in enumerate(s.items):
+        var = schema.variable(name)
+        values = columns[name]
+        if var.type is VarType.CATEGORY:
+            # the points of each label in the schema's order, NaN for "no answer" (code -1)
+            table = np.array([by_label[label] for label in var.labels] + [np.nan])
+            points[:, j] = table[values.cat.codes.to_numpy()]
+        else:
+            points[:, j] = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        if name in reverse:
+            lo, hi = reverse[name]
+            points[:, j] = hi + lo - points[:, j]
+    answered = (~np.isnan(points)).sum(axis=1)
+    total = np.nansum(points, axis=1)
+    if s.method is ScoreMethod.MEAN:
+        total = total / np.maximum(answered, 1)
+    score = np.where(answered >= s.min_answered, total * s.multiply, np.nan)
+    return pd.Series(score, index=index)
 
 
 def _collect(

@@ -75,6 +75,7 @@ class VariableKind(StrEnum):
     TEXT = "text"
     MULTI = "multi"
     DERIVED = "derived"
+    SCORE = "score"  # a scale score (formats §8.1): a number made from several items
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,12 @@ def build_codebook(
         entries.append(
             _categorical(d.name, None, None, VariableKind.DERIVED, frame[d.name], weights, (), {})
         )
+    for score in survey.schema.scores:
+        entries.append(
+            _numeric(
+                score.name, None, score.text, VariableKind.SCORE, frame[score.name], weights, ()
+            )
+        )
     return Codebook(
         schema=survey.schema.name,
         source=survey.report.source,
@@ -371,7 +378,7 @@ def _categorical(
 
 def _numeric(
     name: str,
-    column: str,
+    column: str | None,
     text: str | None,
     kind: VariableKind,
     values: pd.Series,
@@ -418,6 +425,7 @@ _KIND = {
         VariableKind.TEXT: "fritekst",
         VariableKind.MULTI: "flervalg (0/1)",
         VariableKind.DERIVED: "afledt",
+        VariableKind.SCORE: "skala (score)",
     },
     Lang.EN: {
         VariableKind.ID: "id",
@@ -427,6 +435,7 @@ _KIND = {
         VariableKind.TEXT: "free text",
         VariableKind.MULTI: "multiple choice (0/1)",
         VariableKind.DERIVED: "derived",
+        VariableKind.SCORE: "scale score",
     },
 }
 _WORDS = {
