@@ -195,6 +195,11 @@ def test_estimates_say_their_kind_and_share_rows_keep_the_json_contract(
 ) -> None:
     rows = estimate_indicators(design, indicators[:1])
     assert rows[0].kind is EstimateKind.SHARE
-    assert "kind" not in rows[0].to_dict()  # formats §6 rows stay as they were
+    row = rows[0].to_dict()
+    # formats §6's keys stay; §8.3 adds kind (every row) and deff (shares, means, answers).
+    section_6 = {"indicator", "by", "group", "n", "n_positive", "estimate", "se", "ci_low"}
+    section_6 |= {"ci_high", "ci_method", "suppressed", "suppression", "df"}
+    assert set(row) == section_6 | {"kind", "deff"}
+    assert row["kind"] == "share"
     fields = Estimate.__dataclass_fields__
     assert fields["kind"].default is EstimateKind.SHARE

@@ -130,7 +130,7 @@ ERRORS = [
     # keys
     (ONE + "{id: a, variable: lonely, positive: [Enig], wehre: {sex: [Mand]}}",
      'indicators.yaml: indicators.a.wehre: unknown key; did you mean "where"? expected one of '
-     "baseline, description, factbox, id, label, positive, source, variable, where"),
+     "baseline, description, factbox, id, kind, label, positive, quantiles, scores, source, variable, where"),
     (ONE + "{variable: lonely, positive: [Enig]}",
      "indicators.yaml: indicators[0].id: missing; every indicator needs an id"),
     (ONE + "{id: a, positive: [Enig]}",

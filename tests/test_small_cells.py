@@ -436,12 +436,31 @@ def every_output(project: Path, run_commands: list[list[str]]) -> dict[str, byte
     return outputs
 
 
+def without_deff(blob: bytes) -> bytes:
+    """The text with every design effect blanked: a ratio of two variances is neither a
+    count nor a share, but this project's (0.9797 by area) reads as the men's share."""
+    blob = re.sub(rb'"deff": [-+.\deE]+', b'"deff": null', blob)
+    if b",deff," not in blob:
+        return blob
+    rows = list(csv.reader(io.StringIO(blob.decode("utf-8"))))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    column = None
+    for row in rows:
+        if "deff" in row and column is None:
+            column = row.index("deff")
+        elif column is not None and len(row) > column:
+            row[column] = ""
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
 def test_no_output_reveals_a_small_count(project: Path) -> None:
     outputs = every_output(project, COMMANDS)
     yes_17_28 = 0
     for name, data in outputs.items():
         texts, _pixels = unpacked(name, data)
-        for blob in texts:
+        for blob in map(without_deff, texts):
             found = FORBIDDEN.search(blob)
             assert found is None, (name, found and blob[found.start() - 80 : found.end() + 40])
         if name.endswith((".json", ".csv", ".xlsx")) and not name.startswith("std"):

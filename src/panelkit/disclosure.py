@@ -70,11 +70,17 @@ class _Row(Protocol):
     @property
     def indicator(self) -> str: ...
     @property
+    def series(self) -> Hashable: ...  # which figure of the indicator (an answer, a quantile)
+    @property
+    def group(self) -> str | None: ...
+    @property
     def by(self) -> str | None: ...
     @property
     def n(self) -> int: ...
     @property
     def suppressed(self) -> bool: ...
+    @property
+    def suppression(self) -> Suppression | None: ...
 
 
 R = TypeVar("R", bound=_Row)
@@ -287,6 +293,7 @@ def suppressed(e: R, reason: Suppression) -> R:
     return replace(  # type: ignore[type-var]
         e,
         n_positive=None,
+        deff=None,
         estimate=None,
         se=None,
         ci_low=None,
@@ -317,23 +324,33 @@ def apply_suppression(
     for i in hide:
         if not out[i].suppressed:
             out[i] = suppressed(out[i], Suppression.SECONDARY)
-    blocks: dict[tuple[str, str], list[int]] = {}
-    overall: dict[str, int] = {}
+    blocks: dict[tuple[Hashable, str], list[int]] = {}
+    overall: dict[Hashable, int] = {}
     for i, e in enumerate(out):
         if e.by is None:
-            overall[e.indicator] = i
+            overall[e.series] = i
         else:
-            blocks.setdefault((e.indicator, e.by), []).append(i)
+            blocks.setdefault((e.series, e.by), []).append(i)
     sums = [
         _Sum(tuple(rows), top, max(0, out[top].n - sum(out[i].n for i in rows)))
-        for (indicator, _by), rows in blocks.items()
-        if (top := overall.get(indicator)) is not None
+        for (series, _by), rows in blocks.items()
+        if (top := overall.get(series)) is not None
     ]
     flags = [Suppression.PRIMARY if e.suppressed else None for e in out]  # hidden or not
     settled = _settle([e.n for e in out], sums, flags, min_n)
+    # The rows of one indicator and group (a distribution's answers, a quantile's
+    # quantiles) are cells of one table: their counts add up to n, so one hidden
+    # answer would be n minus the others. They are hidden together.
+    hidden_cells = {
+        (e.indicator, e.by, e.group)
+        for e, now in zip(out, settled, strict=True)
+        if now is not None and e.suppression is not Suppression.EMPTY
+    }
     return tuple(
-        suppressed(e, Suppression.SECONDARY) if flag is None and now is not None else e
-        for e, flag, now in zip(out, flags, settled, strict=True)
+        suppressed(e, Suppression.SECONDARY)
+        if not e.suppressed and (now is not None or (e.indicator, e.by, e.group) in hidden_cells)
+        else e
+        for e, now in zip(out, settled, strict=True)
     )
 
 
@@ -346,7 +363,8 @@ def nested_domain_rows(
     """The rows to hide so that no two nested domains reveal the few respondents between them.
 
     ``families[i]`` says which indicators count the same thing (same variable, same
-    "yes"); ``domains[i]`` is indicator i's respondents (in the domain and answered) as a
+    "yes"); a frozenset is the several families indicator i belongs to (a distribution's
+    answers add up to every share of its variable); ``domains[i]`` is indicator i's respondents (in the domain and answered) as a
     boolean mask; ``splits`` are the breakdowns as (each respondent's group, −1 = none;
     number of groups), the overall one included. For each pair of one family where one
     domain holds the other (a boolean matrix product: |A ∩ B| = |A|) and, in some group,
@@ -361,7 +379,8 @@ def nested_domain_rows(
     out: list[tuple[int, int, int]] = []
     members: dict[Hashable, list[int]] = {}
     for i, key in enumerate(families):
-        members.setdefault(key, []).append(i)
+        for one in key if isinstance(key, frozenset) else (key,):
+            members.setdefault(one, []).append(i)
     for ids in members.values():
         if len(ids) < 2:
             continue

@@ -30,6 +30,9 @@ class EstimateKind(StrEnum):
     """What an estimate measures, and so its units, interval and display."""
 
     SHARE = "share"  # a proportion (0-1) of the domain's respondents
+    MEAN = "mean"  # a weighted mean in the variable's (or its scores') own units
+    DISTRIBUTION = "distribution"  # one row per answer: its share (0-1) of the domain
+    QUANTILE = "quantile"  # one row per quantile: a value of the variable
 
 
 class Lang(StrEnum):
@@ -192,8 +195,10 @@ class WeightingResult:
 class Estimate:
     """One indicator, overall (by=None) or for one group of a breakdown.
 
-    ``estimate``, ``se`` and the interval are in the units of its ``kind`` (a share:
-    a proportion 0-1).
+    ``estimate``, ``se`` and the interval are in the units of its ``kind`` (a share or
+    a distribution's answer: a proportion 0-1; a mean or quantile: the variable's own
+    units). A distribution has one row per answer (``category``), a quantile one per
+    quantile (``quantile``); ``deff`` is the design effect (not for quantiles).
     """
 
     indicator: str
@@ -210,26 +215,45 @@ class Estimate:
     df: int = 0
     suppression: Suppression | None = None  # why it is suppressed (panelkit.disclosure)
     kind: EstimateKind = EstimateKind.SHARE
+    category: str | None = None  # a distribution's answer
+    quantile: float | None = None  # a quantile's probability, e.g. 0.5
+    deff: float | None = None  # design effect (R: svymean(deff = "replace"))
+
+    @property
+    def series(self) -> tuple[str, str | None, float | None]:
+        """Which figure of its indicator this row is (the answer, the quantile): rows of
+        one series add up over the groups of a breakdown as a share's rows do."""
+        return (self.indicator, self.category, self.quantile)
 
     def to_dict(self) -> dict[str, Any]:
-        row = {
+        """The row of formats §6 and §8.3 (every row says its ``kind``)."""
+        row: dict[str, Any] = {
             "indicator": self.indicator,
+            "kind": str(self.kind),
             "by": self.by,
             "group": self.group,
-            "n": self.n,
-            "n_positive": self.n_positive,
-            "estimate": self.estimate,
-            "se": self.se,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "ci_method": self.ci_method,
-            "df": self.df,
-            "suppressed": self.suppressed,
-            "suppression": None if self.suppression is None else str(self.suppression),
         }
-        if self.kind is not EstimateKind.SHARE:
-            # A share's row is as formats §6 has it; other kinds say what they are.
-            row["kind"] = str(self.kind)
+        if self.kind is EstimateKind.DISTRIBUTION:
+            row["category"] = self.category
+        if self.kind is EstimateKind.QUANTILE:
+            row["quantile"] = self.quantile
+        row["n"] = self.n
+        if self.kind in (EstimateKind.SHARE, EstimateKind.DISTRIBUTION):
+            row["n_positive"] = self.n_positive
+        row.update(
+            {
+                "estimate": self.estimate,
+                "se": self.se,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "ci_method": self.ci_method,
+                "df": self.df,
+            }
+        )
+        if self.kind is not EstimateKind.QUANTILE:
+            row["deff"] = self.deff
+        row["suppressed"] = self.suppressed
+        row["suppression"] = None if self.suppression is None else str(self.suppression)
         return row
 
 

@@ -25,7 +25,25 @@ indicators:
   - id: high_trust
     variable: trust_0_10              # a numeric variable ...
     positive: {min: 8, max: 10}       # ... and the inclusive range that counts as "yes"
+  - id: life_satisfaction             # kind (formats §8.2): share (default), mean,
+    kind: mean                        #   distribution or quantile
+    variable: life_sat
+  - id: feel_safe_mean                # the mean of an answer scale: every answer a score
+    kind: mean
+    variable: feel_safe
+    scores: {Meget utryg: 1, Utryg: 2, Tryg: 3, Meget tryg: 4}
+  - id: health_answers                # every answer's share
+    kind: distribution
+    variable: health
+  - id: age_quartiles
+    kind: quantile
+    variable: age
+    quantiles: [0.25, 0.5, 0.75]      # default [0.5]
 ```
+
+``positive`` belongs to a share, ``scores`` to a mean of a category variable,
+``quantiles`` to a quantile; a key of another kind is an error naming the
+indicator and the key.
 
 `where` maps variables to a list of labels ("one of"), a single label, or
 ``{min:, max:}`` (inclusive; either may be left out) for a numeric variable.
@@ -46,13 +64,29 @@ from typing import Any
 
 from panelkit.errors import SettingsError
 from panelkit.input.schema import Schema, load_yaml, number_text, show_value
+from panelkit.results import EstimateKind
 
 LANGUAGES: tuple[str, ...] = ("da", "en")
 
 _TOP_KEYS = frozenset({"indicators", "source", "description", "area", "factbox", "breakdowns"})
 _INDICATOR_KEYS = frozenset(
-    {"id", "variable", "positive", "where", "label", "baseline", "factbox", "source", "description"}
+    {
+        *("id", "variable", "positive", "where", "label", "baseline", "factbox", "source"),
+        *("description", "kind", "scores", "quantiles"),
+    }
 )
+# The keys that belong to one kind only (formats §8.2).
+_KIND_KEYS = {
+    "positive": EstimateKind.SHARE,
+    "scores": EstimateKind.MEAN,
+    "quantiles": EstimateKind.QUANTILE,
+}
+_KIND_NAMES = {
+    EstimateKind.SHARE: "a share",
+    EstimateKind.MEAN: "a mean",
+    EstimateKind.DISTRIBUTION: "a distribution",
+    EstimateKind.QUANTILE: "a quantile",
+}
 _RANGE_KEYS = frozenset({"min", "max"})
 _BASELINE_KEYS = frozenset({"id", "area", "group"})
 # What PyYAML (YAML 1.1) reads as a boolean; used to suggest the label that was meant.
@@ -82,9 +116,14 @@ class BaselineRef:
 
 @dataclass(frozen=True)
 class Indicator:
-    """A weighted share: respondents whose answer to ``variable`` is in ``positive``
-    (or, for a numeric variable, in ``positive_range``), among those in the domain
-    ``where`` who gave a non-missing answer.
+    """What to estimate of ``variable`` among the respondents in the domain ``where``
+    who gave a non-missing answer, by ``kind`` (formats §4, §8.2):
+
+    - share (the default): the weighted share whose answer is in ``positive`` (or,
+      for a numeric variable, in ``positive_range``);
+    - mean: the weighted mean of a number, or of a category variable's ``scores``;
+    - distribution: every answer's share, in the schema's order;
+    - quantile: the weighted ``quantiles`` of a number.
 
     ``labels`` and ``factbox`` are (language, text) pairs so the indicator stays
     hashable; use :meth:`label` and :meth:`factbox_text` to read them.
@@ -100,6 +139,10 @@ class Indicator:
     source: str | None = None
     # For a numeric variable: (min, max), inclusive, None = open. Then positive == ().
     positive_range: tuple[float | None, float | None] | None = None
+    kind: EstimateKind = EstimateKind.SHARE
+    # A mean of a category variable: (label, score) for every answer, schema order.
+    scores: tuple[tuple[str, float], ...] | None = None
+    quantiles: tuple[float, ...] = ()  # a quantile's probabilities, each in (0, 1)
 
     def label(self, lang: str = "da") -> str:
         """The label in ``lang``, else in the other language, else the id."""
@@ -266,11 +309,42 @@ def _parse_indicator(c: _Checker, item: Any, kp: str, default_source: str | None
     ind_id = c.text(spec["id"], f"{kp}.id")
     kp = f"indicators.{ind_id}"
     c.known_keys(spec, _INDICATOR_KEYS, kp)
-    for key in ("variable", "positive"):
-        if key not in spec:
-            raise c.fail(f"{kp}.{key}", "missing; an indicator needs id, variable and positive")
+    kind = _parse_kind(c, spec.get("kind", "share"), f"{kp}.kind")
+    for key, owner in _KIND_KEYS.items():
+        if key in spec and owner is not kind:
+            raise c.fail(
+                f"{kp}.{key}",
+                f"belongs to {_KIND_NAMES[owner]}, not to {_KIND_NAMES[kind]}; leave it out "
+                f"or set kind: {owner}",
+            )
+    if "variable" not in spec:
+        need = "variable and positive" if kind is EstimateKind.SHARE else "and variable"
+        raise c.fail(f"{kp}.variable", f"missing; an indicator needs id, {need}")
     variable = c.variable(spec["variable"], f"{kp}.variable")
-    positive, positive_range = _parse_positive(c, spec["positive"], variable, kp)
+    positive: tuple[str, ...] = ()
+    positive_range = None
+    scores = None
+    quantiles: tuple[float, ...] = ()
+    if kind is EstimateKind.SHARE:
+        if "positive" not in spec:
+            raise c.fail(f"{kp}.positive", "missing; an indicator needs id, variable and positive")
+        positive, positive_range = _parse_positive(c, spec["positive"], variable, kp)
+    elif kind is EstimateKind.MEAN:
+        scores = _parse_scores(c, spec.get("scores"), variable, kp)
+    elif kind is EstimateKind.DISTRIBUTION:
+        if c.schema.labels_of(variable) is None:
+            raise c.fail(
+                f"{kp}.variable",
+                f"{variable} has no answer categories; a distribution is of a category, "
+                "multi or derived variable",
+            )
+    else:
+        if not c.schema.is_numeric(variable):
+            raise c.fail(
+                f"{kp}.variable",
+                f"{variable} is not numeric; a quantile is of an integer or number variable",
+            )
+        quantiles = _parse_quantiles(c, spec.get("quantiles", [0.5]), f"{kp}.quantiles")
     where = _parse_where(c, spec.get("where"), f"{kp}.where")
     labels = c.texts_by_language(spec.get("label"), f"{kp}.label") or ()
     factbox = c.texts_by_language(spec.get("factbox"), f"{kp}.factbox")
@@ -286,7 +360,68 @@ def _parse_indicator(c: _Checker, item: Any, kp: str, default_source: str | None
         factbox=factbox,
         source=source,
         positive_range=positive_range,
+        kind=kind,
+        scores=scores,
+        quantiles=quantiles,
     )
+
+
+def _parse_kind(c: _Checker, value: Any, kp: str) -> EstimateKind:
+    text = c.text(value, kp)
+    try:
+        return EstimateKind(text.casefold())
+    except ValueError:
+        raise c.fail(
+            kp, f'"{text}" is not a kind; expected one of {", ".join(map(str, EstimateKind))}'
+        ) from None
+
+
+def _parse_scores(
+    c: _Checker, value: Any, variable: str, kp: str
+) -> tuple[tuple[str, float], ...] | None:
+    """A mean's scores: none for a numeric variable, one per answer for a category one."""
+    labels = c.schema.labels_of(variable)
+    if labels is None:
+        if value is not None:
+            raise c.fail(
+                f"{kp}.scores",
+                f"{variable} is numeric; its values are the scores, leave scores out",
+            )
+        if not c.schema.is_numeric(variable):
+            raise c.fail(f"{kp}.variable", c.not_usable(variable, "a mean is of"))
+        return None
+    if value is None:
+        raise c.fail(
+            f"{kp}.scores",
+            f"missing; {variable} has answers, not numbers; give every answer a score, "
+            f"e.g. {{{labels[0]}: 1, …}}",
+        )
+    spec = c.mapping(value, f"{kp}.scores", "expected a mapping of answer: score")
+    given: dict[str, float] = {}
+    for key, score in spec.items():
+        label = c.label(key, variable, labels, f"{kp}.scores.{key}")
+        given[label] = c.number(score, f"{kp}.scores.{key}")
+    missing = [x for x in labels if x not in given]
+    if missing:
+        raise c.fail(
+            f"{kp}.scores",
+            f"every answer of {variable} needs a score; missing {_quoted(missing)}",
+        )
+    return tuple((x, given[x]) for x in labels)
+
+
+def _parse_quantiles(c: _Checker, value: Any, kp: str) -> tuple[float, ...]:
+    items = [value] if isinstance(value, int | float) and not isinstance(value, bool) else value
+    items = c.sequence(items, kp)
+    if not items:
+        raise c.fail(kp, "is empty; list the quantiles, e.g. [0.25, 0.5, 0.75]")
+    out = []
+    for i, item in enumerate(items):
+        q = c.number(item, f"{kp}[{i}]")
+        if not 0 < q < 1:
+            raise c.fail(f"{kp}[{i}]", f"{number_text(q)} is not strictly between 0 and 1")
+        out.append(q)
+    return tuple(dict.fromkeys(out))
 
 
 def _parse_positive(

@@ -25,6 +25,20 @@ Confidence intervals (formats §7):
   in the domain. (R takes n from the whole sample in a domain of a calibrated
   design, because its subset() keeps all rows there; panelkit does not follow it.)
 
+The other kinds (formats §8.2, §8.5) are ratios on the same design, or built from one:
+
+- ``mean``: the weighted mean of a number (or of a category variable's scores), a
+  ratio like the share with linearised values ``(x − x̄)/Σw``; interval
+  ``x̄ ± t(0.975, df) · se`` (R: ``confint(svymean(~x, sub), df = degf(sub))``).
+- ``distribution``: every answer as a share of ``x == answer``, in the schema's order.
+- ``quantile``: R's ``svyquantile`` defaults (``qrule = "math"``, Woodruff interval):
+  the smallest value whose weighted cumulative share reaches p; the interval inverts
+  ``F̂ ∓ t(0.975, df) · se(F̂)``, with F̂ the share of answers at or below the
+  estimate, through the same rule; a bound whose ``F̂ ∓ …`` leaves [0, 1] is None,
+  and so is then the SE, ``(high − low) / (2 t)``.
+- ``deff`` (shares, answers, means): R's ``svymean(deff = "replace")``, the variance
+  over ``s²/n`` with ``s² = n/(n−1) · Σw(y − ȳ)²/Σw``, n the respondents with a weight.
+
 Fallback: where ``p`` is 0 or 1, ``se`` is 0, ``df`` < 1, or the interval asked
 for is not finite or has zero width (small groups with large weights), the row
 gets the Clopper–Pearson interval on Kish's effective sample size of the domain,
@@ -35,7 +49,7 @@ lies in [0, 1], contains ``p`` and has positive width.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -107,24 +121,42 @@ def estimate_indicators(
     breakdowns = [design.overall(), *(design.breakdown(name) for name in by)]
     rows: list[Estimate] = []
     domains: list[np.ndarray] = []
-    starts: list[list[int]] = []  # per indicator and breakdown: the index of its first row
+    cells: list[list[list[list[int]]]] = []  # per indicator, breakdown, group: its rows
     for indicator in indicators:
-        domain, yes = share_domain(design, indicator)
+        domain, values = answers(design, indicator)
         inside = np.zeros(design.n, dtype=bool)
         inside[domain.rows] = True
         domains.append(inside)
-        starts.append([])
+        cells.append([])
         for b in breakdowns:
-            starts[-1].append(len(rows))
-            lin = share(domain, yes, b)
-            rows.extend(
-                _estimates(indicator.id, b, lin, design.variance(lin.influence), method, level)
+            cells[-1].append([])
+            per_group = _ESTIMATORS[indicator.kind](
+                design, indicator, domain, values, b, method, level
             )
-    # Nested domains of one indicator that differ by a few respondents reveal them.
-    families = [(i.variable, i.positive, i.positive_range) for i in indicators]
+            for group_rows in per_group:
+                cells[-1][-1].append(list(range(len(rows), len(rows) + len(group_rows))))
+                rows.extend(group_rows)
+    # Nested domains of one question that differ by a few respondents reveal them.
     groups = [(b.codes, b.groups) for b in breakdowns]
-    nested = nested_domain_rows(families, domains, groups, min_n)
-    return apply_suppression(rows, min_n, hide=[starts[i][s] + g for i, s, g in nested])
+    nested = nested_domain_rows(_families(indicators), domains, groups, min_n)
+    hide = [r for i, s, g in nested for r in cells[i][s][g]]
+    return apply_suppression(rows, min_n, hide=hide)
+
+
+def _families(indicators: Sequence[Indicator]) -> list[frozenset[Hashable]]:
+    """Which indicators count the same thing (disclosure's nested-domain rule): shares of
+    the same variable and "yes"; and everything of a variable that also has a mean,
+    distribution or quantile (their answers add up to any share of it)."""
+    others = {i.variable for i in indicators if i.kind is not EstimateKind.SHARE}
+    out: list[frozenset[Hashable]] = []
+    for i in indicators:
+        keys: set[Hashable] = set()
+        if i.kind is EstimateKind.SHARE:
+            keys.add((i.variable, i.positive, i.positive_range))
+        if i.variable in others:
+            keys.add(("values", i.variable))
+        out.append(frozenset(keys))
+    return out
 
 
 def _check_options(min_n: int, level: float) -> None:
@@ -149,6 +181,36 @@ class Linearised:
     df: np.ndarray  # respondents with a weight above 0, less one (at least 0)
     n_kish: np.ndarray  # Kish's effective sample size (Σw)²/Σw² per group (NaN: none)
     n_positive: np.ndarray | None = None  # a share's count of "yes"
+    spread: np.ndarray | None = None  # s² = m/(m−1) Σw(y − ȳ)²/Σw, m = weighted (deff)
+
+
+def answers(design: SurveyDesign, ind: Indicator) -> tuple[Domain, np.ndarray]:
+    """The respondents in the indicator's domain who answered, and their answers as the
+    kind needs them: a share's "yes" (bool), a mean's or quantile's number (its score
+    for a category variable), a distribution's answer (its index in the schema order)."""
+    if ind.kind is EstimateKind.SHARE:
+        return share_domain(design, ind)
+    column = design.column(ind.variable, f"indicator {ind.id}:")
+    if ind.kind is EstimateKind.DISTRIBUTION:
+        codes = _categorical(column).codes.astype(np.intp)
+        return _within(design, ind, codes >= 0, codes)
+    if ind.scores is not None:
+        scores = dict(ind.scores)
+        x = _numbers(column.astype(object).map(scores))
+    else:
+        x = _numbers(column)
+    return _within(design, ind, ~np.isnan(x), x)
+
+
+def categories(design: SurveyDesign, ind: Indicator) -> tuple[str, ...]:
+    """A distribution's answers, in the schema's order."""
+    column = design.column(ind.variable, f"indicator {ind.id}:")
+    return tuple(str(x) for x in _categorical(column).categories)
+
+
+def _categorical(column: pd.Series) -> pd.Categorical:
+    cat = column.array if isinstance(column.dtype, pd.CategoricalDtype) else None
+    return cat if isinstance(cat, pd.Categorical) else pd.Categorical(column)
 
 
 def share_domain(design: SurveyDesign, ind: Indicator) -> tuple[Domain, np.ndarray]:
@@ -161,6 +223,14 @@ def share_domain(design: SurveyDesign, ind: Indicator) -> tuple[Domain, np.ndarr
     else:
         answered = column.notna().to_numpy(dtype=bool, copy=True)
         yes = column.isin(ind.positive).to_numpy(dtype=bool)
+    return _within(design, ind, answered, yes)
+
+
+def _within(
+    design: SurveyDesign, ind: Indicator, answered: np.ndarray, values: np.ndarray
+) -> tuple[Domain, np.ndarray]:
+    """The answered respondents where every ``where`` holds, and their ``values``."""
+    answered = np.array(answered, dtype=bool)
     for cond in ind.where:
         col = design.column(cond.variable, f"indicator {ind.id}: where")
         if cond.values is not None:
@@ -168,7 +238,7 @@ def share_domain(design: SurveyDesign, ind: Indicator) -> tuple[Domain, np.ndarr
         else:
             answered &= _in_range(_numbers(col), cond.min, cond.max)
     domain = design.domain(answered)
-    return domain, yes[domain.rows]
+    return domain, values[domain.rows]
 
 
 def share(domain: Domain, yes: np.ndarray, breakdown: Breakdown) -> Linearised:
@@ -177,29 +247,59 @@ def share(domain: Domain, yes: np.ndarray, breakdown: Breakdown) -> Linearised:
     The linearised value of the ratio is ``(y − p)/Σw`` in the respondent's own group
     (a group whose weights are all 0 gets no estimate, and values 0).
     """
+    yes = np.asarray(yes, dtype=bool)
+    lin = ratio(domain, yes, breakdown)
+    g, keep = _grouped(domain, breakdown)
+    positive = np.bincount(g[yes if keep is None else yes[keep]], minlength=breakdown.groups)
+    return replace(lin, n_positive=positive)
+
+
+def mean(domain: Domain, x: np.ndarray, breakdown: Breakdown) -> Linearised:
+    """The weighted mean of ``x`` (one number per respondent of ``domain``) per group: a
+    ratio like the share, with linearised values ``(x − x̄)/Σw``."""
+    return replace(ratio(domain, x, breakdown), kind=EstimateKind.MEAN)
+
+
+def ratio(domain: Domain, y: np.ndarray, breakdown: Breakdown) -> Linearised:
+    """The weighted mean ``Σwy/Σw`` of ``y`` per group, with its linearised values
+    ``(y − ȳ)/Σw`` (R: ``svymean`` on the group's subset); kind SHARE."""
     groups = breakdown.groups
-    g = breakdown.codes[domain.rows]
-    if (g < 0).any():  # respondents without a group (missing by variable) drop out
-        keep = np.flatnonzero(g >= 0)
-        domain, g, yes = domain.take(keep), g[keep], yes[keep]
+    g, keep = _grouped(domain, breakdown)
+    if keep is not None:  # respondents without a group (missing by variable) drop out
+        domain = domain.take(keep)
+        y = y[keep]
+    y = np.asarray(y, dtype=np.float64)
     w = domain.weights
-    key = g * 2 + yes
-    counts = np.bincount(key, minlength=2 * groups).reshape(groups, 2)
-    sums = np.bincount(key, weights=w, minlength=2 * groups).reshape(groups, 2)
-    n = counts.sum(axis=1)
-    w_sum = sums.sum(axis=1)
-    p = np.divide(sums[:, 1], w_sum, out=np.full(groups, np.nan), where=w_sum > 0)
+    n = np.bincount(g, minlength=groups)
+    w_sum = np.bincount(g, weights=w, minlength=groups)
+    total = np.bincount(g, weights=w * y, minlength=groups)
+    est = np.divide(total, w_sum, out=np.full(groups, np.nan), where=w_sum > 0)
     w_group = w_sum[g]
-    e = np.divide(yes - p[g], w_group, out=np.zeros(len(g)), where=w_group > 0)
+    centred = y - np.where(w_group > 0, est[g], 0.0)
+    e = np.divide(centred, w_group, out=np.zeros(len(g)), where=w_group > 0)
+    df = _df(w, g, n, groups)
+    m = df + 1.0  # respondents with a weight
+    squares = np.bincount(g, weights=w * centred * centred, minlength=groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where((m > 1) & (w_sum > 0), m / (m - 1) * squares / w_sum, np.nan)
     return Linearised(
         kind=EstimateKind.SHARE,
-        estimate=p,
+        estimate=est,
         influence=Influence(domain, g, e, groups),
         n=n,
-        df=_df(w, g, n, groups),
+        df=df,
         n_kish=_kish(w, g, w_sum, groups),
-        n_positive=counts[:, 1],
+        spread=spread,
     )
+
+
+def _grouped(domain: Domain, breakdown: Breakdown) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each domain respondent's group, and which of them have one (None: all)."""
+    g = breakdown.codes[domain.rows]
+    if (g < 0).any():
+        keep = np.flatnonzero(g >= 0)
+        return g[keep], keep
+    return g, None
 
 
 def _df(w: np.ndarray, g: np.ndarray, n: np.ndarray, groups: int) -> np.ndarray:
@@ -232,16 +332,37 @@ def _in_range(x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
 
 def _share_interval(
     p: float, se: float, df: int, n: int, n_kish: float, method: CiMethod, level: float
-) -> tuple[float, float, float, str]:
+) -> tuple[float, float | None, float | None, str]:
     p = min(max(p, 0.0), 1.0)
     return (p, *interval(p, se, df, n, n_kish, method, level))
 
 
+def _mean_interval(
+    x: float, se: float, df: int, n: int, n_kish: float, method: CiMethod, level: float
+) -> tuple[float, float | None, float | None, str]:
+    """``x ± t(level, df) · se`` (R: ``confint(svymean(~x, sub), df = degf(sub))``);
+    no interval without a degree of freedom."""
+    if df < 1:
+        return x, None, None, _T
+    half = float(special.stdtrit(df, 1 - (1 - level) / 2)) * se
+    return x, x - half, x + half, _T
+
+
+_T = "t"
+_WOODRUFF = "woodruff"
+
 # Per kind: (estimate, se, df, n, n_kish, method, level) -> (estimate, low, high, method used).
 _INTERVALS: dict[
     EstimateKind,
-    Callable[[float, float, int, int, float, CiMethod, float], tuple[float, float, float, str]],
-] = {EstimateKind.SHARE: _share_interval}
+    Callable[
+        [float, float, int, int, float, CiMethod, float],
+        tuple[float, float | None, float | None, str],
+    ],
+] = {
+    EstimateKind.SHARE: _share_interval,
+    EstimateKind.DISTRIBUTION: _share_interval,
+    EstimateKind.MEAN: _mean_interval,
+}
 
 
 def _estimates(
@@ -251,8 +372,11 @@ def _estimates(
     var: np.ndarray,
     method: CiMethod,
     level: float,
+    *,
+    category: str | None = None,
 ) -> list[Estimate]:
-    """The rows of one indicator × one breakdown, from its estimator and variance."""
+    """The rows of one indicator × one breakdown (one per group), from its estimator and
+    variance."""
     bounds = _INTERVALS[lin.kind]
     out: list[Estimate] = []
     for j, label in enumerate(breakdown.labels):
@@ -266,20 +390,190 @@ def _estimates(
             se=None,
             ci_low=None,
             ci_high=None,
-            ci_method=str(method),
+            ci_method=_T if lin.kind is EstimateKind.MEAN else str(method),
             suppressed=False,
             df=int(lin.df[j]),
             kind=lin.kind,
+            category=category,
         )
         if np.isnan(lin.estimate[j]):
             out.append(suppressed(base, Suppression.EMPTY))
             continue
-        se = math.sqrt(max(float(var[j]), 0.0))
+        v = max(float(var[j]), 0.0)
+        se = math.sqrt(v)
         value, low, high, used = bounds(
             float(lin.estimate[j]), se, base.df, base.n, float(lin.n_kish[j]), method, level
         )
-        out.append(replace(base, estimate=value, se=se, ci_low=low, ci_high=high, ci_method=used))
+        out.append(
+            replace(
+                base,
+                estimate=value,
+                se=se,
+                ci_low=low,
+                ci_high=high,
+                ci_method=used,
+                deff=_deff(v, lin, j),
+            )
+        )
     return out
+
+
+def _deff(var: float, lin: Linearised, j: int) -> float | None:
+    """R's ``svymean(deff = "replace")``: the variance over ``s²/m``, m the respondents
+    with a weight; None where the answers do not vary (a share of 0 or 1)."""
+    if lin.spread is None:
+        return None
+    s2 = float(lin.spread[j])
+    scale = max(float(lin.estimate[j]) ** 2, 1.0)
+    if not math.isfinite(s2) or s2 <= 1e-20 * scale:
+        return None
+    return var / (s2 / (int(lin.df[j]) + 1))
+
+
+# --------------------------------------------------------------------------- kinds
+
+# An estimator of one kind: the rows of one indicator × one breakdown, per group.
+_Estimator = Callable[
+    [SurveyDesign, Indicator, Domain, np.ndarray, Breakdown, CiMethod, float],
+    list[list[Estimate]],
+]
+
+
+def _share_rows(
+    design: SurveyDesign,
+    ind: Indicator,
+    domain: Domain,
+    yes: np.ndarray,
+    b: Breakdown,
+    method: CiMethod,
+    level: float,
+) -> list[list[Estimate]]:
+    lin = share(domain, yes, b)
+    return [[e] for e in _estimates(ind.id, b, lin, design.variance(lin.influence), method, level)]
+
+
+def _mean_rows(
+    design: SurveyDesign,
+    ind: Indicator,
+    domain: Domain,
+    x: np.ndarray,
+    b: Breakdown,
+    method: CiMethod,
+    level: float,
+) -> list[list[Estimate]]:
+    lin = mean(domain, x, b)
+    return [[e] for e in _estimates(ind.id, b, lin, design.variance(lin.influence), method, level)]
+
+
+def _distribution_rows(
+    design: SurveyDesign,
+    ind: Indicator,
+    domain: Domain,
+    codes: np.ndarray,
+    b: Breakdown,
+    method: CiMethod,
+    level: float,
+) -> list[list[Estimate]]:
+    """Every answer as a share of the domain's answers, per group in the schema's order."""
+    per_answer = []
+    for k, answer in enumerate(categories(design, ind)):
+        lin = replace(share(domain, codes == k, b), kind=EstimateKind.DISTRIBUTION)
+        var = design.variance(lin.influence)
+        per_answer.append(_estimates(ind.id, b, lin, var, method, level, category=answer))
+    return [[rows[j] for rows in per_answer] for j in range(b.groups)]
+
+
+def _quantile_rows(
+    design: SurveyDesign,
+    ind: Indicator,
+    domain: Domain,
+    x: np.ndarray,
+    b: Breakdown,
+    method: CiMethod,
+    level: float,
+) -> list[list[Estimate]]:
+    """R's ``svyquantile(~x, sub, quantiles, ci = TRUE)`` per group (module docstring)."""
+    groups = b.groups
+    g_all = b.codes[domain.rows]
+    g, keep = _grouped(domain, b)
+    xs = x if keep is None else x[keep]
+    ws = domain.weights if keep is None else domain.weights[keep]
+    n = np.bincount(g, minlength=groups)
+    df = _df(ws, g, n, groups)
+    # Each group's answers with a weight (R's qrule drops the zero weights).
+    members = [np.flatnonzero((g == j) & (ws > 0)) for j in range(groups)]
+    t_crit = [
+        float(special.stdtrit(int(d), 1 - (1 - level) / 2)) if d >= 1 else math.nan for d in df
+    ]
+    out: list[list[Estimate]] = [[] for _ in range(groups)]
+    for p in ind.quantiles:
+        q = np.array(
+            [_qrule_math(xs[m], ws[m], p) if m.size else math.nan for m in members],
+            dtype=np.float64,
+        )
+        # F̂: the share of the group's answers at or below its quantile, on the design.
+        at_most = np.zeros(len(g_all), dtype=bool)
+        inside = g_all >= 0
+        at_most[inside] = x[inside] <= q[g_all[inside]]
+        cdf = share(domain, at_most, b)
+        var = design.variance(cdf.influence)
+        for j, label in enumerate(b.labels):
+            base = Estimate(
+                indicator=ind.id,
+                by=b.by,
+                group=label,
+                n=int(n[j]),
+                n_positive=None,
+                estimate=None,
+                se=None,
+                ci_low=None,
+                ci_high=None,
+                ci_method=_WOODRUFF,
+                suppressed=False,
+                df=int(df[j]),
+                kind=EstimateKind.QUANTILE,
+                quantile=p,
+            )
+            if not members[j].size:
+                out[j].append(suppressed(base, Suppression.EMPTY))
+                continue
+            low = high = se = None
+            t = t_crit[j]
+            if math.isfinite(t):
+                half = t * math.sqrt(max(float(var[j]), 0.0))
+                f = float(cdf.estimate[j])
+                xj, wj = xs[members[j]], ws[members[j]]
+                low = None if f - half < 0 else _qrule_math(xj, wj, f - half)
+                high = None if f + half > 1 else _qrule_math(xj, wj, f + half)
+                if low is not None and high is not None:
+                    se = (high - low) / (2 * t)
+            out[j].append(replace(base, estimate=float(q[j]), se=se, ci_low=low, ci_high=high))
+    return out
+
+
+def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
+    """R's ``qrule = "math"`` (survey 4.1.1): in the answers sorted (ties in data order),
+    the last one whose cumulative weight is at most ``p · Σw``; if that cumulative
+    weight is not exactly ``p · Σw``, the next answer. As R, when even the first
+    answer's weight is above ``p · Σw`` the "last one" is the first, so the second is
+    returned. Sums accumulate in long double, as R's ``cumsum`` and ``sum`` do."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    cumw = np.cumsum(w[order], dtype=np.longdouble).astype(np.float64)
+    total = float(np.cumsum(w, dtype=np.longdouble)[-1])
+    below = np.flatnonzero(cumw <= p * total)
+    pos = int(below[-1]) if below.size else 0
+    if p - cumw[pos] / total == 0:
+        return float(xs[pos])
+    return float(xs[min(pos + 1, len(xs) - 1)])
+
+
+_ESTIMATORS: dict[EstimateKind, _Estimator] = {
+    EstimateKind.SHARE: _share_rows,
+    EstimateKind.MEAN: _mean_rows,
+    EstimateKind.DISTRIBUTION: _distribution_rows,
+    EstimateKind.QUANTILE: _quantile_rows,
+}
 
 
 # --------------------------------------------------------------------------- intervals
