@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from panelkit.errors import SchemaError
-from panelkit.input.exports import ExportFormat, RawExport, read_export
+from panelkit.input.exports import read_export
+from panelkit.input.raw import ExportFormat, RawExport
 from panelkit.input.schema import ScoreMethod, load_schema, parse_schema
 from panelkit.input.validation import SurveyData, validate
 

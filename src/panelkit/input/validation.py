@@ -19,7 +19,7 @@ import pandas as pd
 
 from panelkit.errors import DataError
 from panelkit.files import safe_cell
-from panelkit.input.exports import RawExport
+from panelkit.input.raw import RawExport
 from panelkit.input.schema import Derived, Schema, Score, ScoreMethod, Variable, VarType
 from panelkit.results import Reconciliation, RowProblem, ValidationReport
 
