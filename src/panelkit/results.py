@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from panelkit.disclosure import Suppression, hide_margin_cells
 
@@ -233,9 +233,17 @@ class Estimate:
         return row
 
 
+class WaveFields(Protocol):
+    """What a run's comparison with its previous wave adds to the estimates JSON
+    (stats.comparison.WaveSet, formats §9)."""
+
+    def json_fields(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class EstimateSet:
-    """All estimates of one run, with how the rows and weights came about."""
+    """All estimates of one run, with how the rows and weights came about; ``waves``: the
+    changes since the previous wave, when one is configured."""
 
     survey: Reconciliation
     weighting: WeightingResult | None
@@ -243,10 +251,11 @@ class EstimateSet:
     ci_method: CiMethod = CiMethod.LOGIT
     min_n: int = 20
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # indicator -> lang -> label
+    waves: WaveFields | None = None
 
     def to_dict(self, version: str) -> dict[str, Any]:
-        """The JSON document of formats §6."""
-        return {
+        """The JSON document of formats §6 (and §9's ``waves``)."""
+        doc = {
             "panelkit_version": version,
             "survey": self.survey.to_dict(),
             "weighting": None if self.weighting is None else self.weighting.to_dict(self.min_n),
@@ -254,6 +263,9 @@ class EstimateSet:
             "min_n": self.min_n,
             "estimates": [e.to_dict() for e in self.estimates],
         }
+        if self.waves is not None:
+            doc.update(self.waves.json_fields())
+        return doc
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
