@@ -526,9 +526,15 @@ def summarize(
     """Weighted indicators with standard errors and confidence intervals."""
     from panelkit.jobs import summarize as run_summarize
     from panelkit.publish.tables import render_estimates
+    from panelkit.stats.comparison import WaveSet
 
     result = run_summarize(run.files, run.settings)
     lang = run.settings.lang
+    waves = result.waves
+    if isinstance(waves, WaveSet):
+        err = _console(stderr=True)
+        for line in waves.warnings:
+            err.print(f"Warning: {shown(line, 1000)}", markup=False)
     if output_format is OutputFormat.TABLE and out is None:
         _render_estimates(result, lang)
         return

@@ -749,6 +749,11 @@ class WaveSet:
     notes: tuple[str, ...] = ()  # the run's notes on the waves (linked members, margins)
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notes a reader must not miss (linked waves without a member in common)."""
+        return tuple(n.removeprefix("warning: ") for n in self.notes if n.startswith("warning: "))
+
+    @property
     def linked(self) -> bool:
         return any(c.se_method is SeMethod.LINKED for c in self.changes)
 
