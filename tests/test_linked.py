@@ -220,3 +220,134 @@ def test_coverage_of_the_linked_interval_in_simulated_panels() -> None:
     linked, independent = covered.mean(axis=1)
     assert 0.93 <= linked <= 0.97, (linked, independent)
     assert independent > 0.98, independent
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _error(folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(folder)
+    code, out, err = invoke("summarize", "--format", "json")
+    assert code == 1 and out == ""
+    return err.strip()
+
+
+@pytest.mark.parametrize(
+    ("year", "wave"),
+    [("2023", "previous wave (schema-2023.yaml)"), ("2024", "this wave (schema-2024.yaml)")],
+)
+def test_a_linked_wave_whose_schema_has_no_id(
+    year: str, wave: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-waves", tmp_path)
+    _edit(folder / f"schema-{year}.yaml", "id: member ", "# no id ")
+    assert _error(folder, monkeypatch) == (
+        f"Error: {wave}: linked waves need the panel-member id; add id: VARIABLE (a variable "
+        "of type: id) to its schema, or remove linked: true from previous: in panelkit.yaml"
+    )
+
+
+def test_ids_of_different_types_in_the_two_waves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-waves", tmp_path)
+    path = folder / "panel-2023.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([head, *("P" + r for r in rows)]) + "\n", encoding="utf-8")
+    assert _error(folder, monkeypatch) == (
+        "Error: linked waves: the panel-member ids are whole numbers in panel-2024.csv but "
+        "text in panel-2023.csv; both waves need the same id (check that both schemas' id: "
+        "name the panel-member number, or remove linked: true)"
+    )
+
+
+def test_an_id_repeated_within_a_wave_names_both_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-waves", tmp_path)
+    path = folder / "panel-2023.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first_id = lines[2].split(",")[0]
+    lines[5] = ",".join([first_id, *lines[5].split(",")[1:]])  # line 6 repeats line 3's id
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _error(folder, monkeypatch) == (
+        "Error: panel-2023.csv: 1 of 600 rows have errors (first: line 6, member: repeats the "
+        "id on line 3; ids must be unique); run `panelkit validate` to see them, fix the "
+        "export, or pass --drop-invalid to leave those rows out"
+    )
+
+
+def test_linked_must_be_true_or_false(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = project("linked-waves", tmp_path)
+    _edit(folder / "panelkit.yaml", "linked: true", "linked: sometimes")
+    assert _error(folder, monkeypatch) == (
+        "Error: panelkit.yaml: previous.linked: expected true or false, got 'sometimes'"
+    )
+
+
+def test_no_member_in_common_warns_and_treats_the_waves_as_independent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-waves", tmp_path)
+    path = folder / "panel-2023.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([head, *("9999" + r for r in rows)]) + "\n", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    code, out, err = invoke("summarize", "--format", "json", "--min-n", "0")
+    assert code == 0
+    warning = (
+        "linked waves, but no member answered both (600 previous, 550 current respondents): "
+        "the waves are treated as independent samples"
+    )
+    assert err.strip() == f"Warning: {warning}"
+    doc = json.loads(out)
+    assert doc["notes"] == [f"warning: {warning}"]
+    assert {r["se_method"] for r in doc["waves"]} == {"independent"}
+    expected = {
+        key(r): r for r in json.loads((DATA / "linked-waves/expected.json").read_text())["waves"]
+    }
+    for row in doc["waves"]:
+        assert row["diff_se"] == pytest.approx(expected[key(row)]["diff_se_independent"], rel=RTOL)
+
+
+def test_margins_of_other_variables_in_each_wave_are_noted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """linked-own rakes 2022 to age group × sex only and 2023 to that and area; R raked
+    each wave to its own (its README), and the rows above match it."""
+    doc = run_json(project("linked-own", tmp_path), monkeypatch)
+    assert doc["notes"] == [
+        "linked members: 260 (500 previous, 480 current respondents)",
+        "the waves' margins differ (previous: age_group|sex; current: age_group|sex, area): "
+        "each wave is raked to its own",
+    ]
+
+
+def test_waves_without_linked_have_the_independent_se_and_no_member_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-waves", tmp_path)
+    _edit(folder / "panelkit.yaml", "  linked: true", "  # not linked")
+    doc = run_json(folder, monkeypatch)
+    assert [r["se_method"] for r in doc["waves"]] == ["independent"] * len(doc["waves"])
+    assert doc["notes"] == []
+
+
+def test_which_members_are_linked_is_never_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-waves", tmp_path)
+    monkeypatch.chdir(folder)
+    code, out, _ = invoke("summarize", "--format", "json", "--by", "age_group")
+    assert code == 0
+    lines = (folder / "panel-2024.csv").read_text().splitlines()[1:]
+    members = {line.split(",")[0] for line in lines}
+    assert len(members) == 550
+    assert not any(f'"{m}"' in out for m in members)  # no id as a JSON string
+    assert not any(f" {m}," in out or f" {m}\n" in out for m in members)  # nor as a number

@@ -534,7 +534,7 @@ def summarize(
     if isinstance(waves, WaveSet):
         err = _console(stderr=True)
         for line in waves.warnings:
-            err.print(f"Warning: {shown(line, 1000)}", markup=False)
+            err.print(f"Warning: {shown(line, 1000)}", markup=False, soft_wrap=True)
     if output_format is OutputFormat.TABLE and out is None:
         _render_estimates(result, lang)
         return
