@@ -351,3 +351,91 @@ def test_which_members_are_linked_is_never_written(
     assert len(members) == 550
     assert not any(f'"{m}"' in out for m in members)  # no id as a JSON string
     assert not any(f" {m}," in out or f" {m}\n" in out for m in members)  # nor as a number
+
+
+# --------------------------------------------------------------------------- attrition
+
+
+def test_attrition_compares_who_answered_again_with_who_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hand calculation: the previous wave's members found in this wave's export stayed,
+    the others left; each group's share is Σw·y / Σw over its answers, with R's raked
+    weights of the previous wave (linked-own/expected.json ``weights``). The SE of the
+    difference is that of the contrast's linearised values (stayed minus left), which is
+    var(stayed) + var(left) − 2·cov from the design's covariance of the two groups."""
+    import pandas as pd
+
+    folder = project("linked-own", tmp_path)
+    doc = run_json(folder, monkeypatch)
+    rows = {(r["item"], r["category"]): r for r in doc["attrition"]}
+    weights = json.loads((DATA / "linked-own/expected.json").read_text())["weights"]["previous"]
+    before = pd.read_csv(folder / "panel-2022.csv", dtype={"member": str})
+    again = set(pd.read_csv(folder / "panel-2023.csv", dtype={"panel_id": str})["panel_id"])
+    w = before["member"].map(weights).to_numpy()
+    stayed = before["member"].isin(again).to_numpy()
+    assert rows[("trust_neighbours", None)]["n_stayed"] + rows[("trust_neighbours", None)][
+        "n_left"
+    ] == int(before["q1"].isin(["Helt enig", "Delvis enig", "Hverken enig eller uenig",
+                                 "Delvis uenig", "Helt uenig"]).sum())  # fmt: skip
+    cases = {
+        ("trust_neighbours", None): (
+            before["q1"].isin(["Helt enig", "Delvis enig"]),
+            before["q1"].notna() & (before["q1"] != "Ved ikke"),
+        ),
+        ("volunteers", None): (before["q2"] == "Ja", before["q2"].notna()),
+        ("sex", "Kvinde"): (before["sex"] == "Kvinde", before["sex"].notna()),
+    }
+    for item, (yes, answered) in cases.items():
+        row = rows[item]
+        y, a = yes.to_numpy(), answered.to_numpy()
+        for group, inside in (("stayed", stayed), ("left", ~stayed)):
+            mask = a & inside
+            assert row[f"n_{group}"] == int(mask.sum())
+            assert row[group] == pytest.approx((w * y)[mask].sum() / w[mask].sum(), rel=1e-9)
+        assert row["difference"] == pytest.approx(row["stayed"] - row["left"], rel=1e-12)
+        assert row["ci_low"] == pytest.approx(row["difference"] - 1.959963984540054 * row["se"])
+    assert {r["item"] for r in doc["attrition"]} == {
+        "age_group", "sex", "trust_neighbours", "volunteers", "lonely_women",
+        "trust_dissatisfied", *(["life_satisfaction", "life_sat_volunteers"] if KINDS else []),
+    }  # fmt: skip
+    # Holm across the table's rows.
+    p = [r["p_value"] for r in doc["attrition"]]
+    assert [r["p_adjusted"] for r in doc["attrition"]] == pytest.approx(
+        list(adjust_p(p, Adjust.HOLM)), rel=1e-12
+    )
+
+
+def test_attrition_se_is_the_contrast_of_the_two_groups(tmp_path: Path) -> None:
+    from panelkit.stats.estimation import share_domain
+    from panelkit.stats.linked import attrition
+
+    _, _, prev, prev_inds, members = _designs(tmp_path, shift_previous_ids=False)
+    rows = {r.item: r for r in attrition(prev, members, prev_inds, (), min_n=0)}
+    again = np.isin(members.previous, members.current)
+    for ind in prev_inds:
+        domain, yes = share_domain(prev, ind)
+        values = []
+        for inside in (again, ~again):  # each group's share, linearised: (y − p)/Σw inside
+            keep = inside[domain.rows]
+            w_in = domain.weights[keep].sum()
+            p = (domain.weights * yes)[keep].sum() / w_in
+            values.append(np.where(keep, (yes - p) / w_in, 0.0))
+        cov = prev.covariance(domain, np.column_stack(values))
+        se = np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+        assert rows[ind.id].se == pytest.approx(se, rel=1e-9)
+
+
+def test_attrition_small_groups_are_suppressed_with_their_sibling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lonely_women: 130 stayed and 103 left; with --min-n 110 the left group is primary
+    suppressed, and the stayed group with it (else the previous wave's published figure
+    and the stayed group's would give the left one away)."""
+    folder = project("linked-own", tmp_path)
+    monkeypatch.chdir(folder)
+    code, out, err = invoke("summarize", "--format", "json", "--min-n", "110")
+    assert code == 0, err
+    row = next(r for r in json.loads(out)["attrition"] if r["item"] == "lonely_women")
+    assert (row["n_stayed"], row["n_left"], row["suppressed"]) == (130, 103, True)
+    assert all(row[k] is None for k in ("stayed", "left", "difference", "se", "p_value"))

@@ -314,6 +314,7 @@ if TYPE_CHECKING:
     from panelkit.publish.report import Progress
     from panelkit.results import Lang
     from panelkit.stats.comparison import ComparisonSet, WaveSet
+    from panelkit.stats.linked import AttritionRow
 
 
 @dataclass(frozen=True, eq=False)
@@ -686,10 +687,10 @@ def compare_previous(
     prev_weighted = _declare(survey, prev.margins, cap=opts.cap)
     previous = analyse_wave(prev_weighted, prev_indicators, by=by, ci=opts.ci, min_n=opts.min_n)
     notes = list(_margin_notes(weighted.margins, prev_weighted.margins))
-    linked_ses, linked, members = None, None, None
+    linked_ses, linked, members, attrition = None, None, None, None
     if prev.linked:
-        linked_ses, linked, members, note = _linked(
-            files, weighted, prev_weighted, indicators, prev_indicators, by
+        linked_ses, linked, members, attrition, note = _linked(
+            files, opts, weighted, prev_weighted, indicators, prev_indicators, by
         )
         notes.insert(0, note)
     changes = compare_waves(
@@ -707,21 +708,30 @@ def compare_previous(
         linked_members=linked,
         members=members,
         notes=tuple(notes),
+        attrition=attrition,
     )
     return previous, waves
 
 
 def _linked(
     files: ProjectFiles,
+    opts: Settings,
     weighted: WeightedSurvey,
     prev_weighted: WeightedSurvey,
     indicators: Sequence[Indicator],
     prev_indicators: Sequence[Indicator],
     by: Sequence[str],
-) -> tuple[dict[tuple[str, str | None, str | None], float] | None, int, int, str]:
+) -> tuple[
+    dict[tuple[str, str | None, str | None], float] | None,
+    int,
+    int,
+    tuple[AttritionRow, ...],
+    str,
+]:
     """The linked SEs of the changes (None: no member in common, the waves are then
-    independent), how many members are linked, how many in all, and the note saying so."""
-    from panelkit.stats.linked import linked_ses, match_members, member_ids
+    independent), how many members are linked, how many in all, the attrition table
+    and the note on the members (a count, never who)."""
+    from panelkit.stats.linked import attrition, linked_ses, match_members, member_ids
 
     prev = files.previous
     assert prev is not None
@@ -740,12 +750,21 @@ def _linked(
             f"warning: linked waves, but no member answered both ({n_prev} previous, {n_cur} "
             "current respondents): the waves are treated as independent samples"
         )
-        return None, 0, members.count, note
+        return None, 0, members.count, (), note
     by_id = {i.id: i for i in prev_indicators}
     pairs = [(i, by_id[i.id]) for i in indicators if i.id in by_id]
     ses = linked_ses(cur_design, prev_design, pairs, members, by=by)
+    margins = prev_weighted.margins
+    table = attrition(
+        prev_design,
+        members,
+        prev_indicators,
+        () if margins is None else margins.variables,
+        min_n=opts.min_n,
+        adjust=opts.adjust,
+    )
     note = f"linked members: {members.linked} ({n_prev} previous, {n_cur} current respondents)"
-    return ses, members.linked, members.count, note
+    return ses, members.linked, members.count, table, note
 
 
 def _margin_notes(current: Margins | None, previous: Margins | None) -> tuple[str, ...]:

@@ -35,11 +35,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from panelkit.errors import SettingsError
 from panelkit.input.baselines import Baseline, find_baseline
 from panelkit.results import Estimate, Lang, Reconciliation
+
+if TYPE_CHECKING:
+    from panelkit.stats.linked import AttritionRow
 
 _NORMAL = NormalDist()
 # The baseline's interval is taken to be a 95% interval.
@@ -747,6 +750,8 @@ class WaveSet:
     linked_members: int | None = None
     members: int | None = None
     notes: tuple[str, ...] = ()  # the run's notes on the waves (linked members, margins)
+    # Linked waves: the previous wave's members who answered again beside those who left.
+    attrition: tuple[AttritionRow, ...] | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -759,4 +764,10 @@ class WaveSet:
 
     def json_fields(self) -> dict[str, Any]:
         """What the estimates JSON gains with a previous wave (formats §9)."""
-        return {"waves": [c.wave_row() for c in self.changes], "notes": list(self.notes)}
+        doc: dict[str, Any] = {
+            "waves": [c.wave_row() for c in self.changes],
+            "notes": list(self.notes),
+        }
+        if self.attrition is not None:
+            doc["attrition"] = [r.to_dict() for r in self.attrition]
+        return doc

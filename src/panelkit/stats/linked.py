@@ -24,19 +24,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import sparse, special
 
 from panelkit.errors import DataError, SettingsError
-from panelkit.stats.estimation import Linearised, share, share_domain
-
-if TYPE_CHECKING:
-    from panelkit.input.indicators import Indicator
-    from panelkit.stats.design import Breakdown, Domain, Influence, SurveyDesign
+from panelkit.input.indicators import Indicator
+from panelkit.stats.comparison import Adjust, adjust_p
+from panelkit.stats.design import Breakdown, Domain, Influence, SurveyDesign
+from panelkit.stats.estimation import Linearised, estimate_indicators, share, share_domain
 
 # A variance below this fraction of the uncentred sum of squares is rounding noise
 # (as in stats/design.py).
@@ -191,8 +189,6 @@ def linked_ses(
 def _relabel(breakdown: Breakdown, labels: Sequence[str | None]) -> Breakdown:
     """The previous wave's breakdown in the current wave's groups (matched by label; a
     group the current wave does not have: no group)."""
-    from panelkit.stats.design import Breakdown
-
     if tuple(breakdown.labels) == tuple(labels):
         return breakdown
     where = {label: i for i, label in enumerate(labels)}
@@ -206,3 +202,111 @@ def linked_notes(members: Members, *, previous_rows: int, current_rows: int) -> 
         f"linked members: {members.linked} ({previous_rows} previous, "
         f"{current_rows} current respondents)",
     )
+
+
+# --------------------------------------------------------------------------- attrition
+
+
+@dataclass(frozen=True)
+class AttritionRow:
+    """The previous wave's members who answered again (``stayed``) beside those who did
+    not (``left``) on one indicator or one category of a weighting variable, weighted
+    with the previous wave's weights. ``difference`` = stayed − left, tested as a
+    contrast of two groups of one design (formats §8.5); a suppressed row (either group
+    too small, or revealing one by difference) has null numbers."""
+
+    item: str  # the indicator id, or the weighting variable
+    category: str | None  # the weighting variable's category; None for an indicator
+    n_stayed: int
+    n_left: int
+    stayed: float | None
+    left: float | None
+    difference: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    suppressed: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "item": self.item,
+            "category": self.category,
+            "n_stayed": self.n_stayed,
+            "n_left": self.n_left,
+            "stayed": self.stayed,
+            "left": self.left,
+            "difference": self.difference,
+            "se": self.se,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "suppressed": self.suppressed,
+        }
+
+
+_STAYED = "\x00stayed"  # the breakdown column added to a copy of the frame (no clash)
+
+
+def attrition(
+    previous: SurveyDesign,
+    members: Members,
+    indicators: Sequence[Indicator],
+    variables: Sequence[str],
+    *,
+    min_n: int = 20,
+    adjust: Adjust = Adjust.HOLM,
+    level: float = 0.95,
+) -> tuple[AttritionRow, ...]:
+    """Who answered again against who left, on ``variables`` (each category a share)
+    and every indicator of the previous wave. The rows of both groups and of the whole
+    wave go through the disclosure rules (primary, secondary, nested domains) as any
+    estimate row, so a hidden group cannot be had from the other and the wave's
+    published figure; p-values are adjusted (``adjust``) across the rows of this table."""
+    again = np.zeros(members.count, dtype=bool)
+    again[members.current] = True
+    column = pd.Categorical(
+        np.where(again[members.previous], "stayed", "left"), categories=["stayed", "left"]
+    )
+    design = SurveyDesign(
+        previous.frame.assign(**{_STAYED: column}), previous.weights, previous.calibration
+    )
+    items: list[tuple[Indicator, str, str | None]] = [
+        (Indicator(id=f"{name}={label}", variable=name, positive=(label,)), name, label)
+        for name in variables
+        for label in design.breakdown(name).labels
+        if label is not None
+    ]
+    items += [(ind, ind.id, None) for ind in indicators]
+    rows = estimate_indicators(
+        design, [i for i, _, _ in items], by=[_STAYED], min_n=min_n, level=level
+    )
+    shown = {(e.indicator, e.group): e for e in rows}
+    groups = design.breakdown(_STAYED)
+    z = float(special.ndtri(0.5 + level / 2.0))
+    out: list[AttritionRow] = []
+    for ind, item, category in items:
+        s, left = shown[(ind.id, "stayed")], shown[(ind.id, "left")]
+        base = AttritionRow(
+            item, category, s.n, left.n, None, None, None, None, None, None, None, None, True
+        )
+        if s.estimate is None or left.estimate is None or s.suppressed or left.suppressed:
+            out.append(base)
+            continue
+        # The contrast's linearised values: the stayed group's minus the left group's.
+        inf = linearise(design, ind, groups).influence
+        signed = np.where(inf.group == 0, inf.values, -inf.values)
+        var = design.variance(Influence(inf.domain, np.zeros_like(inf.group), signed, 1))
+        se = float(np.sqrt(max(var[0], 0.0)))
+        diff = s.estimate - left.estimate
+        p = 1.0 if se == 0 else float(2.0 * special.ndtr(-abs(diff) / se))
+        out.append(
+            replace(
+                base, stayed=s.estimate, left=left.estimate, difference=diff, se=se,
+                ci_low=diff - z * se, ci_high=diff + z * se, p_value=p, suppressed=False,
+            )
+        )  # fmt: skip
+    adjusted = iter(adjust_p([r.p_value for r in out if r.p_value is not None], adjust))
+    return tuple(r if r.p_value is None else replace(r, p_adjusted=next(adjusted)) for r in out)
