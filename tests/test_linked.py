@@ -439,3 +439,39 @@ def test_attrition_small_groups_are_suppressed_with_their_sibling(
     row = next(r for r in json.loads(out)["attrition"] if r["item"] == "lonely_women")
     assert (row["n_stayed"], row["n_left"], row["suppressed"]) == (130, 103, True)
     assert all(row[k] is None for k in ("stayed", "left", "difference", "se", "p_value"))
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_the_report_says_which_se_and_shows_attrition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-own", tmp_path)
+    monkeypatch.chdir(folder)
+    code, _, err = invoke("report", "--out", "rep", "--lang", "en")
+    assert code == 0, err
+    page = (folder / "rep/index.html").read_text(encoding="utf-8")
+    assert "The waves are linked: 260 panel members answered both in 2022 and 2023." in page
+    assert '<h3 id="attrition">Attrition</h3>' in page
+    csv = (folder / "rep/tables/attrition.csv").read_text(encoding="utf-8")
+    assert csv.splitlines()[0] == (
+        "item,category,n_stayed,n_left,stayed,left,difference,se,ci_low,ci_high,p_value,"
+        "p_adjusted,suppressed"
+    )
+    waves = (folder / "rep/tables/waves.csv").read_text(encoding="utf-8").splitlines()
+    assert waves[0].endswith("se_method,verdict_text") and ",linked," in waves[1]
+
+
+def test_an_unlinked_report_says_the_waves_are_independent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-own", tmp_path)
+    _edit(folder / "panelkit.yaml", "  linked: true", "  # not linked")
+    monkeypatch.chdir(folder)
+    code, _, err = invoke("report", "--out", "rep", "--lang", "en")
+    assert code == 0, err
+    page = (folder / "rep/index.html").read_text(encoding="utf-8")
+    assert "standard error treats the waves as independent samples." in page
+    assert 'id="attrition"' not in page
+    assert not (folder / "rep/tables/attrition.csv").exists()
