@@ -475,3 +475,14 @@ def test_an_unlinked_report_says_the_waves_are_independent(
     assert "standard error treats the waves as independent samples." in page
     assert 'id="attrition"' not in page
     assert not (folder / "rep/tables/attrition.csv").exists()
+
+
+def test_summarize_adjusts_the_waves_as_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project("linked-waves", tmp_path)
+    rows = run_json(folder, monkeypatch, "--by", "age_group", "--adjust", "bh")["waves"]
+    p = [r["p_value"] for r in rows]
+    assert [r["p_adjusted"] for r in rows] == pytest.approx(list(adjust_p(p, Adjust.BH)))
+    rows = run_json(folder, monkeypatch, "--adjust", "none")["waves"]
+    assert [r["p_adjusted"] for r in rows] == [r["p_value"] for r in rows]

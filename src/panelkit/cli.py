@@ -515,7 +515,7 @@ def _print_diagnostics(console: Console, w: WeightingResult) -> None:
 
 @app.command()
 @_with_run("data", "schema", "margins", "indicators", "by", "ci", "min_n", "lang", "cap",
-           "drop_invalid")  # fmt: skip
+           "drop_invalid", "adjust")  # fmt: skip
 def summarize(
     run: Run,
     output_format: Annotated[
