@@ -187,6 +187,34 @@ def test_each_documented_key_changes_each_command(
     assert with_key != without
 
 
+# The demo's one fact-box comparison (15 pct. against the region's baseline) is "ca. på
+# niveau" by default; with alpha 0.999 and same_pp 0 it is "lidt over" (16.1 against 15.0:
+# +1.1 pp, adjusted p 0.518). From there each
+# verdict key, alone, moves it again.
+VERDICT_BASE = "alpha: 0.999\nsame_pp: 0\n"
+VERDICT_KEYS = {
+    "alpha": ("alpha: 0.0001\nsame_pp: 0\n", "Det er ca. på niveau med"),
+    "same_pp": ("alpha: 0.999\nsame_pp: 2\n", "Det er ca. på niveau med"),
+    "small_pp": (VERDICT_BASE + "small_pp: 0\n", "Det er over tallet"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(VERDICT_KEYS))
+def test_each_verdict_key_changes_the_fact_box(
+    key: str, demo_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "p"
+    shutil.copytree(demo_project, folder)
+    monkeypatch.chdir(folder)
+    (folder / "panelkit.yaml").write_text(BASE + VERDICT_BASE)
+    code, base, _ = invoke("factbox")
+    assert code == 0 and "Det er lidt over tallet" in base
+    lines, expected = VERDICT_KEYS[key]
+    (folder / "panelkit.yaml").write_text(BASE + lines)
+    code, changed, _ = invoke("factbox")
+    assert code == 0 and expected in changed
+
+
 LONG = "a" * 300
 
 

@@ -45,11 +45,17 @@ Role = tuple[str, Path]  # ("data", path), ("schema", path), ...
 
 def source_date() -> dt.date | None:
     """The date of ``SOURCE_DATE_EPOCH`` (UTC), or None when it is not set."""
+    stamp = source_time()
+    return None if stamp is None else stamp.date()
+
+
+def source_time() -> dt.datetime | None:
+    """``SOURCE_DATE_EPOCH`` as a UTC time, or None when it is not set."""
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not raw:
         return None
     try:
-        return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC).date()
+        return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise OutputError(
             f"SOURCE_DATE_EPOCH={raw!r}: expected whole seconds since 1970, e.g. 1700000000; "

@@ -99,6 +99,11 @@ def _main(
 ) -> None:
     ctx.obj = {"debug": debug}
     _USE_CACHE.set(not no_cache)
+    # Checked before any heavy import: numpy's f2py, which scipy pulls in, parses
+    # SOURCE_DATE_EPOCH itself at import time and dies with a traceback on a bad value.
+    from panelkit.audit import source_date
+
+    source_date()
 
 
 # ----------------------------------------------------------------------------- shared options
@@ -475,6 +480,7 @@ def _render_weighting(weighted: WeightedSurvey, lang: Lang = Lang.EN) -> None:
 
 def _print_diagnostics(console: Console, w: WeightingResult) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     head = Table(title="Weighting (raking)", show_header=False)
     head.add_row("Converged", f"{'yes' if w.converged else 'no'} after {w.iterations} iterations")
@@ -500,8 +506,8 @@ def _print_diagnostics(console: Console, w: WeightingResult) -> None:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for m in w.margins:
         table.add_row(
-            m.margin,
-            m.category,
+            Text(shown(m.margin)),  # names from the files: shown as text, never as markup
+            Text(shown(m.category)),
             str(m.n),
             f"{m.sample_share:.1%}",
             f"{m.target_share:.1%}",
@@ -548,6 +554,7 @@ def summarize(
 
 def _render_estimates(result: EstimateSet, lang: Lang) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from panelkit.publish.tables import display_frame, suppression_notes
 
@@ -566,7 +573,7 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
         else:
             table.add_column(str(col), justify="left" if col in texts else "right", no_wrap=True)
     for row in frame.itertuples(index=False):
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(Text("" if v is None else shown(v, 200)) for v in row))
     console.print(table)
     r = result.survey
     console.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang))
@@ -651,6 +658,7 @@ def compare(
 
 def _render_comparisons(result: ComparisonSet, lang: Lang) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from panelkit.publish.tables import (
         comparison_cards,
@@ -661,11 +669,11 @@ def _render_comparisons(result: ComparisonSet, lang: Lang) -> None:
     console = _console()
     # One small two-column table per comparison: a wide table is unreadable at 80 columns.
     for title, lines in comparison_cards(result, lang):
-        table = Table(title=title, show_header=False, title_justify="left")
+        table = Table(title=Text(shown(title, 200)), show_header=False, title_justify="left")
         table.add_column(style="bold")
         table.add_column()
         for key, value in lines:
-            table.add_row(key, value)
+            table.add_row(Text(key), Text(shown(value, 200)))
         console.print(table)
     for note in (*comparison_notes(result, lang), *comparison_suppression_notes(result, lang)):
         console.print(f"• {note}")
@@ -923,10 +931,11 @@ def _render_codebook(codebook: Codebook, lang: Lang) -> None:
     # Text cells: a label such as "[blank]" is data, not rich markup.
     for section in display_sections(codebook, lang):
         name, question, kind = section[0][:3]
-        table.add_row(Text(name, style="bold"), Text(question, style="italic"))
-        table.add_row(Text(kind, style="dim"), *(Text(c) for c in section[0][3:]))
+        table.add_row(Text(shown(name), style="bold"), Text(shown(question, 200), style="italic"))
+        table.add_row(Text(kind, style="dim"), *(Text(shown(c)) for c in section[0][3:]))
         for k, row in enumerate(section[1:], start=1):
-            table.add_row("", *(Text(c) for c in row[3:]), end_section=k == len(section) - 1)
+            cells = (Text(shown(c)) for c in row[3:])
+            table.add_row("", *cells, end_section=k == len(section) - 1)
         if len(section) == 1:
             table.rows[-1].end_section = True
     console.print(table)

@@ -3,6 +3,7 @@ bundled demo (files) or the defaults (settings)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -336,6 +337,11 @@ def _setting(key: str, value: Any, where: str) -> Any:
             raise fail("a variable name or a list of them, e.g. [age_group, area]")
         return tuple(items)
     # cap, alpha, same_pp, small_pp: numbers
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise fail("a number, 0 or more")
     return float(value)

@@ -219,6 +219,9 @@ def _canonical_label(variable: str, label: str, schema: Schema, line: int, fail:
     )
 
 
+MAX_TARGET = 1e12  # about 125 times the world population
+
+
 def _parse_target(text: str, delimiter: str, line: int, fail: _Fail) -> float:
     # The contract's own example ends a line with a '# …' remark; allow it.
     value_text = text.split("#", 1)[0].strip()
@@ -233,6 +236,13 @@ def _parse_target(text: str, delimiter: str, line: int, fail: _Fail) -> float:
     if value < 0:
         raise fail(
             line, f"target {value_text} is negative; a target is a count or a share, 0 or more"
+        )
+    if value > MAX_TARGET:
+        # Squares of weights this large overflow a float; no population is this big.
+        raise fail(
+            line,
+            f"target {value_text} is too large; a population count is at most "
+            f"{MAX_TARGET:,.0f} (give counts or shares of the population)",
         )
     return value
 

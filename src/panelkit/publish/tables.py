@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import zipfile
 from collections.abc import Sequence
@@ -308,9 +307,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
     """Save a workbook with fixed timestamps, so the same content gives the same bytes."""
     import datetime as dt
 
-    stamp = dt.datetime.fromtimestamp(
-        int(os.environ.get("SOURCE_DATE_EPOCH", "946684800")), tz=dt.UTC
-    ).replace(tzinfo=None)
+    from panelkit.audit import source_time
+
+    # A fixed stamp (2000-01-01 without SOURCE_DATE_EPOCH) keeps the bytes the same.
+    stamp = (source_time() or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).replace(tzinfo=None)
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = "panelkit"
