@@ -219,7 +219,7 @@ _SETTINGS_USED = {
     "validate": (),
     "weight": ("cap", "drop_invalid"),
     "describe": ("lang", "min_n", "drop_invalid"),
-    "summarize": ("lang", "by", "ci", "min_n", "cap", "drop_invalid", "adjust"),
+    "summarize": ("lang", "by", "ci", "min_n", "cap", "drop_invalid"),
 }
 
 
