@@ -87,7 +87,7 @@ def test_share_contrasts_and_tests_are_rs(case: str, tmp_path: Path) -> None:
     holm[order] = np.maximum.accumulate(np.minimum(1, (len(p) - np.arange(len(p))) * p[order]))
     assert [c["p_adjusted"] for c in doc["contrasts"]] == pytest.approx(holm, rel=REL)
     assert {c["adjust"] for c in doc["contrasts"]} == {"holm"}
-    assert doc["notes"] == {
+    assert doc["left_out"] == {
         "contrasts_left_out": {"suppressed": 0, "empty": 0, "undefined": 0},
         "tests_left_out": {"suppressed": 0, "too_few": 0, "undefined": 0},
     }
@@ -116,7 +116,7 @@ def test_without_contrasts_the_json_is_unchanged(tmp_path: Path) -> None:
     code, with_contrasts, _ = invoke(*args, "--contrasts")
     both = json.loads(with_contrasts)
     assert both["estimates"] == doc["estimates"]
-    assert list(both)[-3:] == ["contrasts", "tests", "notes"]
+    assert list(both)[-3:] == ["contrasts", "tests", "left_out"]
 
 
 def test_adjust_bh_and_none(tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_suppressed_groups_leave_their_contrasts_out(tmp_path: Path) -> None:
         ("awards", "stype", "Elementary"),
         ("both_targets_non_yr_rnd", "stype", "Elementary"),
     }
-    assert doc["notes"]["contrasts_left_out"] == {"suppressed": 4, "empty": 0, "undefined": 0}
+    assert doc["left_out"]["contrasts_left_out"] == {"suppressed": 4, "empty": 0, "undefined": 0}
     hidden = {key(e) for e in doc["estimates"] if e["suppressed"]}
     assert not shown & hidden
     # A suppressed row's numbers appear nowhere: not as a group's estimate, nor a rest's.
@@ -199,12 +199,12 @@ def test_suppressed_groups_leave_their_contrasts_out(tmp_path: Path) -> None:
     # The rest of Elementary in the 179 domain is 90: with --min-n 95 it is too small.
     doc = run_case("api-analyses", indicators, "--min-n", "95")
     assert {key(c) for c in doc["contrasts"]} == {("awards", "stype", "Elementary")}
-    assert doc["notes"]["contrasts_left_out"]["suppressed"] == 5
+    assert doc["left_out"]["contrasts_left_out"]["suppressed"] == 5
     # Tests publish no group figure; a test is left out only with its domain.
     assert len(doc["tests"]) == 2
     doc = run_case("api-analyses", indicators, "--min-n", "190")
     assert [t["indicator"] for t in doc["tests"]] == ["awards"]
-    assert doc["notes"]["tests_left_out"] == {"suppressed": 1, "too_few": 0, "undefined": 0}
+    assert doc["left_out"]["tests_left_out"] == {"suppressed": 1, "too_few": 0, "undefined": 0}
 
 
 def test_a_domain_of_one_group_has_no_contrast_and_no_test(tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_a_domain_of_one_group_has_no_contrast_and_no_test(tmp_path: Path) -> No
     )
     doc = run_case("api-analyses", path)
     assert doc["contrasts"] == [] and doc["tests"] == []
-    assert doc["notes"] == {
+    assert doc["left_out"] == {
         "contrasts_left_out": {"suppressed": 0, "empty": 3, "undefined": 0},
         "tests_left_out": {"suppressed": 0, "too_few": 1, "undefined": 0},
     }

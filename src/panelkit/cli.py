@@ -533,8 +533,8 @@ def _print_diagnostics(console: Console, w: WeightingResult) -> None:
 @_with_run("data", "schema", "margins", "indicators", "by", "ci", "min_n", "lang", "cap",
            "drop_invalid", "contrasts", "adjust",
            adjust=Annotated[Adjust | None, typer.Option(
-               "--adjust", help="Adjust the contrasts' p-values across the run (default holm).",
-               show_default=False)])  # fmt: skip
+               "--adjust", help="Adjust the p-values of contrasts and wave changes across the run "
+               "(default holm).", show_default=False)])  # fmt: skip
 def summarize(
     run: Run,
     output_format: Annotated[
@@ -545,9 +545,15 @@ def summarize(
     """Weighted indicators with standard errors and confidence intervals."""
     from panelkit.jobs import summarize as run_summarize
     from panelkit.publish.tables import render_estimates
+    from panelkit.stats.comparison import WaveSet
 
     result = run_summarize(run.files, run.settings)
     lang = run.settings.lang
+    waves = result.waves
+    if isinstance(waves, WaveSet):
+        err = _console(stderr=True)
+        for line in waves.warnings:
+            err.print(f"Warning: {shown(line, 1000)}", markup=False, soft_wrap=True)
     if output_format is OutputFormat.TABLE and out is None:
         _render_estimates(result, lang)
         return

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from panelkit.disclosure import Suppression
 from panelkit.errors import SchemaError, SettingsError
 from panelkit.project import ProjectFiles, Settings, resolve_settings
-from panelkit.results import CiMethod, EstimateSet, Reconciliation, WeightingResult
+from panelkit.results import CiMethod, Estimate, EstimateSet, Reconciliation, WeightingResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -290,7 +290,11 @@ def summarize(files: ProjectFiles, settings: Settings | None = None, **given: An
     check_by(schema, by)
     indicators = load_indicators(files.indicators, schema)
     contrasts = settings.adjust if settings.contrasts else None
-    return analyse_wave(weighted, indicators, by=by, ci=ci, min_n=min_n, contrasts=contrasts)
+    result = analyse_wave(weighted, indicators, by=by, ci=ci, min_n=min_n, contrasts=contrasts)
+    if files.previous is None:
+        return result
+    _, waves = compare_previous(files, settings, weighted, indicators, result.estimates, by=by)
+    return replace(result, waves=waves)
 
 
 def check_by(schema: Schema, by: Sequence[str]) -> None:
@@ -323,6 +327,7 @@ if TYPE_CHECKING:
     from panelkit.publish.report import Progress
     from panelkit.results import Lang
     from panelkit.stats.comparison import ComparisonSet, WaveSet
+    from panelkit.stats.linked import AttritionRow
 
 
 @dataclass(frozen=True, eq=False)
@@ -651,7 +656,25 @@ def _write_report(
 def _previous_wave(
     files: ProjectFiles, opts: Settings, analysis: _Analysis
 ) -> tuple[EstimateSet, WaveSet]:
-    """Last year's export, validated, weighted and estimated with this year's indicators."""
+    """Last year's wave beside this one: the overall rows of every indicator."""
+    current = [e for e in analysis.estimates.estimates if e.by is None]
+    return compare_previous(
+        files, opts, analysis.weighted, analysis.indicator_file.indicators, current
+    )
+
+
+def compare_previous(
+    files: ProjectFiles,
+    opts: Settings,
+    weighted: WeightedSurvey,
+    indicators: Sequence[Indicator],
+    current: Sequence[Estimate],
+    *,
+    by: Sequence[str] = (),
+) -> tuple[EstimateSet, WaveSet]:
+    """Last year's export, validated, weighted to its own margins and estimated with this
+    year's indicators (and ``by``), and the change of every row of ``current`` found in
+    both waves; for linked waves (formats §9) with the SE of the members' summed values."""
     from panelkit.input.indicators import parse_indicators
     from panelkit.input.schema import load_yaml
     from panelkit.stats.comparison import WaveSet, compare_waves
@@ -662,31 +685,118 @@ def _previous_wave(
         opts.drop_invalid
     )
     schema = survey.schema
+    where = f"previous wave ({prev.schema.name})"
     try:
-        indicators = parse_indicators(
+        prev_indicators = parse_indicators(
             load_yaml(files.indicators, SettingsError), schema, files.indicators
         )
+        check_by(schema, by)
     except SettingsError as exc:
         raise SettingsError(
-            f"previous wave ({prev.schema.name}): {exc}; the previous schema must have every "
-            "variable and answer the indicators use"
+            f"{where}: {exc}; the previous schema must have every variable and answer the "
+            "indicators and --by use"
         ) from None
     # Without margins of its own the previous wave is unweighted, whatever the cap.
-    weighted = _declare(survey, prev.margins, cap=opts.cap)
-    previous = analyse_wave(weighted, indicators, ci=opts.ci, min_n=opts.min_n)
-    current = [e for e in analysis.estimates.estimates if e.by is None]
-    changes = compare_waves(current, previous.estimates, adjust=opts.adjust, rules=opts.rules)
+    prev_weighted = _declare(survey, prev.margins, cap=opts.cap)
+    previous = analyse_wave(prev_weighted, prev_indicators, by=by, ci=opts.ci, min_n=opts.min_n)
+    notes = list(_margin_notes(weighted.margins, prev_weighted.margins))
+    linked_ses, linked, members, attrition = None, None, None, None
+    if prev.linked:
+        linked_ses, linked, members, attrition, note = _linked(
+            files, opts, weighted, prev_weighted, indicators, prev_indicators, by
+        )
+        notes.insert(0, note)
+    changes = compare_waves(
+        current, previous.estimates, adjust=opts.adjust, rules=opts.rules, linked=linked_ses
+    )
     da = opts.da
     waves = WaveSet(
         changes=changes,
-        labels=analysis.estimates.labels,
+        labels=indicator_labels(indicators),
         previous_name=prev.label or ("forrige runde" if da else "previous wave"),
         current_name=_current_label(files) or ("denne runde" if da else "this wave"),
         previous_survey=previous.survey,
         adjust=opts.adjust,
         rules=opts.rules,
+        linked_members=linked,
+        members=members,
+        notes=tuple(notes),
+        attrition=attrition,
     )
     return previous, waves
+
+
+def _linked(
+    files: ProjectFiles,
+    opts: Settings,
+    weighted: WeightedSurvey,
+    prev_weighted: WeightedSurvey,
+    indicators: Sequence[Indicator],
+    prev_indicators: Sequence[Indicator],
+    by: Sequence[str],
+) -> tuple[
+    dict[tuple[str, str | None, str | None], float] | None,
+    int,
+    int,
+    tuple[AttritionRow, ...],
+    str,
+]:
+    """The linked SEs of the changes (None: no member in common, the waves are then
+    independent), how many members are linked, how many in all, the attrition table
+    and the note on the members (a count, never who)."""
+    from panelkit.stats.linked import attrition, linked_ses, match_members, member_ids
+
+    prev = files.previous
+    assert prev is not None
+    cur_design, prev_design = weighted.design, prev_weighted.design
+    members = match_members(
+        member_ids(cur_design, weighted.survey.schema.id, f"this wave ({files.schema.name})"),
+        member_ids(
+            prev_design, prev_weighted.survey.schema.id, f"previous wave ({prev.schema.name})"
+        ),
+        current_name=files.data.name,
+        previous_name=prev.data.name,
+    )
+    n_prev, n_cur = prev_design.n, cur_design.n
+    if members.linked == 0:
+        note = (
+            f"warning: linked waves, but no member answered both ({n_prev} previous, {n_cur} "
+            "current respondents): the waves are treated as independent samples"
+        )
+        return None, 0, members.count, (), note
+    by_id = {i.id: i for i in prev_indicators}
+    pairs = [(i, by_id[i.id]) for i in indicators if i.id in by_id]
+    ses = linked_ses(cur_design, prev_design, pairs, members, by=by)
+    margins = prev_weighted.margins
+    table = attrition(
+        prev_design,
+        members,
+        prev_indicators,
+        () if margins is None else margins.variables,
+        min_n=opts.min_n,
+        adjust=opts.adjust,
+    )
+    note = f"linked members: {members.linked} ({n_prev} previous, {n_cur} current respondents)"
+    return ses, members.linked, members.count, table, note
+
+
+def _margin_notes(current: Margins | None, previous: Margins | None) -> tuple[str, ...]:
+    """A note when the waves are raked to margins of different variables."""
+
+    def shown(m: Margins | None) -> str:
+        if m is None:
+            return "none (unweighted)"
+        return ", ".join("|".join(x.variables) for x in m.margins)
+
+    def sets(m: Margins | None) -> set[tuple[str, ...]]:
+        return set() if m is None else {tuple(x.variables) for x in m.margins}
+
+    if sets(current) == sets(previous):
+        return ()
+    return (
+        f"the waves' margins differ (previous: {shown(previous)}; current: {shown(current)}): "
+        "each wave is raked to its own",
+    )
 
 
 def _current_label(files: ProjectFiles) -> str | None:

@@ -17,7 +17,7 @@ from panelkit.stats.comparison import Adjust, VerdictRules
 
 PROJECT_FILE = "panelkit.yaml"
 _KEYS = ("data", "schema", "margins", "indicators", "baselines", "out")
-_PREVIOUS_KEYS = ("data", "schema", "margins", "label")
+_PREVIOUS_KEYS = ("data", "schema", "margins", "label", "linked")
 # Analysis settings panelkit.yaml may give; a command-line option overrides each.
 _SETTING_KEYS = (
     "lang",
@@ -56,6 +56,8 @@ class PreviousWave:
     schema: Path
     margins: Path | None = None
     label: str | None = None
+    # The schemas' id: is the same panel-member id in both waves (formats §9).
+    linked: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def _previous(value: Any, base: Path, project_file: Path) -> PreviousWave | None
         return None
     if not isinstance(value, Mapping) or "data" not in value or "schema" not in value:
         raise SettingsError(
-            f"{project_file.name}: previous: expected data: and schema: (and optionally margins:, label:) "
+            f"{project_file.name}: previous: expected data: and schema: (and optionally margins:, label:, linked:) "
             "of last year's export"
         )
     unknown = sorted(str(k) for k in value if k not in _PREVIOUS_KEYS)
@@ -219,11 +221,17 @@ def _previous(value: Any, base: Path, project_file: Path) -> PreviousWave | None
         )
     margins = value.get("margins")
     label = value.get("label")
+    linked = value.get("linked", False)
+    if not isinstance(linked, bool):
+        raise SettingsError(
+            f"{project_file.name}: previous.linked: expected true or false, got {linked!r}"
+        )
     return PreviousWave(
         data=_existing(base / str(value["data"]), "previous data"),
         schema=_existing(base / str(value["schema"]), "previous schema"),
         margins=_existing(base / str(margins), "previous margins") if margins else None,
         label=str(label) if label is not None else None,
+        linked=linked,
     )
 
 

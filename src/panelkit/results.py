@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from panelkit.disclosure import Suppression, hide_margin_cells
 
@@ -353,9 +353,17 @@ def _counts(pairs: tuple[tuple[LeftOut, int], ...], reasons: tuple[LeftOut, ...]
     return counts
 
 
+class WaveFields(Protocol):
+    """What a run's comparison with its previous wave adds to the estimates JSON
+    (stats.comparison.WaveSet, formats §9)."""
+
+    def json_fields(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class EstimateSet:
-    """All estimates of one run, with how the rows and weights came about."""
+    """All estimates of one run, with how the rows and weights came about; ``waves``: the
+    changes since the previous wave, when one is configured."""
 
     survey: Reconciliation
     weighting: WeightingResult | None
@@ -364,9 +372,10 @@ class EstimateSet:
     min_n: int = 20
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # indicator -> lang -> label
     contrasts: ContrastSet | None = None  # None: not asked for (no --contrasts)
+    waves: WaveFields | None = None
 
     def to_dict(self, version: str) -> dict[str, Any]:
-        """The JSON document of formats §6 (and §8.4 with contrasts)."""
+        """The JSON document of formats §6 (§8.4 with contrasts, §9's ``waves``)."""
         doc = {
             "panelkit_version": version,
             "survey": self.survey.to_dict(),
@@ -378,7 +387,10 @@ class EstimateSet:
         if self.contrasts is not None:
             doc["contrasts"] = [c.to_dict() for c in self.contrasts.contrasts]
             doc["tests"] = [t.to_dict() for t in self.contrasts.tests]
-            doc["notes"] = self.contrasts.notes()
+            # counts by reason; `notes` is the run's list of sentences (formats §9)
+            doc["left_out"] = self.contrasts.notes()
+        if self.waves is not None:
+            doc.update(self.waves.json_fields())
         return doc
 
     def to_frame(self) -> pd.DataFrame:

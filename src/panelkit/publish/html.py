@@ -313,7 +313,27 @@ def report_notes(content: ReportContent, *, comparisons: bool = True) -> list[tu
             "none": "",
         }[adjust]
         prev, cur = content.waves.previous_name, content.waves.current_name
-        if da:
+        if content.waves.linked and da:
+            text = (
+                f"Ændringen er andelen i {cur} minus andelen i {prev} i procentpoint med 95 %-"
+                "konfidensinterval (z-test)"
+                + (f" med p-værdier justeret med {method}" if method else "")
+                + ". Runderne er forbundne: hver runde er vægtet til sine egne befolkningstal, "
+                "og standardfejlen lægger hvert panelmedlems bidrag fra begge runder sammen "
+                "(som R's survey-pakke med begge runder i ét design, klynget på "
+                "panelmedlemmet). Vurderingen følger samme regler som sammenligningerne."
+            )
+        elif content.waves.linked:
+            text = (
+                f"The change is the share in {cur} minus the share in {prev} in percentage "
+                "points with its 95% confidence interval (z test)"
+                + (f" with p-values adjusted by {method}" if method else "")
+                + ". The waves are linked: each wave is weighted to its own population "
+                "figures, and the standard error adds up each panel member's contributions "
+                "from both waves (as R's survey package with both waves in one design, "
+                "clustered on the member). The verdict follows the rules of the comparisons."
+            )
+        elif da:
             text = (
                 f"Ændringen er andelen i {cur} minus andelen i {prev} i procentpoint med 95 %-"
                 "konfidensinterval, testet som to uafhængige stikprøver (z-test)"
@@ -655,7 +675,7 @@ def _comparison(content: ReportContent) -> str:
 
 
 def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
-    from panelkit.publish.tables import p_text, pp_interval_text, pp_text
+    from panelkit.publish.tables import p_text, pp_interval_text, pp_text, se_method_text
     from panelkit.publish.words import change_text
 
     lang = content.lang
@@ -703,7 +723,62 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
         (t["p_adj"], True),
         (t["verdict"], False),
     ]
-    return _figure(charts.get("waves"), lang) + _table(head, rows)
+    return (
+        _figure(charts.get("waves"), lang)
+        + _table(head, rows)
+        + f'<p class="small se-method">{_h(se_method_text(w, lang))}</p>\n'
+        + _attrition(content)
+    )
+
+
+def _attrition(content: ReportContent) -> str:
+    """Linked waves: who answered again beside who left, in the previous wave."""
+    from panelkit.publish.tables import p_text, pp_interval_text, pp_text
+
+    w = content.waves
+    if w is None or not w.attrition:
+        return ""
+    lang = content.lang
+    t = _T[lang]
+    da = lang is Lang.DA
+    rows = []
+    for r in w.attrition:
+        name = content.label(r.item) if r.category is None else f"{r.item}: {r.category}"
+        if r.suppressed or r.difference is None:
+            cells = f'<td class="num suppressed" colspan="4">{_h(t["suppressed"])}</td>'
+        else:
+            assert r.stayed is not None and r.left is not None
+            assert r.ci_low is not None and r.ci_high is not None and r.p_adjusted is not None
+            cells = (
+                f'<td class="num">{_h(_pct(r.stayed, lang))}<br><span class="small">n = '
+                f"{_count(r.n_stayed, lang)}</span></td>"
+                f'<td class="num">{_h(_pct(r.left, lang))}<br><span class="small">n = '
+                f"{_count(r.n_left, lang)}</span></td>"
+                f'<td class="num">{_h(pp_text(r.difference, lang))}<br><span class="small">'
+                f"{_h(pp_interval_text(r.ci_low, r.ci_high, lang))}</span></td>"
+                f'<td class="num">{_h(p_text(r.p_adjusted, lang))}</td>'
+            )
+        rows.append(f'<tr><th scope="row">{_h(name)}</th>{cells}</tr>\n')
+    head = [
+        ("Spørgsmål" if da else "Item", False),
+        ("Svarede igen" if da else "Answered again", True),
+        ("Faldt fra" if da else "Left", True),
+        ("Forskel (pp) og 95\u00a0%-KI" if da else "Difference (pp) and 95% CI", True),
+        (t["p_adj"], True),
+    ]
+    intro = (
+        f"Frafald: {w.previous_name}s panelmedlemmer, der svarede igen i {w.current_name}, "
+        "sammenlignet med dem, der ikke gjorde, på vægtningsvariablerne og indikatorerne "
+        f"i {w.previous_name} (vægtede andele)."
+        if da
+        else f"Attrition: the {w.previous_name} panel members who answered again in "
+        f"{w.current_name} beside those who did not, on the weighting variables and the "
+        f"indicators of {w.previous_name} (weighted shares)."
+    )
+    return (
+        f'<h3 id="attrition">{_h("Frafald" if da else "Attrition")}</h3>\n<p>{_h(intro)}</p>\n'
+        + _table(head, rows)
+    )
 
 
 def _weighting(content: ReportContent) -> str:

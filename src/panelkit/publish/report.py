@@ -165,7 +165,13 @@ def _baseline_name(source: str, area: str, own_area: str | None) -> str:
 
 
 def _csv_tables(content: ReportContent) -> dict[str, bytes]:
-    from panelkit.publish.tables import comparisons_csv, estimates_csv, margins_csv, waves_csv
+    from panelkit.publish.tables import (
+        attrition_csv,
+        comparisons_csv,
+        estimates_csv,
+        margins_csv,
+        waves_csv,
+    )
 
     lang = content.lang
     out = {"tables/estimates.csv": estimates_csv(content.estimates, lang).encode("utf-8")}
@@ -173,6 +179,8 @@ def _csv_tables(content: ReportContent) -> dict[str, bytes]:
         out["tables/comparisons.csv"] = comparisons_csv(content.comparisons, lang).encode("utf-8")
     if content.waves is not None:
         out["tables/waves.csv"] = waves_csv(content.waves, lang).encode("utf-8")
+        if content.waves.attrition:
+            out["tables/attrition.csv"] = attrition_csv(content.waves, lang).encode("utf-8")
     if content.estimates.weighting is not None:
         weighting = margins_csv(content.estimates.weighting, content.estimates.min_n)
         out["tables/weighting.csv"] = weighting.encode("utf-8")
@@ -183,6 +191,7 @@ def report_sheets(content: ReportContent) -> list[Sheet]:
     """The workbook's sheets: one per table of the report, and the notes."""
     from panelkit.publish.tables import (
         Sheet,
+        attrition_sheet,
         comparisons_sheet,
         estimates_sheet,
         margins_sheet,
@@ -207,6 +216,8 @@ def report_sheets(content: ReportContent) -> list[Sheet]:
         sheets.append(comparisons_sheet(content.comparisons, lang, name=names["comparisons"]))
     if content.waves is not None:
         sheets.append(waves_sheet(content.waves, lang, name=names["waves"]))
+        if content.waves.attrition:
+            sheets.append(attrition_sheet(content.waves, lang, name=names["attrition"]))
     w = content.estimates.weighting
     if w is not None:
         head = texts(lang).weighting_sheet_head

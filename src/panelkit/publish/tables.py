@@ -758,6 +758,75 @@ def waves_csv(result: WaveSet, lang: Lang) -> str:
     return csv_text(pd.DataFrame(records))
 
 
+def se_method_text(result: WaveSet, lang: Lang) -> str:
+    """Which SE the changes used, in words, with how many members are linked (never who)."""
+    prev, cur = result.previous_name, result.current_name
+    if result.linked and result.linked_members is not None:
+        k = swap_separators(f"{result.linked_members:,}", lang)
+        if lang is Lang.DA:
+            return (
+                f"Runderne er forbundne: {k} panelmedlemmer svarede både i {prev} og {cur}. "
+                "Ændringens standardfejl bruger, at deres svar hænger sammen (forbundne "
+                "runder), og er derfor mindre end hvis runderne var uafhængige stikprøver."
+            )
+        return (
+            f"The waves are linked: {k} panel members answered both in {prev} and {cur}. "
+            "The change's standard error uses that their answers are related (linked "
+            "waves), so it is smaller than if the waves were independent samples."
+        )
+    if lang is Lang.DA:
+        return "Ændringens standardfejl behandler runderne som uafhængige stikprøver."
+    return "The change's standard error treats the waves as independent samples."
+
+
+_ATTRITION_HEAD = {
+    Lang.DA: ("Spørgsmål", "Kategori", "n svarede igen", "n faldt fra", "Svarede igen",
+              "Faldt fra", "Forskel (pp)", "KI nedre (pp)", "KI øvre (pp)", "p", "p (justeret)"),
+    Lang.EN: ("Item", "Category", "n answered again", "n left", "Answered again", "Left",
+              "Difference (pp)", "CI low (pp)", "CI high (pp)", "p", "p (adjusted)"),
+}  # fmt: skip
+
+
+def attrition_frame(result: WaveSet, lang: Lang) -> pd.DataFrame:
+    """The attrition table (linked waves): proportions, differences in points."""
+    import pandas as pd
+
+    def pp(value: float | None) -> float | None:
+        return None if value is None else round(100.0 * value, 10)
+
+    rows = [
+        (
+            r.item if r.category is not None else result.labels.get(r.item, {}).get(
+                lang.value, r.item
+            ),
+            r.category or "",
+            r.n_stayed, r.n_left, r.stayed, r.left,
+            pp(r.difference), pp(r.ci_low), pp(r.ci_high), r.p_value, r.p_adjusted,
+        )
+        for r in result.attrition or ()
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(_ATTRITION_HEAD[lang]))
+
+
+def attrition_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
+    """The attrition table as a workbook sheet."""
+    frame = attrition_frame(result, lang)
+    rows = tuple(
+        tuple(None if v is None or v != v else v for v in row)
+        for row in frame.itertuples(index=False)
+    )
+    formats = ((3, _INT_FORMAT), (4, _INT_FORMAT), (7, _PP_FORMAT), (8, _PP_FORMAT),
+               (9, _PP_FORMAT), (10, _P_FORMAT), (11, _P_FORMAT))  # fmt: skip
+    return Sheet(name, tuple(frame.columns), rows, (5, 6), formats)
+
+
+def attrition_csv(result: WaveSet, lang: Lang) -> str:
+    """Machine-readable CSV of the attrition table (the JSON's fields, proportions)."""
+    import pandas as pd
+
+    return csv_text(pd.DataFrame([r.to_dict() for r in result.attrition or ()]))
+
+
 # --------------------------------------------------------------------------- weighting
 
 

@@ -35,11 +35,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from panelkit.errors import SettingsError
 from panelkit.input.baselines import Baseline, find_baseline
 from panelkit.results import Estimate, Lang, Reconciliation
+
+if TYPE_CHECKING:
+    from panelkit.stats.linked import AttritionRow
 
 _NORMAL = NormalDist()
 # The baseline's interval is taken to be a 95% interval.
@@ -62,6 +65,13 @@ class Adjust(StrEnum):
     HOLM = "holm"  # family-wise error rate (Holm 1979)
     BH = "bh"  # false discovery rate (Benjamini & Hochberg 1995)
     NONE = "none"
+
+
+class SeMethod(StrEnum):
+    """Which SE a wave change used (formats §9)."""
+
+    LINKED = "linked"  # both waves' linearised values summed per panel member
+    INDEPENDENT = "independent"  # the waves as independent samples
 
 
 class ComparisonTest(StrEnum):
@@ -190,9 +200,9 @@ class Comparison:
 class WaveChange:
     """One estimate row in this wave beside the same row in the previous wave.
 
-    ``difference`` is current − previous (a proportion); the test treats the
-    waves as independent samples. When the same panel members answer both
-    waves, their answers correlate positively and this test is conservative.
+    ``difference`` is current − previous (in the estimate's units); ``se_method`` says
+    whether the test treats the waves as independent samples (conservative when the
+    same members answer both) or uses the linked SE of formats §9.
     """
 
     indicator: str
@@ -216,10 +226,30 @@ class WaveChange:
     adjust: Adjust = Adjust.HOLM
     level: float = 0.95
     se_fallback: bool = False
+    se_method: SeMethod = SeMethod.INDEPENDENT
 
     @property
     def difference_pp(self) -> float | None:
         return None if self.difference is None else 100.0 * self.difference
+
+    def wave_row(self) -> dict[str, Any]:
+        """The row of the JSON ``waves`` array: exactly the fields of formats §9."""
+        return {
+            "indicator": self.indicator,
+            "by": self.by,
+            "group": self.group,
+            "n_current": self.n_current,
+            "n_previous": self.n_previous,
+            "current": self.current,
+            "previous": self.previous,
+            "difference": self.difference,
+            "diff_se": self.diff_se,
+            "diff_ci_low": self.ci_low,
+            "diff_ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "se_method": str(self.se_method),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +274,7 @@ class WaveChange:
             "verdict": None if self.verdict is None else str(self.verdict),
             "suppressed": self.suppressed,
             "se_fallback": self.se_fallback,
+            "se_method": str(self.se_method),
         }
 
 
@@ -403,11 +434,14 @@ def compare_waves(
     adjust: Adjust = Adjust.HOLM,
     rules: VerdictRules = DEFAULT_RULES,
     level: float = 0.95,
+    linked: Mapping[tuple[str, str | None, str | None], float] | None = None,
 ) -> tuple[WaveChange, ...]:
     """Change since the previous wave for every row present in both waves.
 
     Rows match on (indicator, by, group); rows in only one wave are left out.
-    The result follows the order of ``current``.
+    The result follows the order of ``current``. ``linked``: the linked SE of the
+    change per row (stats/linked.py); a row found there is tested with it
+    (``se_method`` linked), the others as independent samples.
     """
     z_level = _z_for(level)
     adjust = Adjust(adjust)
@@ -422,6 +456,10 @@ def compare_waves(
             continue
         assert cur.estimate is not None and cur.se is not None
         assert prev.estimate is not None and prev.se is not None
+        linked_se = None if linked is None else linked.get(_key(cur))
+        if linked_se is not None and linked_se > 0.0:
+            tests.append(_z_test(cur.estimate - prev.estimate, linked_se**2, False, True))
+            continue
         # The null is "no change": its common value is the n-weighted mean of the two.
         total = cur.n + prev.n
         pooled = (
@@ -459,6 +497,7 @@ def compare_waves(
                     suppressed=True,
                     adjust=adjust,
                     level=level,
+                    se_method=SeMethod.INDEPENDENT if linked is None else SeMethod.LINKED,
                 )
             )
             continue
@@ -485,6 +524,7 @@ def compare_waves(
                 adjust=adjust,
                 level=level,
                 se_fallback=test.fallback,
+                se_method=SeMethod.LINKED if test.linked else SeMethod.INDEPENDENT,
             )
         )
     return tuple(out)
@@ -530,6 +570,7 @@ class _Test:
     statistic: float
     p_value: float
     fallback: bool
+    linked: bool = False
 
 
 def _z_for(level: float) -> float:
@@ -553,15 +594,15 @@ def _variance(se: float, null_value: float, n: int) -> tuple[float, bool]:
     return null_value * (1.0 - null_value) / n, True
 
 
-def _z_test(difference: float, variance: float, fallback: bool) -> _Test:
+def _z_test(difference: float, variance: float, fallback: bool, linked: bool = False) -> _Test:
     se = variance**0.5
     if se == 0.0:
         # Only when both sides are certain: a gap is then real, no gap is no gap.
         stat = 0.0 if difference == 0.0 else float("inf") if difference > 0 else float("-inf")
-        return _Test(difference, 0.0, stat, 1.0 if difference == 0.0 else 0.0, fallback)
+        return _Test(difference, 0.0, stat, 1.0 if difference == 0.0 else 0.0, fallback, linked)
     stat = difference / se
     p_value = 2.0 * _NORMAL.cdf(-abs(stat))
-    return _Test(difference, se, stat, min(1.0, p_value), fallback)
+    return _Test(difference, se, stat, min(1.0, p_value), fallback, linked)
 
 
 def _adjust_present(p_values: list[float | None], method: Adjust) -> list[float | None]:
@@ -657,3 +698,29 @@ class WaveSet:
     previous_survey: Reconciliation
     adjust: Adjust = Adjust.HOLM
     rules: VerdictRules = DEFAULT_RULES
+    # Linked waves (formats §9): how many members answered both waves (None: the waves
+    # were not linked), and the distinct members of both (the M of the linked SE).
+    linked_members: int | None = None
+    members: int | None = None
+    notes: tuple[str, ...] = ()  # the run's notes on the waves (linked members, margins)
+    # Linked waves: the previous wave's members who answered again beside those who left.
+    attrition: tuple[AttritionRow, ...] | None = None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notes a reader must not miss (linked waves without a member in common)."""
+        return tuple(n.removeprefix("warning: ") for n in self.notes if n.startswith("warning: "))
+
+    @property
+    def linked(self) -> bool:
+        return any(c.se_method is SeMethod.LINKED for c in self.changes)
+
+    def json_fields(self) -> dict[str, Any]:
+        """What the estimates JSON gains with a previous wave (formats §9)."""
+        doc: dict[str, Any] = {
+            "waves": [c.wave_row() for c in self.changes],
+            "notes": list(self.notes),
+        }
+        if self.attrition is not None:
+            doc["attrition"] = [r.to_dict() for r in self.attrition]
+        return doc
