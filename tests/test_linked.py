@@ -252,13 +252,17 @@ def test_a_linked_wave_whose_schema_has_no_id(
     )
 
 
+def _prefix_ids(path: Path, prefix: str) -> None:
+    """Put ``prefix`` before every row's first cell (the member id) of a wave's CSV."""
+    head, *rows = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([head, *(prefix + r for r in rows)]) + "\n", encoding="utf-8")
+
+
 def test_ids_of_different_types_in_the_two_waves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = project("linked-waves", tmp_path)
-    path = folder / "panel-2023.csv"
-    head, *rows = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join([head, *("P" + r for r in rows)]) + "\n", encoding="utf-8")
+    _prefix_ids(folder / "panel-2023.csv", "P")
     assert _error(folder, monkeypatch) == (
         "Error: linked waves: the panel-member ids are whole numbers in panel-2024.csv but "
         "text in panel-2023.csv; both waves need the same id (check that both schemas' id: "
@@ -294,9 +298,7 @@ def test_no_member_in_common_warns_and_treats_the_waves_as_independent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = project("linked-waves", tmp_path)
-    path = folder / "panel-2023.csv"
-    head, *rows = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join([head, *("9999" + r for r in rows)]) + "\n", encoding="utf-8")
+    _prefix_ids(folder / "panel-2023.csv", "9999")
     monkeypatch.chdir(folder)
     code, out, err = invoke("summarize", "--format", "json", "--min-n", "0")
     assert code == 0

@@ -318,8 +318,8 @@ def _parse_indicator(c: _Checker, item: Any, kp: str, default_source: str | None
                 f"or set kind: {owner}",
             )
     if "variable" not in spec:
-        need = "variable and positive" if kind is EstimateKind.SHARE else "and variable"
-        raise c.fail(f"{kp}.variable", f"missing; an indicator needs id, {need}")
+        need = "id, variable and positive" if kind is EstimateKind.SHARE else "id and variable"
+        raise c.fail(f"{kp}.variable", f"missing; an indicator needs {need}")
     variable = c.variable(spec["variable"], f"{kp}.variable")
     positive: tuple[str, ...] = ()
     positive_range = None

@@ -196,6 +196,14 @@ class Comparison:
         }
 
 
+# The JSON ``waves`` row (formats §9): these of a WaveChange's fields, in this order.
+WAVE_FIELDS = (
+    "indicator", "by", "group", "n_current", "n_previous", "current", "previous",
+    "difference", "diff_se", "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted",
+    "se_method",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class WaveChange:
     """One estimate row in this wave beside the same row in the previous wave.
@@ -234,22 +242,8 @@ class WaveChange:
 
     def wave_row(self) -> dict[str, Any]:
         """The row of the JSON ``waves`` array: exactly the fields of formats §9."""
-        return {
-            "indicator": self.indicator,
-            "by": self.by,
-            "group": self.group,
-            "n_current": self.n_current,
-            "n_previous": self.n_previous,
-            "current": self.current,
-            "previous": self.previous,
-            "difference": self.difference,
-            "diff_se": self.diff_se,
-            "diff_ci_low": self.ci_low,
-            "diff_ci_high": self.ci_high,
-            "p_value": self.p_value,
-            "p_adjusted": self.p_adjusted,
-            "se_method": str(self.se_method),
-        }
+        full = self.to_dict()
+        return {key: full[key] for key in WAVE_FIELDS}
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -439,30 +439,23 @@ _Estimator = Callable[
 ]
 
 
-def _share_rows(
-    design: SurveyDesign,
-    ind: Indicator,
-    domain: Domain,
-    yes: np.ndarray,
-    b: Breakdown,
-    method: CiMethod,
-    level: float,
-) -> list[list[Estimate]]:
-    lin = share(domain, yes, b)
-    return [[e] for e in _estimates(ind.id, b, lin, design.variance(lin.influence), method, level)]
+def _ratio_rows(ratio: Callable[[Domain, np.ndarray, Breakdown], Linearised]) -> _Estimator:
+    """The rows of a domain ratio (a share of 0/1 answers, a mean of numbers): one per group."""
 
+    def rows(
+        design: SurveyDesign,
+        ind: Indicator,
+        domain: Domain,
+        y: np.ndarray,
+        b: Breakdown,
+        method: CiMethod,
+        level: float,
+    ) -> list[list[Estimate]]:
+        lin = ratio(domain, y, b)
+        var = design.variance(lin.influence)
+        return [[e] for e in _estimates(ind.id, b, lin, var, method, level)]
 
-def _mean_rows(
-    design: SurveyDesign,
-    ind: Indicator,
-    domain: Domain,
-    x: np.ndarray,
-    b: Breakdown,
-    method: CiMethod,
-    level: float,
-) -> list[list[Estimate]]:
-    lin = mean(domain, x, b)
-    return [[e] for e in _estimates(ind.id, b, lin, design.variance(lin.influence), method, level)]
+    return rows
 
 
 def _distribution_rows(
@@ -569,8 +562,8 @@ def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
 
 
 _ESTIMATORS: dict[EstimateKind, _Estimator] = {
-    EstimateKind.SHARE: _share_rows,
-    EstimateKind.MEAN: _mean_rows,
+    EstimateKind.SHARE: _ratio_rows(share),
+    EstimateKind.MEAN: _ratio_rows(mean),
     EstimateKind.DISTRIBUTION: _distribution_rows,
     EstimateKind.QUANTILE: _quantile_rows,
 }

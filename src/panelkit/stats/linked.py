@@ -33,6 +33,7 @@ from scipy import sparse, special
 from panelkit.errors import DataError, SettingsError
 from panelkit.input.indicators import Indicator
 from panelkit.stats.comparison import Adjust, adjust_p
+from panelkit.stats.contrasts import group_contrasts
 from panelkit.stats.design import Breakdown, Domain, Influence, SurveyDesign
 from panelkit.stats.estimation import Linearised, estimate_indicators, share, share_domain
 
@@ -295,13 +296,11 @@ def attrition(
         if s.estimate is None or left.estimate is None or s.suppressed or left.suppressed:
             out.append(base)
             continue
-        # The contrast's linearised values: the stayed group's minus the left group's.
-        inf = linearise(design, ind, groups).influence
-        signed = np.where(inf.group == 0, inf.values, -inf.values)
-        var = design.variance(Influence(inf.domain, np.zeros_like(inf.group), signed, 1))
-        se = float(np.sqrt(max(var[0], 0.0)))
-        diff = s.estimate - left.estimate
-        p = 1.0 if se == 0 else float(2.0 * special.ndtr(-abs(diff) / se))
+        # Those who stayed against the rest of the wave's domain: those who left.
+        domain, yes = _domain(design, ind)
+        contrast = group_contrasts(design, domain, yes, groups)
+        se, diff = float(contrast.se[0]), s.estimate - left.estimate
+        p = 1.0 if se == 0 else float(contrast.p()[0])
         out.append(
             replace(
                 base, stayed=s.estimate, left=left.estimate, difference=diff, se=se,
