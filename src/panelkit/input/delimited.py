@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -188,11 +188,115 @@ def read_delimited(req: ReadRequest) -> RawExport:
 
     # UTF-8 bytes, not a StringIO: StringIO holds 4 bytes per character, which
     # dominated peak memory on large exports. Rows above the header are skipped.
-    body = io.BytesIO(text[hstart:].encode("utf-8"))
+    body = text[hstart:].encode("utf-8")
     del data
+    parsed = _parse_arrow(body, sep, text[hstart:hend])
+    if parsed is None:  # pyarrow refused it: pandas' parser, and its exact error messages
+        parsed = _parse_pandas(shown, body, text, hstart, hline, sep)
+    names, columns, n_records = parsed
+    del body
+    record_lines, record_rows = _record_positions(shown, text, hstart, hline, hrow, sep, n_records)
+    frame, lines = assemble(
+        shown,
+        names,
+        columns,
+        record_lines,
+        row_numbers=record_rows,
+        skip=skip,
+        header_at=f"in the header, line {hline}",
+        label=number_label,
+        drop_trailing_empty=True,
+    )
+    return RawExport(p, ExportFormat.CSV, frame, lines, "line", encoding, delimiter)
+
+
+_Parsed = tuple[list[str], list[pd.Series], int]  # names, columns, records (header included)
+
+
+def _parse_arrow(body: bytes, sep: str, header: str) -> _Parsed | None:
+    """Parse with pyarrow's CSV reader (all cores), each column dictionary-encoded.
+
+    A column becomes a Categorical of its stripped distinct values (an empty cell is
+    missing), so neither the parse nor validation builds a Python string per cell.
+    None where pyarrow refuses the text or would read it differently from pandas
+    (a short row, a line of white space, a quote never closed): then pandas
+    parses it and names the problem.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    quoted = b'"' in body
+    if quoted:
+        _, closes = _quoted_spans(np.frombuffer(body, dtype=np.uint8), sep)
+        if closes.size and closes[-1] == len(body):  # pandas refuses an unclosed quote
+            return None
+    fields = next(csv.reader(io.StringIO(header), delimiter=sep, quotechar='"', strict=False), [])
+    names = [f"f{j}" for j in range(max(len(fields), 1))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=quoted,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    n_records = table.num_rows
+    if n_records == 0:
+        return None
+    header_cells: list[str] = []
+    columns: list[pd.Series] = []
+    for _ in names:
+        column = table.column(0)
+        table = table.remove_column(0)  # each column's memory goes as it is converted
+        header_cells.append(str(column[0].as_py()).strip())
+        columns.append(_categorical_cells(column.slice(1)))
+    return header_cells, columns, n_records
+
+
+def _categorical_cells(column: Any) -> pd.Series:
+    """A pyarrow string column as a Categorical of its stripped values ("" is missing)."""
+    encoded = column.combine_chunks().dictionary_encode()
+    values: list[str] = encoded.dictionary.to_pylist()
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+    stripped = [v.strip() for v in values]
+    if stripped == values and "" not in values:  # the values are the categories already
+        categories, codes = values, indices
+    else:
+        position: dict[str, int] = {}
+        remap = np.fromiter(
+            (position.setdefault(v, len(position)) if v else -1 for v in stripped),
+            dtype=np.int64,
+            count=len(stripped),
+        )
+        categories, codes = list(position), remap[indices]
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
+    return pd.Series(pd.Categorical.from_codes(_small_codes(codes, len(categories)), dtype=dtype))
+
+
+def _small_codes(codes: np.ndarray, k: int) -> np.ndarray:
+    for kind in (np.int8, np.int16, np.int32):
+        if k < np.iinfo(kind).max:
+            return codes.astype(kind, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
+def _parse_pandas(shown: str, body: bytes, text: str, hstart: int, hline: int, sep: str) -> _Parsed:
+    """Parse with pandas' C parser: object columns of stripped text (None: empty)."""
     try:
         table = pd.read_csv(
-            body,
+            io.BytesIO(body),
             sep=sep,
             encoding="utf-8",
             header=None,
@@ -211,9 +315,7 @@ def read_delimited(req: ReadRequest) -> RawExport:
             f"{shown} cannot be read as a delimited text export ({type(exc).__name__}); export "
             "it again as CSV"
         ) from exc
-
     n_records = len(table)  # the header and every data record
-    record_lines, record_rows = _record_positions(shown, text, hstart, hline, hrow, sep, n_records)
     # One object array of the parsed cells (pointers to the same strings, no copy of
     # the text): popping column by column from the frame was quadratic in columns.
     cells_2d = table.to_numpy(dtype=object)
@@ -223,19 +325,7 @@ def read_delimited(req: ReadRequest) -> RawExport:
     for j in range(cells_2d.shape[1]):
         cells = pd.Series(cells_2d[1:, j], dtype=object).str.strip()
         columns.append(cells.where(cells != ""))  # an empty cell is missing
-    del cells_2d
-    frame, lines = assemble(
-        shown,
-        names,
-        columns,
-        record_lines,
-        row_numbers=record_rows,
-        skip=skip,
-        header_at=f"in the header, line {hline}",
-        label=number_label,
-        drop_trailing_empty=True,
-    )
-    return RawExport(p, ExportFormat.CSV, frame, lines, "line", encoding, delimiter)
+    return names, columns, n_records
 
 
 def _decode_or_refuse(data: bytes, shown: str) -> tuple[str, str]:

@@ -177,8 +177,12 @@ class _Distinct:
 
 
 def _distinct(series: pd.Series) -> _Distinct:
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    values = np.asarray(uniques, dtype=object)
+    if isinstance(series.dtype, pd.CategoricalDtype):  # a CSV column: its distinct values
+        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.intp)
+        values = np.asarray(series.cat.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        values = np.asarray(uniques, dtype=object)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         text = np.array([_number_cell(float(v)) for v in values], dtype=object)
     else:
@@ -206,6 +210,10 @@ _DECIMAL_COMMA = re.compile(r"^([+-]?\d*),(\d+)$")
 
 def _plain_text(series: pd.Series) -> pd.Series:
     """Cells as stripped text (object dtype), None where empty."""
+    if isinstance(series.dtype, pd.CategoricalDtype):  # text work once per distinct value
+        text = [str(v).strip() or None for v in series.cat.categories]
+        table = np.array([*text, None], dtype=object)
+        return pd.Series(table[series.cat.codes.to_numpy()], index=series.index, dtype=object)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.map(lambda v: None if pd.isna(v) else _number_cell(float(v))).astype(object)
     text = series.astype(object)
