@@ -230,6 +230,9 @@ def _parse_arrow(body: bytes, sep: str, header: str) -> _Parsed | None:
         _, closes = _quoted_spans(np.frombuffer(body, dtype=np.uint8), sep)
         if closes.size and closes[-1] == len(body):  # pandas refuses an unclosed quote
             return None
+    spaces = re.escape("".join(c for c in " \t" if c != sep)).encode()
+    if re.search(rb"\n[" + spaces + rb"]+(?:\n|\Z)", body):  # pandas skips such a line
+        return None
     fields = next(csv.reader(io.StringIO(header), delimiter=sep, quotechar='"', strict=False), [])
     names = [f"f{j}" for j in range(max(len(fields), 1))]
     try:
