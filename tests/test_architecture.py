@@ -18,6 +18,7 @@ TOP_LEVEL_RANK = {
     "panelkit.results": 0,
     "panelkit.files": 0,
     "panelkit.disclosure": 0,
+    "panelkit.timings": 0,
     "panelkit.audit": 1,
     "panelkit.demo": 5,
     "panelkit.project": 5,

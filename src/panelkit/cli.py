@@ -7,10 +7,12 @@ with ``--debug``); a wrong command line exits 2.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from panelkit.disclosure import Suppression
 from panelkit.errors import DataError, OutputError, PanelkitError, one_line, shown
 from panelkit.publish.tables import OutputFormat
 from panelkit.results import CiMethod, Lang
+from panelkit.timings import step
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,7 +43,8 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            with _timings():
+                return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):
             raise  # Typer's own: usage errors (exit 2) and deliberate exits
         except Exception as exc:
@@ -48,6 +52,35 @@ class _Group(TyperGroup):
                 raise
             typer.echo(f"Error: {one_line(_message(exc))}", err=True)
             ctx.exit(1)
+
+
+@contextlib.contextmanager
+def _timings() -> Iterator[None]:
+    """With ``PANELKIT_TIMINGS=FILE``: append the command's seconds per step (and its peak
+    memory) to FILE as one JSON line (docs/performance.md); for ``make bench``."""
+    target = os.environ.get("PANELKIT_TIMINGS")
+    if not target:
+        yield
+        return
+    import json
+    import resource
+    import time
+
+    from panelkit.timings import recording
+
+    start = time.perf_counter()
+    with recording() as seconds:
+        try:
+            yield
+        finally:
+            line = {
+                "command": sys.argv[1:2],
+                "steps": seconds,
+                "total": time.perf_counter() - start,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+            with Path(target).open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(line) + "\n")
 
 
 def _message(exc: Exception) -> str:
@@ -554,17 +587,18 @@ def summarize(
         err = _console(stderr=True)
         for line in waves.warnings:
             err.print(f"Warning: {shown(line, 1000)}", markup=False, soft_wrap=True)
-    if output_format is OutputFormat.TABLE and out is None:
-        _render_estimates(result, lang)
-        return
-    payload = render_estimates(result, output_format, lang, version=__version__)
-    extra: dict[str, object] = {"format": str(output_format)}
-    if run.settings.contrasts:
-        extra.update(contrasts=True, adjust=str(run.settings.adjust))
-    _emit(
-        payload, out, run, command="summarize", binary=output_format is OutputFormat.XLSX,
-        survey=result.survey, uses=("margins", "indicators"), extra=extra,
-    )  # fmt: skip
+    with step("publish"):
+        if output_format is OutputFormat.TABLE and out is None:
+            _render_estimates(result, lang)
+            return
+        payload = render_estimates(result, output_format, lang, version=__version__)
+        extra: dict[str, object] = {"format": str(output_format)}
+        if run.settings.contrasts:
+            extra.update(contrasts=True, adjust=str(run.settings.adjust))
+        _emit(
+            payload, out, run, command="summarize", binary=output_format is OutputFormat.XLSX,
+            survey=result.survey, uses=("margins", "indicators"), extra=extra,
+        )  # fmt: skip
 
 
 def _render_estimates(result: EstimateSet, lang: Lang) -> None:

@@ -15,6 +15,7 @@ from panelkit.disclosure import Suppression
 from panelkit.errors import SchemaError, SettingsError
 from panelkit.project import ProjectFiles, Settings, resolve_settings
 from panelkit.results import CiMethod, Estimate, EstimateSet, Reconciliation, WeightingResult
+from panelkit.timings import step
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,14 +48,16 @@ def load_survey(data: Path, schema: Path | Schema, *, cache_dir: Path | None = N
     from panelkit.input.validation import validate
 
     checked = schema if isinstance(schema, Schema) else load_schema(schema)
-    raw = read_export_cached(
-        data,
-        sheet=checked.source.sheet,
-        header_row=checked.source.header_row,
-        skip_rows=checked.source.skip_rows,
-        cache_dir=cache_dir,
-    )
-    return validate(raw, checked)
+    with step("read"):
+        raw = read_export_cached(
+            data,
+            sheet=checked.source.sheet,
+            header_row=checked.source.header_row,
+            skip_rows=checked.source.skip_rows,
+            cache_dir=cache_dir,
+        )
+    with step("validate"):
+        return validate(raw, checked)
 
 
 def validate_export(files: ProjectFiles, *, rejects: Path | None = None) -> SurveyData:
@@ -137,8 +140,9 @@ def _declare(survey: SurveyData, margins: Path | None, *, cap: float | None) -> 
     from panelkit.input.margins import load_margins
     from panelkit.stats.design import declare_design
 
-    loaded = None if margins is None else load_margins(margins, survey.schema)
-    design = declare_design(survey, loaded, cap=None if loaded is None else cap)
+    with step("weight"):
+        loaded = None if margins is None else load_margins(margins, survey.schema)
+        design = declare_design(survey, loaded, cap=None if loaded is None else cap)
     return WeightedSurvey(survey, design)
 
 
@@ -160,14 +164,15 @@ def analyse_wave(
     association (formats §8.4), p-values adjusted this way (None: neither)."""
     from panelkit.stats.estimation import estimate_indicators
 
-    rows = estimate_indicators(weighted.design, indicators, by=by, ci=ci, min_n=min_n)
-    contrast_set = None
-    if contrasts is not None:
-        from panelkit.stats.contrasts import contrast_indicators
+    with step("estimate"):
+        rows = estimate_indicators(weighted.design, indicators, by=by, ci=ci, min_n=min_n)
+        contrast_set = None
+        if contrasts is not None:
+            from panelkit.stats.contrasts import contrast_indicators
 
-        contrast_set = contrast_indicators(
-            weighted.design, indicators, rows, by=by, min_n=min_n, adjust=contrasts
-        )
+            contrast_set = contrast_indicators(
+                weighted.design, indicators, rows, by=by, min_n=min_n, adjust=contrasts
+            )
     if not empty_groups:
         rows = tuple(
             e for e in rows if not (e.suppression == Suppression.EMPTY and e.by is not None)
@@ -204,25 +209,26 @@ def write_weights(
     guard_not_input(out, files.inputs())
     settings = _settings(files, settings, given)
     weighted = weight_survey(files, settings)
-    frame = weighted.weights_frame()
-    if suffix == ".parquet":
-        import io
+    with step("publish"):
+        frame = weighted.weights_frame()
+        if suffix == ".parquet":
+            import io
 
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        payload = buffer.getvalue()
-    else:
-        text = safe_frame(frame).to_csv(index=False, float_format="%.15g", lineterminator="\n")
-        payload = text.encode("utf-8")
-    write_output(
-        files,
-        out,
-        payload,
-        command="weight",
-        uses=("margins",),
-        settings=settings,
-        survey=weighted.reconciliation,
-    )
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            payload = buffer.getvalue()
+        else:
+            text = safe_frame(frame).to_csv(index=False, float_format="%.15g", lineterminator="\n")
+            payload = text.encode("utf-8")
+        write_output(
+            files,
+            out,
+            payload,
+            command="weight",
+            uses=("margins",),
+            settings=settings,
+            survey=weighted.reconciliation,
+        )
     return weighted
 
 
