@@ -1,20 +1,30 @@
-"""Benchmark: the whole panel job (weight + summarise) as a separate process, per size.
+"""Benchmark: panelkit's jobs as fresh processes, beside their yardsticks in the same run.
 
-Usage: python benchmarks/run.py [--sizes 1340,100000,1000000] [--keep DIR]
+Usage: python benchmarks/run.py [--sizes 10000,100000,1000000] [--keep DIR] [--no-r]
+                                [--r-size 100000] [--repeat 1]
 
-For each size it writes a synthetic export with the demo generator, then times
-`panelkit summarize` (rake three margins, the demo's indicators overall and by
-three groups, JSON written to a file) as a fresh process and reports wall time
-and peak memory (the child's own max RSS via os.wait4), then the same job with
-`--contrasts` (every group against the rest of its domain, and the tests of
-association; formats §8.4) and its time as a ratio of the job without. When `Rscript` with the
-survey package is on PATH it runs the same job in R and prints the ratio.
-Numbers are printed, never asserted.
+For each size it writes a synthetic export with the demo generator, then times as
+fresh processes (wall time; peak memory = the child's own max RSS via os.wait4):
+- ``panelkit summarize`` (rake three margins, the demo's indicators overall and by
+  three groups, JSON), with and without ``--contrasts``;
+- ``panelkit weight`` (reading and validating the raw export included);
+- pandas ``read_csv`` of the same export (yardstick of the full job);
+- weightipy raking the same respondents from a clean CSV (yardstick of ``weight``;
+  ``pip install weightipy`` or ``pip install -e '.[bench]'``);
+- R ``survey`` on the same job at ``--r-size`` (``benchmarks/r_job.py``; needs
+  ``Rscript`` with the survey package).
+Then the bundled demo's ``summarize`` and ``report`` against ``python -c "import
+pandas"``. Each panelkit job runs with ``PANELKIT_TIMINGS`` so that its seconds per
+step (read, validate, weight, estimate, publish) are printed per respondent: a
+regression shows in the step it is in. A yardstick that is not installed is
+named as missing. Numbers are printed, never asserted; the last table is Markdown
+for docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -22,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,34 +41,67 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from r_job import R_SCRIPT  # noqa: E402
 
 BY = ("age_group", "sex", "area")
+STEPS = ("read", "validate", "weight", "estimate", "publish")
+
+WEIGHTIPY_JOB = r"""
+import sys, pandas as pd, weightipy as wp
+data, margins = sys.argv[1], sys.argv[2]
+df = pd.read_csv(data)
+m = pd.read_csv(margins, comment="#")
+scheme = {}
+for var, part in m.groupby("variable", sort=False):
+    col = var.replace("|", "_")
+    total = part["target"].sum()
+    scheme[col] = {c: 100 * t / total for c, t in zip(part["category"], part["target"])}
+wp.weight_dataframe(df, wp.scheme_from_dict(scheme))
+"""
 
 
-def run_timed(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB, exit code of one child process."""
+@dataclass
+class Run:
+    wall: float
+    peak: float
+    code: int
+    steps: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+
+def run_timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Wall seconds, peak RSS in MB and exit code of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code != 0 and proc.stderr is not None:
-        sys.stderr.write(proc.stderr.read().decode(errors="replace"))
+        sys.stderr.write(proc.stderr.read().decode(errors="replace")[-2000:])
     # ru_maxrss is in kilobytes on Linux
-    return wall, usage.ru_maxrss / 1024, code
+    return Run(wall, usage.ru_maxrss / 1024, code)
+
+
+def panelkit_job(cmd: list[str], cwd: Path, repeat: int) -> Run:
+    """The fastest of ``repeat`` runs of a panelkit command, with its seconds per step."""
+    best: Run | None = None
+    for _ in range(repeat):
+        record = cwd / "timings.jsonl"
+        record.unlink(missing_ok=True)
+        run = run_timed(cmd, cwd, env={**os.environ, "PANELKIT_TIMINGS": str(record)})
+        if run.ok and record.exists():
+            run.steps = json.loads(record.read_text().splitlines()[-1])["steps"]
+        if best is None or (run.ok and run.wall < best.wall):
+            best = run
+    assert best is not None
+    return best
 
 
 def best_of(cmd: list[str], cwd: Path, times: int = 5) -> float:
     """The fastest of a few runs: start-up time without the machine's noise."""
-    return min(run_timed(cmd, cwd)[0] for _ in range(times))
-
-
-def startup(work: Path) -> None:
-    panelkit = [sys.executable, "-m", "panelkit"]
-    pandas = best_of([sys.executable, "-c", "import pandas"], work)
-    for args in (["--version"], ["--help"]):
-        wall = best_of([*panelkit, *args], work)
-        print(
-            f"panelkit {args[0]:<9} {wall:5.2f} s   import pandas {pandas:5.2f} s   ratio {wall / pandas:4.2f}"
-        )
+    return min(run_timed(cmd, cwd).wall for _ in range(times))
 
 
 def r_available() -> bool:
@@ -69,11 +113,41 @@ def r_available() -> bool:
     return check.returncode == 0
 
 
+def weightipy_available() -> bool:
+    check = subprocess.run([sys.executable, "-c", "import weightipy"], capture_output=True)
+    return check.returncode == 0
+
+
+def clean_csv(export: Path, schema: Path, out: Path) -> None:
+    """The weighting variables of the validated export as a clean CSV (labels), for weightipy."""
+    from panelkit.jobs import load_survey
+
+    frame = load_survey(export, schema).frame
+    clean = {
+        "area": frame["area"].astype(str),
+        "age_group_sex": frame["age_group"].astype(str) + "|" + frame["sex"].astype(str),
+    }
+    import pandas as pd
+
+    pd.DataFrame(clean).to_csv(out, index=False)
+
+
+def steps_text(run: Run, n: int) -> str:
+    """Microseconds per respondent of each step, and what the steps leave (start-up)."""
+    if not run.steps:
+        return ""
+    parts = [f"{s} {1e6 * run.steps.get(s, 0.0) / n:5.2f}" for s in STEPS]
+    other = run.wall - sum(run.steps.values())
+    return "µs/resp: " + "  ".join(parts) + f"  (other {other:.2f} s)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1340,100000,1000000")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated files here")
     parser.add_argument("--no-r", action="store_true", help="skip R even when installed")
+    parser.add_argument("--r-size", type=int, default=100_000, help="the size R runs at")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per panelkit job (fastest)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -82,64 +156,132 @@ def main() -> None:
     demo = bundled_demo()
     panelkit = [sys.executable, "-m", "panelkit"]
     with_r = not args.no_r and r_available()
+    with_wp = weightipy_available()
     work = args.keep or Path(tempfile.mkdtemp(prefix="panelkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load average {load:.1f} at the start"
     )
-    startup(work)
-    print(
-        f"{'respondents':>12} {'panelkit s':>11} {'peak MB':>8} {'read-only s':>12} {'R s':>8} "
-        f"{'R/panelkit':>10} {'contrasts s':>12} {'peak MB':>8} {'ratio':>6}"
-    )
+    if not with_wp:
+        print("weightipy: missing (pip install weightipy); its yardstick is left out")
+    if not with_r:
+        print("R survey: missing or --no-r (apt-get install r-base-core r-cran-survey)")
+    table: list[tuple[str, str, str, str]] = []  # job, panelkit, yardstick, ratio
+
     for n in sizes:
         export = work / f"panel-{n}.csv"
         export.write_bytes(demo_export_bytes(n=n))
-        out = work / f"estimates-{n}.json"
-        cmd = [
-            *panelkit,
-            "summarize",
-            str(export),
-            "--schema",
-            str(demo.schema),
-            "--margins",
-            str(demo.margins),
-            "--indicators",
-            str(demo.indicators),
-            *[a for b in BY for a in ("--by", b)],
-            "--format",
-            "json",
-            "--out",
-            str(out),
-        ]
-        wall, peak, code = run_timed(cmd, work)
-        if code != 0:
-            print(f"{n:>12} failed (exit {code})")
-            continue
-        read_cmd = [
-            sys.executable,
-            "-c",
-            f"import pandas as pd; pd.read_csv({str(export)!r}, sep=';', encoding='cp1252', dtype=str)",
-        ]
-        read_wall, _, _ = run_timed(read_cmd, work)
-        r_text, ratio = "-", "-"
-        if with_r:
+        common = ["--schema", str(demo.schema), "--margins", str(demo.margins)]
+        summarize = [
+            *panelkit, "summarize", str(export), *common,
+            "--indicators", str(demo.indicators), *[a for b in BY for a in ("--by", b)],
+            "--format", "json", "--out", str(work / f"estimates-{n}.json"),
+        ]  # fmt: skip
+        full = panelkit_job(summarize, work, args.repeat)
+        contrasts = panelkit_job([*summarize, "--contrasts"], work, args.repeat)
+        weight = panelkit_job(
+            [*panelkit, "weight", str(export), *common, "--out", str(work / f"w-{n}.csv")],
+            work,
+            args.repeat,
+        )
+        read = run_timed(
+            [
+                sys.executable,
+                "-c",
+                "import pandas as pd; pd.read_csv("
+                f"{str(export)!r}, sep=';', encoding='cp1252', dtype=str)",
+            ],
+            work,
+        )
+        print(f"\n{n:,} respondents (pandas read_csv {read.wall:.2f} s, {read.peak:.0f} MB)")
+        for name, r in (("summarize", full), ("--contrasts", contrasts), ("weight", weight)):
+            if not r.ok:
+                print(f"  {name:<12} failed (exit {r.code})")
+                continue
+            print(
+                f"  {name:<12} {r.wall:6.2f} s {r.peak:5.0f} MB  {r.wall / read.wall:4.1f}× read  "
+                f"{steps_text(r, n)}"
+            )
+        label = f"{n:,}"
+        if contrasts.ok:
+            table.append(
+                (
+                    f"{label}, full `summarize --contrasts`",
+                    f"{contrasts.wall:.2f} s, {contrasts.peak:.0f} MB",
+                    f"pandas `read_csv`: {read.wall:.2f} s",
+                    f"{contrasts.wall / read.wall:.1f}×",
+                )
+            )
+        if with_wp and weight.ok:
+            clean = work / f"clean-{n}.csv"
+            clean_csv(export, demo.schema, clean)
+            job = work / "weightipy_job.py"
+            job.write_text(WEIGHTIPY_JOB)
+            wp_run = run_timed([sys.executable, str(job), str(clean), str(demo.margins)], work)
+            if wp_run.ok:
+                print(f"  weightipy    {wp_run.wall:6.2f} s {wp_run.peak:5.0f} MB (clean CSV)")
+                table.append(
+                    (
+                        f"{label}, `weight`",
+                        f"{weight.wall:.2f} s, {weight.peak:.0f} MB",
+                        f"weightipy rake of a clean CSV: {wp_run.wall:.2f} s, {wp_run.peak:.0f} MB",
+                        f"{weight.wall / wp_run.wall:.2f}×",
+                    )
+                )
+        if with_r and n == args.r_size and full.ok:
             script = work / "job.R"
             script.write_text(R_SCRIPT)
-            r_wall, _, r_code = run_timed(
-                ["Rscript", str(script), str(export), str(demo.margins)], work
-            )
-            if r_code == 0:
-                r_text, ratio = f"{r_wall:8.2f}", f"{r_wall / wall:10.1f}"
-        c_wall, c_peak, c_code = run_timed([*cmd, "--contrasts"], work)
-        c_text = (
-            f"{c_wall:12.2f} {c_peak:8.0f} {c_wall / wall:6.2f}"
-            if c_code == 0
-            else f"{'failed':>12}"
+            r_run = run_timed(["Rscript", str(script), str(export), str(demo.margins)], work)
+            if r_run.ok:
+                print(f"  R survey     {r_run.wall:6.2f} s {r_run.peak:5.0f} MB")
+                table.append(
+                    (
+                        f"{label}, full job",
+                        f"{full.wall:.2f} s",
+                        f"R `survey`: {r_run.wall:.1f} s",
+                        f"{r_run.wall / full.wall:.0f}× faster",
+                    )
+                )
+
+    # The bundled demo against the start-up of pandas alone.
+    pandas = best_of([sys.executable, "-c", "import pandas"], work)
+    demo_summary = min(
+        run_timed([*panelkit, "summarize", "--out", str(work / "demo.json")], work).wall
+        for _ in range(3)
+    )
+    report_cmd = [*panelkit, "report", "--out", str(work / "report"), "--force"]
+    report = panelkit_job(report_cmd, work, 3)
+    print(f"\ndemo: import pandas {pandas:.2f} s")
+    print(f"  summarize    {demo_summary:6.2f} s  {demo_summary / pandas:4.1f}× import pandas")
+    print(
+        f"  report       {report.wall:6.2f} s  {report.wall / pandas:4.1f}× import pandas  "
+        f"{steps_text(report, 1340)}"
+    )
+    for args_ in (["--version"], ["--help"]):
+        wall = best_of([*panelkit, *args_], work)
+        print(f"  {args_[0]:<12} {wall:6.2f} s  {wall / pandas:4.1f}× import pandas")
+    table.append(
+        (
+            "demo (1,340), `summarize`",
+            f"{demo_summary:.2f} s",
+            f'`python -c "import pandas"`: {pandas:.2f} s',
+            f"{demo_summary / pandas:.1f}×",
         )
-        print(
-            f"{n:>12} {wall:11.2f} {peak:8.0f} {read_wall:12.2f} {r_text:>8} {ratio:>10} {c_text}"
+    )
+    table.append(
+        (
+            "demo, `report`",
+            f"{report.wall:.2f} s",
+            "`import pandas`",
+            f"{report.wall / pandas:.1f}×",
         )
+    )
+
+    print("\n| job | panelkit | yardstick | ratio |\n| --- | --- | --- | --- |")
+    for row in table:
+        print("| " + " | ".join(row) + " |")
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 
