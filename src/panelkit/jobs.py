@@ -586,6 +586,7 @@ def _write_report(
         write_report_folder,
     )
     from panelkit.publish.tables import suppression_notes
+    from panelkit.timings import step as timed
 
     da = opts.da
     inputs = files.inputs()
@@ -641,8 +642,9 @@ def _write_report(
         baselines_given=analysis.baselines_given,
     )
     total += chart_count(content)
-    outputs = render_report(content, step)
-    replaced = write_report_folder(out, outputs, force=force, inputs=inputs)
+    with timed("publish"):
+        outputs = render_report(content, step)
+        replaced = write_report_folder(out, outputs, force=force, inputs=inputs)
     step("Mappen skrevet" if da else "Folder written")
     return ReportResult(
         out=out,
