@@ -74,7 +74,6 @@ def _timings() -> Iterator[None]:
             yield
         finally:
             line = {
-                "command": sys.argv[1:2],
                 "steps": seconds,
                 "total": time.perf_counter() - start,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

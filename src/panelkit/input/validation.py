@@ -211,8 +211,8 @@ _DECIMAL_COMMA = re.compile(r"^([+-]?\d*),(\d+)$")
 def _plain_text(series: pd.Series) -> pd.Series:
     """Cells as stripped text (object dtype), None where empty."""
     if isinstance(series.dtype, pd.CategoricalDtype):  # text work once per distinct value
-        text = [str(v).strip() or None for v in series.cat.categories]
-        table = np.array([*text, None], dtype=object)
+        stripped = [str(v).strip() or None for v in series.cat.categories]
+        table = np.array([*stripped, None], dtype=object)
         return pd.Series(table[series.cat.codes.to_numpy()], index=series.index, dtype=object)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.map(lambda v: None if pd.isna(v) else _number_cell(float(v))).astype(object)
