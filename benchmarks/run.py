@@ -118,18 +118,41 @@ def weightipy_available() -> bool:
     return check.returncode == 0
 
 
-def clean_csv(export: Path, schema: Path, out: Path) -> None:
-    """The weighting variables of the validated export as a clean CSV (labels), for weightipy."""
-    from panelkit.jobs import load_survey
+# Files are made in child processes: a child's ru_maxrss starts from its parent's at
+# the fork, so the parent must stay small for the peaks to be the jobs' own.
+MAKE_EXPORT = r"""
+import sys
+from pathlib import Path
+from panelkit.demo import demo_export_bytes
+Path(sys.argv[1]).write_bytes(demo_export_bytes(n=int(sys.argv[2])))
+"""
 
-    frame = load_survey(export, schema).frame
-    clean = {
-        "area": frame["area"].astype(str),
-        "age_group_sex": frame["age_group"].astype(str) + "|" + frame["sex"].astype(str),
-    }
-    import pandas as pd
+# The weighting variables of the validated export as a clean CSV (labels), for weightipy.
+MAKE_CLEAN = r"""
+import sys
+from pathlib import Path
+import pandas as pd
+from panelkit.jobs import load_survey
+frame = load_survey(Path(sys.argv[1]), Path(sys.argv[2])).frame
+clean = {
+    "area": frame["area"].astype(str),
+    "age_group_sex": frame["age_group"].astype(str) + "|" + frame["sex"].astype(str),
+}
+pd.DataFrame(clean).to_csv(sys.argv[3], index=False)
+"""
 
-    pd.DataFrame(clean).to_csv(out, index=False)
+
+@dataclass(frozen=True)
+class DemoPaths:
+    """The bundled demo's schema, margins and indicators (as panelkit.demo.bundled_demo)."""
+
+    schema: Path = ROOT / "data" / "schemas" / "borgerpanel-2022.yaml"
+    margins: Path = ROOT / "data" / "margins" / "amager-oest-2021.csv"
+    indicators: Path = ROOT / "data" / "indicators" / "borgerpanel-2022.yaml"
+
+
+def child(script: str, *args: object) -> None:
+    subprocess.run([sys.executable, "-c", script, *map(str, args)], check=True)
 
 
 def steps_text(run: Run, n: int) -> str:
@@ -151,9 +174,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    from panelkit.demo import bundled_demo, demo_export_bytes
-
-    demo = bundled_demo()
+    # The demo's files by path: importing panelkit here would load numpy and pandas
+    # into the parent, whose memory every child's peak starts from.
+    demo = DemoPaths()
     panelkit = [sys.executable, "-m", "panelkit"]
     with_r = not args.no_r and r_available()
     with_wp = weightipy_available()
@@ -172,7 +195,7 @@ def main() -> None:
 
     for n in sizes:
         export = work / f"panel-{n}.csv"
-        export.write_bytes(demo_export_bytes(n=n))
+        child(MAKE_EXPORT, export, n)
         common = ["--schema", str(demo.schema), "--margins", str(demo.margins)]
         summarize = [
             *panelkit, "summarize", str(export), *common,
@@ -216,7 +239,7 @@ def main() -> None:
             )
         if with_wp and weight.ok:
             clean = work / f"clean-{n}.csv"
-            clean_csv(export, demo.schema, clean)
+            child(MAKE_CLEAN, export, demo.schema, clean)
             job = work / "weightipy_job.py"
             job.write_text(WEIGHTIPY_JOB)
             wp_run = run_timed([sys.executable, str(job), str(clean), str(demo.margins)], work)
