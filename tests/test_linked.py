@@ -32,15 +32,13 @@ FIELDS = [
     "difference", "diff_se", "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted",
     "se_method",
 ]  # fmt: skip
-# Linked changes of means are not wired yet (issue 12 stays open): their rows are not run.
-KINDS = False
 
 
-def project(case: str, tmp_path: Path) -> Path:
-    """A copy of a reference case; without the mean kind, its share indicators only."""
+def project(case: str, tmp_path: Path, *, means: bool = True) -> Path:
+    """A copy of a reference case; ``means=False``: its share indicators only."""
     folder = tmp_path / case
     shutil.copytree(DATA / case, folder)
-    if not KINDS:
+    if not means:
         path = folder / "indicators.yaml"
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         doc["indicators"] = [i for i in doc["indicators"] if "kind" not in i]
@@ -73,9 +71,8 @@ def test_r_stacked_design_is_reproduced(
     doc = run_json(project(case, tmp_path), monkeypatch, *by)
     rows = {key(r): r for r in doc["waves"]}
     wanted = [r for r in expected["waves"] if key(r) in rows]
-    assert len(wanted) == len(rows) == len(expected["waves"]) - (0 if KINDS else len(
-        [r for r in expected["waves"] if r["indicator"].startswith("life_sat")]
-    ))  # fmt: skip
+    assert len(wanted) == len(rows) == len(expected["waves"])
+    assert {r["indicator"] for r in wanted} >= {"life_satisfaction"}  # the means too
     for want in wanted:
         got = rows[key(want)]
         assert list(got) == FIELDS
@@ -83,12 +80,9 @@ def test_r_stacked_design_is_reproduced(
         assert (got["n_current"], got["n_previous"]) == (want["n_current"], want["n_previous"])
         for field in (*NUMBERS, "p_value"):
             assert got[field] == pytest.approx(want[field], rel=RTOL, abs=1e-12), (key(want), field)
-    # p adjusted (Holm) across the run's rows: R's p-values of the rows this run has.
-    holm = adjust_p([w["p_value"] for w in wanted], Adjust.HOLM)
-    for want, p in zip(wanted, holm, strict=True):
-        assert rows[key(want)]["p_adjusted"] == pytest.approx(p, rel=RTOL)
-        if KINDS:
-            assert rows[key(want)]["p_adjusted"] == pytest.approx(want["p_adjusted"], rel=RTOL)
+    # p adjusted (Holm) across all the run's rows, as R adjusted them.
+    for want in wanted:
+        assert rows[key(want)]["p_adjusted"] == pytest.approx(want["p_adjusted"], rel=RTOL)
     assert doc["notes"][0] == expected["notes"][0]
 
 
@@ -147,9 +141,8 @@ def test_with_no_member_in_common_linked_and_independent_agree(tmp_path: Path) -
 
     cur, cur_inds, prev, prev_inds, members = _designs(tmp_path, shift_previous_ids=True)
     assert members.linked == 0 and members.count == cur.n + prev.n
+    assert {i.kind for i in cur_inds} == {"share", "mean"}
     for ind_c, ind_p in zip(cur_inds, prev_inds, strict=True):
-        if KINDS and getattr(ind_c, "kind", "share") != "share":
-            continue
         breakdowns = [(cur.overall(), prev.overall())]
         breakdowns.append((cur.breakdown("age_group"), prev.breakdown("age_group")))
         for b_c, b_p in breakdowns:
@@ -361,7 +354,7 @@ def test_attrition_compares_who_answered_again_with_who_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Hand calculation: the previous wave's members found in this wave's export stayed,
-    the others left; each group's share is Σw·y / Σw over its answers, with R's raked
+    the others left; each group's share (or mean) is Σw·y / Σw over its answers, with R's raked
     weights of the previous wave (linked-own/expected.json ``weights``). The SE of the
     difference is that of the contrast's linearised values (stayed minus left), which is
     var(stayed) + var(left) − 2·cov from the design's covariance of the two groups."""
@@ -386,6 +379,11 @@ def test_attrition_compares_who_answered_again_with_who_left(
         ),
         ("volunteers", None): (before["q2"] == "Ja", before["q2"].notna()),
         ("sex", "Kvinde"): (before["sex"] == "Kvinde", before["sex"].notna()),
+        # A mean: each group's weighted mean of the 0-10 answers ("Ved ikke" is no answer).
+        ("life_satisfaction", None): (
+            pd.to_numeric(before["q3"], errors="coerce").fillna(0.0),
+            pd.to_numeric(before["q3"], errors="coerce").notna(),
+        ),
     }
     for item, (yes, answered) in cases.items():
         row = rows[item]
@@ -398,7 +396,7 @@ def test_attrition_compares_who_answered_again_with_who_left(
         assert row["ci_low"] == pytest.approx(row["difference"] - 1.959963984540054 * row["se"])
     assert {r["item"] for r in doc["attrition"]} == {
         "age_group", "sex", "trust_neighbours", "volunteers", "lonely_women",
-        "trust_dissatisfied", *(["life_satisfaction", "life_sat_volunteers"] if KINDS else []),
+        "trust_dissatisfied", "life_satisfaction", "life_sat_volunteers",
     }  # fmt: skip
     # Holm across the table's rows.
     p = [r["p_value"] for r in doc["attrition"]]
@@ -408,20 +406,21 @@ def test_attrition_compares_who_answered_again_with_who_left(
 
 
 def test_attrition_se_is_the_contrast_of_the_two_groups(tmp_path: Path) -> None:
-    from panelkit.stats.estimation import share_domain
+    from panelkit.stats.estimation import answers
     from panelkit.stats.linked import attrition
 
     _, _, prev, prev_inds, members = _designs(tmp_path, shift_previous_ids=False)
     rows = {r.item: r for r in attrition(prev, members, prev_inds, (), min_n=0)}
     again = np.isin(members.previous, members.current)
+    assert {i.kind for i in prev_inds} == {"share", "mean"}
     for ind in prev_inds:
-        domain, yes = share_domain(prev, ind)
+        domain, y = answers(prev, ind)  # "yes" of a share, the number of a mean
         values = []
-        for inside in (again, ~again):  # each group's share, linearised: (y − p)/Σw inside
+        for inside in (again, ~again):  # each group's ratio, linearised: (y − ȳ)/Σw inside
             keep = inside[domain.rows]
             w_in = domain.weights[keep].sum()
-            p = (domain.weights * yes)[keep].sum() / w_in
-            values.append(np.where(keep, (yes - p) / w_in, 0.0))
+            y_bar = (domain.weights * y)[keep].sum() / w_in
+            values.append(np.where(keep, (y - y_bar) / w_in, 0.0))
         cov = prev.covariance(domain, np.column_stack(values))
         se = np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
         assert rows[ind.id].se == pytest.approx(se, rel=1e-9)
@@ -448,7 +447,7 @@ def test_attrition_small_groups_are_suppressed_with_their_sibling(
 def test_the_report_says_which_se_and_shows_attrition(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = project("linked-own", tmp_path)
+    folder = project("linked-own", tmp_path, means=False)  # the estimate charts: shares
     monkeypatch.chdir(folder)
     code, _, err = invoke("report", "--out", "rep", "--lang", "en")
     assert code == 0, err
@@ -467,7 +466,7 @@ def test_the_report_says_which_se_and_shows_attrition(
 def test_an_unlinked_report_says_the_waves_are_independent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = project("linked-own", tmp_path)
+    folder = project("linked-own", tmp_path, means=False)
     _edit(folder / "panelkit.yaml", "  linked: true", "  # not linked")
     monkeypatch.chdir(folder)
     code, _, err = invoke("report", "--out", "rep", "--lang", "en")
