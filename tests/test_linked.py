@@ -486,3 +486,90 @@ def test_summarize_adjusts_the_waves_as_asked(
     assert [r["p_adjusted"] for r in rows] == pytest.approx(list(adjust_p(p, Adjust.BH)))
     rows = run_json(folder, monkeypatch, "--adjust", "none")["waves"]
     assert [r["p_adjusted"] for r in rows] == [r["p_value"] for r in rows]
+
+
+# --------------------------------------------------------------------------- means in tables
+
+
+def test_a_mean_change_is_in_its_units_in_the_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The waves sheet gives a share's change in points (×100) and a mean's in its own
+    units (×1, R's difference of linked-waves/expected.json), with the percent format
+    off on the mean's row; the CSV says each row's kind; the attrition table likewise."""
+    from panelkit.jobs import summarize
+    from panelkit.project import resolve_files, resolve_settings
+    from panelkit.publish.tables import attrition_frame, waves_csv, waves_sheet
+    from panelkit.results import Lang
+
+    folder = project("linked-waves", tmp_path)
+    files = resolve_files(cwd=folder)
+    waves = summarize(files, resolve_settings(files, min_n=0)).waves
+    assert waves is not None
+    expected = {
+        r["indicator"]: r
+        for r in json.loads((DATA / "linked-waves/expected.json").read_text())["waves"]
+        if r["by"] is None
+    }
+    sheet = waves_sheet(waves, Lang.EN, name="Change")
+    assert sheet.header[6] == "Change (pp; means: units)"
+    by_id = {row[1]: (i, row) for i, row in enumerate(sheet.rows)}
+    i, mean_row = by_id["life_satisfaction"]
+    assert mean_row[5] == pytest.approx(expected["life_satisfaction"]["current"], rel=RTOL)
+    assert mean_row[6] == pytest.approx(expected["life_satisfaction"]["difference"], rel=RTOL)
+    assert sheet.unit_rows == (i,)
+    _, share_row = by_id["volunteers"]
+    assert share_row[6] == pytest.approx(100 * expected["volunteers"]["difference"], rel=RTOL)
+    csv = waves_csv(waves, Lang.EN).splitlines()
+    kinds = [line.split(",")[csv[0].split(",").index("kind")] for line in csv[1:]]
+    assert kinds == ["share", "share", "share", "mean"]
+    frame = attrition_frame(waves, Lang.EN).set_index("Item")
+    mean = next(r for r in waves.attrition or () if r.item == "life_satisfaction")
+    assert str(mean.kind) == "mean" and 5 < (mean.stayed or 0) < 10
+    assert frame.loc["mean life satisfaction (0-10)", "Difference (pp; means: units)"] == (
+        pytest.approx(mean.difference, rel=RTOL)
+    )
+
+
+def test_distributions_and_quantiles_have_no_change_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§9 measures the change of shares and means: a distribution (one row per answer)
+    or a quantile in a project with a previous wave is estimated, not compared."""
+    folder = project("linked-waves", tmp_path)
+    with (folder / "indicators.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "  - {id: lonely_answers, kind: distribution, variable: lonely,"
+            " label: {da: ensomhed, en: loneliness}}\n"
+            "  - {id: life_sat_median, kind: quantile, variable: life_sat,"
+            " label: {da: median, en: median}}\n"
+        )
+    doc = run_json(folder, monkeypatch)
+    assert {r["indicator"] for r in doc["estimates"]} >= {"lonely_answers", "life_sat_median"}
+    assert [r["indicator"] for r in doc["waves"]] == [
+        "trust_neighbours", "volunteers", "often_lonely", "life_satisfaction"
+    ]  # fmt: skip
+    assert {r["item"] for r in doc["attrition"]} >= {"life_satisfaction"}
+    assert not {r["item"] for r in doc["attrition"]} & {"lonely_answers", "life_sat_median"}
+
+
+def test_a_mean_verdict_is_its_side_when_significant() -> None:
+    """The verdict rules' percentage points are for shares; a mean's change of 0.3 points
+    (30 "pp" if read as a share) that is significant is simply above."""
+    from panelkit.results import Estimate, EstimateKind
+    from panelkit.stats.comparison import Verdict, compare_waves
+
+    def row(value: float, se: float) -> Estimate:
+        return Estimate(
+            indicator="m", by=None, group=None, n=400, n_positive=None, estimate=value,
+            se=se, ci_low=value - 1, ci_high=value + 1, ci_method="t", suppressed=False,
+            kind=EstimateKind.MEAN,
+        )  # fmt: skip
+
+    (big,) = compare_waves([row(7.3, 0.05)], [row(7.0, 0.05)])
+    assert (big.verdict, str(big.kind)) == (Verdict.ABOVE, "mean")
+    (small,) = compare_waves([row(7.01, 0.05)], [row(7.0, 0.05)])
+    assert small.verdict is Verdict.SAME
+    # A mean whose SE is 0 is not given a share's p(1 − p)/n.
+    (none,) = compare_waves([row(7.0, 0.0)], [row(7.0, 0.0)])
+    assert none.diff_se == 0.0 and none.verdict is Verdict.SAME

@@ -233,7 +233,8 @@ class AttritionRow:
     not (``left``) on one indicator or one category of a weighting variable, weighted
     with the previous wave's weights. ``difference`` = stayed − left, tested as a
     contrast of two groups of one design (formats §8.5); a suppressed row (either group
-    too small, or revealing one by difference) has null numbers."""
+    too small, or revealing one by difference) has null numbers. ``stayed``/``left``
+    are weighted shares, or weighted means for a mean indicator (``kind``)."""
 
     item: str  # the indicator id, or the weighting variable
     category: str | None  # the weighting variable's category; None for an indicator
@@ -248,6 +249,7 @@ class AttritionRow:
     p_value: float | None
     p_adjusted: float | None
     suppressed: bool
+    kind: EstimateKind = EstimateKind.SHARE  # a mean indicator's rows are weighted means
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -311,8 +313,9 @@ def attrition(
     for ind, item, category in items:
         s, left = shown[(ind.id, "stayed")], shown[(ind.id, "left")]
         base = AttritionRow(
-            item, category, s.n, left.n, None, None, None, None, None, None, None, None, True
-        )
+            item, category, s.n, left.n, None, None, None, None, None, None, None, None, True,
+            kind=ind.kind,
+        )  # fmt: skip
         if s.estimate is None or left.estimate is None or s.suppressed or left.suppressed:
             out.append(base)
             continue
