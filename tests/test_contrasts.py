@@ -1,10 +1,11 @@
 """Contrasts and tests of association (formats §8.4, §8.5) against R survey 4.1.1.
 
-The numbers are R's, in tests/data/api-analyses/expected.json and
-tests/data/analyses-own/expected.json (their README.md give the R calls: ``svyglm(y ~
-I(g == group), sub)`` for a contrast's difference and SE, ``svychisq(~y + g, sub)`` for
-a test, Holm over all contrasts of the file). Every one is reproduced through the
-command line's JSON to 1e-6 relative.
+The numbers are R's, in tests/data/{api-analyses,analyses-own,contrasts-own}/expected.json
+(and analyses-own/expected-capped.json); their README.md and reference.R give the R calls:
+``svyglm(y ~ I(g == group), sub)`` for a contrast's difference and SE (contrasts-own:
+``svycontrast`` of ``svyratio(covmat = TRUE)``, checked against svyglm), ``svychisq(~y +
+g, sub)`` for a test, ``p.adjust`` (Holm, BH) over all contrasts of the file. Every one is
+reproduced through the command line's JSON to 1e-6 relative.
 """
 
 from __future__ import annotations
