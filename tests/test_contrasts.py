@@ -456,3 +456,24 @@ def test_the_terminal_shows_contrasts_tests_and_what_was_left_out(tmp_path: Path
     # awards, Elementary against the rest: R's 0.318811 → +31.9 points, p 2.4e-05.
     assert "+31.9" in out and "<0.001" in out
     assert "4 contrasts with the rest left out (suppressed 4)." in out
+
+
+def test_the_terminal_shows_a_means_contrast_in_its_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    """contrasts-own, life satisfaction of Videregående against the rest: R's 7.374 and
+    6.106, difference 1.268 (0.734 to 1.803) on the 0-10 scale, not in percent."""
+    monkeypatch.setenv("COLUMNS", "200")
+    folder = DATA / "contrasts-own"
+    code, out, err = invoke(
+        "summarize", folder / "data.csv", "--schema", folder / "schema.yaml",
+        "--margins", folder / "margins.csv", "--indicators", folder / "indicators.yaml",
+        "--by", "sex", "--by", "education", "--contrasts", "--min-n", "0", "--lang", "en",
+    )  # fmt: skip
+    assert code == 0, err
+    table = out[out.index("Groups against the rest") :]
+    (line,) = [
+        row for row in table.splitlines()
+        if row.startswith("│ mean life satisfaction (0-10) ") and "Videregående" in row
+    ]  # fmt: skip
+    cells = [c.strip() for c in line.strip("│").split("│")]
+    assert cells[3:7] == ["7.4", "6.1", "+1.3", "+0.7 to +1.8"]
+    assert "%" not in line
