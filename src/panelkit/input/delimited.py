@@ -347,35 +347,9 @@ def _parse_pandas(shown: str, body: bytes, text: str, hstart: int, hline: int, s
             "it again as CSV"
         ) from exc
     n_records = len(table)  # the header and every data record
-<<<<<<< HEAD
-    # One object array of the parsed cells (pointers to the same strings, no copy of
-    # the text): popping column by column from the frame was quadratic in columns.
-    cells_2d = table.to_numpy(dtype=object)
-    del table
-    names = [str(v).strip() for v in cells_2d[0].tolist()]
-    columns = []
-    for j in range(cells_2d.shape[1]):
-        cells = pd.Series(cells_2d[1:, j], dtype=object).str.strip()
-        columns.append(cells.where(cells != ""))  # an empty cell is missing
-    return names, columns, n_records
-=======
-    record_lines, record_rows = _record_positions(shown, text, hstart, hline, hrow, sep, n_records)
     names = [str(v).strip() for v in table.iloc[0].tolist()]
     columns = _cleaned_columns(table.iloc[1:])
-    del table
-    frame, lines = assemble(
-        shown,
-        names,
-        columns,
-        record_lines,
-        row_numbers=record_rows,
-        skip=skip,
-        header_at=f"in the header, line {hline}",
-        label=number_label,
-        drop_trailing_empty=True,
-    )
-    return RawExport(p, ExportFormat.CSV, frame, lines, "line", encoding, delimiter)
->>>>>>> main
+    return names, columns, n_records
 
 
 def _decode_or_refuse(data: bytes, shown: str) -> tuple[str, str]:
