@@ -571,15 +571,16 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from panelkit.publish.tables import display_frame, suppression_notes
+    from panelkit.publish.tables import display_frame, has_kinds, suppression_notes
 
     console = _console()
     frame = display_frame(result, lang)
     title = "Indikatorer" if lang is Lang.DA else "Indicators"
-    texts = list(frame.columns[:3])  # indicator, breakdown, group; the rest are numbers
+    # indicator, breakdown, group (and what a row measures); the rest are numbers
+    texts = list(frame.columns[: 4 if has_kinds(result.estimates) else 3])
     if not any(e.by for e in result.estimates):
         # no breakdown: the breakdown and group columns would only say "All"
-        frame = frame.drop(columns=texts[1:])
+        frame = frame.drop(columns=texts[1:3])
     table = Table(title=title)
     for col in frame.columns:
         if col == texts[0]:

@@ -180,6 +180,7 @@ def analyse_wave(
         min_n=min_n,
         labels=indicator_labels(indicators),
         contrasts=contrast_set,
+        scales=indicator_scales(indicators),
     )
 
 
@@ -314,6 +315,11 @@ def check_by(schema: Schema, by: Sequence[str]) -> None:
 
 def indicator_labels(indicators: Sequence[Indicator]) -> dict[str, dict[str, str]]:
     return {i.id: {lang: i.label(lang) for lang in ("da", "en")} for i in indicators}
+
+
+def indicator_scales(indicators: Sequence[Indicator]) -> dict[str, tuple[float, float]]:
+    """Each mean's scale (min, max), where the schema gives it."""
+    return {i.id: i.scale for i in indicators if i.scale is not None}
 
 
 # ----------------------------------------------------------------------------- report jobs

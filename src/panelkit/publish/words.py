@@ -128,6 +128,8 @@ class Texts:
     codebook_min_max: str
     codebook_rows: str
     codebook_weighted: str
+    # the kinds beyond a share (formats §8): tables, fact boxes, charts, the report
+    kinds: Mapping[str, str]
 
 
 DANISH = Texts(
@@ -303,6 +305,43 @@ DANISH = Texts(
     codebook_rows="Rækker læst: {read} = brugt {used} + afvist {rejected}",
     codebook_weighted="Vægtet (raking): designeffekt {deff}, effektivt n {n_effective}; n er "
     "uvægtet",
+    kinds={
+        "measure_head": "Mål",
+        "estimate_head": "Estimat",
+        "se_head": "SE",
+        "share": "andel",
+        "mean": "gennemsnit",
+        "mean_scale": "gennemsnit ({low}–{high})",
+        "median": "median",
+        "quantile": "{q} %-fraktil",
+        "pp": " pp",
+        "default_mean": "{label}: gennemsnit {mean}",
+        "default_distribution": "{label}: {answers}",
+        "default_quantile": "{label}: {value}",
+        "answer_part": "{pct} {answer}",
+        "chart_means": "Gennemsnit",
+        "chart_distribution": "Svarfordeling",
+        "mean_axis": "Gennemsnit",
+        "mean_axis_scale": "Gennemsnit (skala {low}–{high})",
+        "mean_alt": "Prikdiagram over gennemsnit med 95 %-konfidensinterval",
+        "distribution_alt": "Stablet vandret søjlediagram over svarene i procent",
+        "distribution_axis": "Andel af svarene (pct.)",
+        "higher": "signifikant højere end resten",
+        "lower": "signifikant lavere end resten",
+        "higher_mark": "▲",
+        "lower_mark": "▼",
+        "contrast_note": "▲/▼: gruppen er signifikant højere/lavere end resten af de adspurgte "
+        "(justeret p under {alpha}, {method}, på tværs af {n} sammenligninger).",
+        "contrast_off": "Grupperne er ikke testet mod resten (kør med --contrasts).",
+        "tests_heading": "Test af sammenhæng",
+        "tests_note": "Rao–Scott-test (F) af, om svarene hænger sammen med {by}, med "
+        "designbaseret varians på den vægtede stikprøve.",
+        "test_line": "{label} efter {by}: F = {f} (frihedsgrader {ndf} og {ddf}), p = {p}.",
+        "mean_rule_note": "For gennemsnit læses grænserne som procent af skalaens længde: på en "
+        "skala fra 0 til 10 er {same} pp {same_units} point og {small} pp {small_units} point; "
+        "et gennemsnit uden kendt skala vurderes kun på den justerede p-værdi.",
+        "mean_difference_note": "For et gennemsnit er forskellen i skalaens egne enheder.",
+    },
 )  # fmt: skip
 
 ENGLISH = Texts(
@@ -483,6 +522,43 @@ ENGLISH = Texts(
     codebook_rows="Rows read: {read} = used {used} + rejected {rejected}",
     codebook_weighted="Weighted (raking): design effect {deff}, effective n {n_effective}; n is "
     "unweighted",
+    kinds={
+        "measure_head": "Measure",
+        "estimate_head": "Estimate",
+        "se_head": "SE",
+        "share": "share",
+        "mean": "mean",
+        "mean_scale": "mean ({low}–{high})",
+        "median": "median",
+        "quantile": "{q}% quantile",
+        "pp": " pp",
+        "default_mean": "{label}: mean {mean}",
+        "default_distribution": "{label}: {answers}",
+        "default_quantile": "{label}: {value}",
+        "answer_part": "{pct} {answer}",
+        "chart_means": "Means",
+        "chart_distribution": "Answers",
+        "mean_axis": "Mean",
+        "mean_axis_scale": "Mean (scale {low}–{high})",
+        "mean_alt": "Dot chart of means with 95% confidence intervals",
+        "distribution_alt": "Stacked horizontal bar chart of the answers in percent",
+        "distribution_axis": "Share of answers (%)",
+        "higher": "significantly higher than the rest",
+        "lower": "significantly lower than the rest",
+        "higher_mark": "▲",
+        "lower_mark": "▼",
+        "contrast_note": "▲/▼: the group is significantly higher/lower than the rest of the "
+        "respondents (adjusted p below {alpha}, {method}, across {n} contrasts).",
+        "contrast_off": "The groups are not tested against the rest (run with --contrasts).",
+        "tests_heading": "Tests of association",
+        "tests_note": "Rao–Scott tests (F) of whether the answers are associated with {by}, "
+        "with design-based variance on the weighted sample.",
+        "test_line": "{label} by {by}: F = {f} ({ndf} and {ddf} degrees of freedom), p = {p}.",
+        "mean_rule_note": "For means the limits are read as percent of the scale's length: on "
+        "a scale from 0 to 10, {same} pp is {same_units} points and {small} pp {small_units} "
+        "points; a mean without a known scale is judged on the adjusted p-value alone.",
+        "mean_difference_note": "For a mean the difference is in the scale's own units.",
+    },
 )  # fmt: skip
 
 CATALOGUE: Mapping[Lang, Texts] = {Lang.DA: DANISH, Lang.EN: ENGLISH}

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from panelkit.errors import SettingsError
 from panelkit.input.baselines import Baseline, find_baseline
-from panelkit.results import Estimate, Lang, Reconciliation
+from panelkit.results import Estimate, EstimateKind, Lang, Reconciliation
 
 if TYPE_CHECKING:
     from panelkit.stats.linked import AttritionRow
@@ -195,6 +195,8 @@ class Comparison:
             "se_fallback": self.se_fallback,
         }
 
+
+_WAVE_KINDS = (EstimateKind.SHARE, EstimateKind.MEAN)
 
 # The JSON ``waves`` row (formats §9): these of a WaveChange's fields, in this order.
 WAVE_FIELDS = (
@@ -439,6 +441,10 @@ def compare_waves(
     """
     z_level = _z_for(level)
     adjust = Adjust(adjust)
+    # Changes are of shares and means (formats §9); a distribution's answers and the
+    # quantiles are not compared across waves.
+    current = [e for e in current if e.kind in _WAVE_KINDS]
+    previous = [e for e in previous if e.kind in _WAVE_KINDS]
     before = _by_key(previous, "previous wave")
     _by_key(current, "current wave")  # only to refuse repeated rows
     pairs = [(e, before[_key(e)]) for e in current if _key(e) in before]
