@@ -827,9 +827,21 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the earlier report in --out.")
     ] = False,
+    no_contrasts: Annotated[
+        bool,
+        typer.Option(
+            "--no-contrasts",
+            help="Do not test each group against the rest (the report does by default).",
+        ),
+    ] = False,
 ) -> None:
     """The yearly report: HTML, workbook, CSV tables, charts, fact boxes and run.json."""
+    from dataclasses import replace
+
     from panelkit.jobs import write_report
+
+    if no_contrasts:
+        run = Run(run.files, replace(run.settings, contrasts=False))
 
     target = out if out is not None else run.files.out
     if target is None:

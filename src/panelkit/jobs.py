@@ -358,6 +358,7 @@ def _analyse(
     compare_groups: bool,
     need_baselines: bool,
     step: Callable[[str], None],
+    report_contrasts: bool = False,
 ) -> _Analysis:
     from panelkit.input.indicators import load_indicator_file
     from panelkit.publish.factbox import layout_from_data
@@ -398,8 +399,16 @@ def _analyse(
             )
         if ref.by not in by:
             by.append(ref.by)
+    # The report marks each group against the rest unless told not to (formats §8.4).
+    contrasts = opts.adjust if report_contrasts and opts.contrasts is not False else None
     estimates = analyse_wave(
-        weighted, ind_file.indicators, by=by, ci=opts.ci, min_n=opts.min_n, empty_groups=False
+        weighted,
+        ind_file.indicators,
+        by=by,
+        ci=opts.ci,
+        min_n=opts.min_n,
+        empty_groups=False,
+        contrasts=contrasts,
     )
     rows = estimates.estimates
     step("Indikatorer beregnet" if da else "Indicators estimated")
@@ -602,7 +611,13 @@ def _write_report(
             progress(label, done, total)
 
     analysis = _analyse(
-        files, opts, default_by=True, compare_groups=False, need_baselines=False, step=step
+        files,
+        opts,
+        default_by=True,
+        compare_groups=False,
+        need_baselines=False,
+        step=step,
+        report_contrasts=True,
     )
     previous, waves = None, None
     if files.previous is not None:

@@ -412,9 +412,10 @@ def _template(indicator: IndicatorLike, lang: Lang) -> tuple[str, set[str]]:
             raise SettingsError(f"{where}: unknown placeholder {shown}; use one of {known}")
         owners = _KIND_PLACEHOLDERS.get(name)
         if owners is not None and kind not in owners:
-            fitting = ", ".join(
-                "{" + p + "}" for p, k in _KIND_PLACEHOLDERS.items() if kind in k
-            ) or "{label}"
+            fitting = (
+                ", ".join("{" + p + "}" for p, k in _KIND_PLACEHOLDERS.items() if kind in k)
+                or "{label}"
+            )
             raise SettingsError(
                 f"{where}: {{{name}}} belongs to {owners[0]} indicators, and this one is a "
                 f"{kind}; use {fitting}"
@@ -504,9 +505,9 @@ def _figures(
         return out
     if est.kind is EstimateKind.DISTRIBUTION:
         shown = [
-            texts(lang).kinds["answer_part"].format(
-                pct=pct_words(e.estimate or 0.0, lang), answer=e.category or ""
-            )
+            texts(lang)
+            .kinds["answer_part"]
+            .format(pct=pct_words(e.estimate or 0.0, lang), answer=e.category or "")
             for e in series
         ]
         joined = ", ".join(shown[:-1]) + f" {texts(lang).and_word} {shown[-1]}"
