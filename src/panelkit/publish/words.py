@@ -341,6 +341,16 @@ DANISH = Texts(
         "skala fra 0 til 10 er {same} pp {same_units} point og {small} pp {small_units} point; "
         "et gennemsnit uden kendt skala vurderes kun på den justerede p-værdi.",
         "mean_difference_note": "For et gennemsnit er forskellen i skalaens egne enheder.",
+        "kinds_topic": "Gennemsnit, svarfordelinger og fraktiler",
+        "kinds_note": "Et gennemsnit er det vægtede gennemsnit blandt dem i målgruppen, der har "
+        "svaret, i spørgsmålets egne enheder (en svarskala regnes om til sine point); "
+        "intervallet bruger t-fordelingen. En svarfordeling viser hvert svars vægtede andel; "
+        "andelene summer til 100 %. Fraktiler (fx medianen) har Woodruff-intervaller som i "
+        "R-pakken survey.",
+        "contrast_topic": "Grupper mod resten",
+        "contrast_method": "Hver gruppe er sammenlignet med resten af de adspurgte i samme "
+        "målgruppe (fx 17-29-årige mod alle andre); forskellens standardfejl tager højde for "
+        "vægtningen, og p-værdierne er justeret med {method} på tværs af {n} sammenligninger.",
     },
 )  # fmt: skip
 
@@ -558,6 +568,17 @@ ENGLISH = Texts(
         "a scale from 0 to 10, {same} pp is {same_units} points and {small} pp {small_units} "
         "points; a mean without a known scale is judged on the adjusted p-value alone.",
         "mean_difference_note": "For a mean the difference is in the scale's own units.",
+        "kinds_topic": "Means, distributions of answers and quantiles",
+        "kinds_note": "A mean is the weighted mean among those in the target group who "
+        "answered, in the question's own units (an answer scale is turned into its points); "
+        "its interval uses the t distribution. A distribution shows each answer's weighted "
+        "share; the shares add up to 100%. Quantiles (e.g. the median) have Woodruff "
+        "intervals as in R's survey package.",
+        "contrast_topic": "Groups against the rest",
+        "contrast_method": "Each group is compared with the rest of the respondents in the "
+        "same target group (e.g. 17-29 year olds against everyone else); the difference's "
+        "standard error allows for the weighting, and the p-values are adjusted with {method} "
+        "across {n} contrasts.",
     },
 )  # fmt: skip
 
