@@ -70,6 +70,7 @@ td.test { min-width: 7rem; }
 ul.files { columns: 2; }
 .note { border-left: 4px solid #e69f00; background: #fdf6e7; padding: .5rem 1rem; max-width: 46rem; }
 .small { color: var(--muted); font-size: .9rem; }
+.contrast { display: inline-block; max-width: 8.5em; white-space: normal; color: var(--ink); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.2rem; max-width: 46rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
