@@ -419,7 +419,12 @@ def _analyse(
             "baseline: {id: …, area: …} to an indicator (formats §4)"
         )
     comparisons = compare(
-        rows, matched, groups=compare_groups, adjust=opts.adjust, rules=opts.rules
+        rows,
+        matched,
+        groups=compare_groups,
+        adjust=opts.adjust,
+        rules=opts.rules,
+        scales=estimates.scales,
     )
     compared = {(c.indicator, c.by, c.group) for c in comparisons}
     comparison_set = ComparisonSet(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from panelkit.disclosure import Suppression, margin_reasons
 from panelkit.files import safe_frame, safe_value
 from panelkit.publish.texts import (  # the number formatters, re-exported for callers
+    MEAN_DECIMALS,
     NumberKind,
     decimal,
     estimate_interval_text,
@@ -26,13 +27,13 @@ from panelkit.publish.texts import (  # the number formatters, re-exported for c
     format_difference,
     format_difference_interval,
     format_value,
-    interval_text,
+    interval_text,  # noqa: F401  (re-exported)
     number_kind,
     p_text,
     pct,  # noqa: F401  (re-exported: html.py)
-    pct_text,
-    pp_interval_text,
-    pp_text,
+    pct_text,  # noqa: F401  (re-exported)
+    pp_interval_text,  # noqa: F401  (re-exported)
+    pp_text,  # noqa: F401  (re-exported)
     scale_number,
     se_text,
     swap_separators,
@@ -594,9 +595,11 @@ def test_text(test: str, lang: Lang) -> str:
 
 
 def baseline_text(baseline: Baseline, lang: Lang) -> str:
-    """A baseline as a table cell: "15,0 % (Amager Øst)" or "34,0 % (Danmark, Kvinder)"."""
+    """A baseline as a table cell: "15,0 % (Amager Øst)", "34,0 % (Danmark, Kvinder)" or,
+    for a mean, "7,40 (Danmark)"."""
     where = baseline.area if baseline.group is None else f"{baseline.area}, {baseline.group}"
-    return f"{pct_text(baseline.estimate, lang)} ({where})"
+    kind = number_kind(baseline.kind)
+    return f"{estimate_text(baseline.estimate, kind, lang)} ({where})"
 
 
 def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
@@ -611,11 +614,14 @@ def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
         else:
             assert c.ci_low is not None and c.ci_high is not None and c.p_adjusted is not None
             assert c.verdict is not None
+            kind = number_kind(c.kind)
+            digits = MEAN_DECIMALS if kind is NumberKind.MEAN else 1
             numbers = (
-                pct_text(c.estimate, lang),
+                estimate_text(c.estimate, kind, lang),
                 _estimate_interval(result, c, lang),
-                pp_text(c.difference, lang),
-                pp_interval_text(c.ci_low, c.ci_high, lang),
+                format_difference(c.difference, kind, lang, digits),
+                f"{format_difference(c.ci_low, kind, lang, digits)} {texts(lang).numbers.to} "
+                f"{format_difference(c.ci_high, kind, lang, digits)}",
                 p_text(c.p_adjusted, lang),
                 verdict_text(c.verdict, lang),
             )
@@ -643,7 +649,7 @@ def _estimate_interval(result: ComparisonSet, c: Comparison, lang: Lang) -> str:
     est = result.estimate_of(c)
     if est is None or est.ci_low is None or est.ci_high is None:
         return ""
-    return interval_text(est.ci_low, est.ci_high, lang)
+    return estimate_interval_text(est.ci_low, est.ci_high, number_kind(est.kind), lang)
 
 
 def comparison_notes(result: ComparisonSet, lang: Lang) -> tuple[str, ...]:
@@ -672,17 +678,35 @@ def comparison_notes(result: ComparisonSet, lang: Lang) -> tuple[str, ...]:
         )
     )
     notes.append(t.comparison_rule_note.format(alpha=alpha, same=same, small=small))
+    if any(c.kind is EstimateKind.MEAN for c in result.comparisons):
+        notes.append(t.kinds["mean_difference_note"])
+        notes.append(
+            t.kinds["mean_rule_note"].format(
+                same=same,
+                small=small,
+                same_units=decimal(f"{r.same_pp / 10:g}", lang),
+                small_units=decimal(f"{r.small_pp / 10:g}", lang),
+            )
+        )
     return tuple(notes)
 
 
 def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
     """The comparisons as a workbook sheet (shares as proportions, differences in pp)."""
     rows = []
-    for c in result.comparisons:
+    cells: list[tuple[int, int, str]] = []
+    for i, c in enumerate(result.comparisons, start=2):
         b = c.baseline
+        mean = c.kind is EstimateKind.MEAN
+        if mean:  # a mean's numbers in its units, not percent and points
+            units = excel_format(NumberKind.MEAN)
+            cells += [(i, 6, units), (i, 7, units + "0"), (i, 8, units)]
+            cells += [(i, col, units) for col in (14, 15, 16)]
 
-        def pp(value: float | None) -> float | None:
-            return None if value is None else round(100.0 * value, 10)
+        def pp(value: float | None, mean: bool = mean) -> float | None:
+            if value is None or mean:
+                return value
+            return round(100.0 * value, 10)
 
         rows.append(
             (
@@ -717,7 +741,8 @@ def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
         (18, _P_FORMAT),
         (19, _P_FORMAT),
     )
-    return Sheet(name, texts(lang).comparison_sheet_head, tuple(rows), (6, 7, 8), formats)
+    head = texts(lang).comparison_sheet_head
+    return Sheet(name, head, tuple(rows), (6, 7, 8), formats, cell_formats=tuple(cells))
 
 
 def comparisons_csv(result: ComparisonSet, lang: Lang) -> str:
@@ -739,7 +764,7 @@ def comparisons_document(result: ComparisonSet, version: str, lang: Lang) -> dic
 
 
 _COMPARISON_KEYS = (
-    "indicator", "by", "group", "n", "estimate", "se", "baseline_id", "baseline_area",
+    "indicator", "kind", "by", "group", "n", "estimate", "se", "baseline_id", "baseline_area",
     "baseline_group", "baseline", "baseline_ci_low", "baseline_ci_high", "baseline_n",
     "baseline_se", "baseline_source", "baseline_year", "baseline_fixed", "difference",
     "diff_se", "diff_ci_low", "diff_ci_high", "level", "test", "statistic", "p_value",
