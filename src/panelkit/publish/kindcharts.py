@@ -25,18 +25,19 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.ticker import Formatter
 
-# A diverging answer scale (ColorBrewer PuOr, safe for the common colour-vision
-# deficiencies): orange at one end, purple at the other, a pale neutral between. The
-# lightness differs between every two neighbours and between the two ends, so the
-# segments also read apart in greyscale; each segment is outlined and labelled too.
+# A diverging answer scale (ColorBrewer PuOr's colours, safe for the common colour-vision
+# deficiencies): orange at one end, purple at the other, a pale neutral between. Chosen so
+# the CIE lightness L* differs by at least 10 between every two neighbours and between the
+# two ends (tests/test_kinds_publish.py), so the segments also read apart in greyscale;
+# each segment is outlined and labelled too.
 ANSWER_COLOURS: Mapping[int, tuple[str, ...]] = {
     1: ("#998EC3",),
     2: ("#E66101", "#5E3C99"),
     3: ("#F1A340", "#F7F7F7", "#998EC3"),
-    4: ("#E66101", "#FDB863", "#B2ABD2", "#5E3C99"),
+    4: ("#E66101", "#FDB863", "#998EC3", "#542788"),
     5: ("#E66101", "#FDB863", "#F7F7F7", "#B2ABD2", "#5E3C99"),
-    6: ("#B35806", "#F1A340", "#FEE0B6", "#D8DAEB", "#998EC3", "#542788"),
-    7: ("#B35806", "#F1A340", "#FEE0B6", "#F7F7F7", "#D8DAEB", "#998EC3", "#542788"),
+    6: ("#B35806", "#F1A340", "#FEE0B6", "#B2ABD2", "#8073AC", "#542788"),
+    7: ("#7F3B08", "#E66101", "#FDB863", "#F7F7F7", "#B2ABD2", "#8073AC", "#2D004B"),
 }
 SEGMENT_EDGE = "#404040"  # the outline between segments (and round the pale neutral)
 DARK_TEXT = "#000000"
@@ -62,6 +63,12 @@ def _luminance(colour: str) -> float:
     channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def lightness(colour: str) -> float:
+    """CIE L* (0 black – 100 white) of a ``#RRGGBB`` colour: how light it prints in grey."""
+    y = _luminance(colour)
+    return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
 
 
 def text_colour(fill: str) -> str:
@@ -396,5 +403,5 @@ def _answer_alt(chart: AnswerChart, heading: str, lang: Lang) -> str:
         answers = ", ".join(
             f"{a} {pct_words(s, lang)}" for a, s in zip(chart.answers, bar.shares, strict=True)
         )
-        parts.append(f"{_c._with_n(bar.label, bar.n, lang)}: {answers}.")
+        parts.append(f"{_c._with_n(bar.label, bar.n, lang)}: {answers}".rstrip(".") + ".")
     return " ".join(parts).replace(_c.NBSP, " ")
