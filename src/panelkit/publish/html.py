@@ -510,13 +510,14 @@ def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Seque
     )
 
 
-def _figure(chart: Chart | None, lang: Lang) -> str:
+def _figure(chart: Chart | None, lang: Lang, note: str | None = None) -> str:
     if chart is None:
         return ""
     data = base64.b64encode(chart.png).decode("ascii")
+    caption = note or _T[lang]["chart_note"]
     return (
         f'<figure>\n<img src="data:image/png;base64,{data}" alt="{_h(chart.alt)}">\n'
-        f"<figcaption>{_h(_T[lang]['chart_note'])}</figcaption>\n</figure>\n"
+        f"<figcaption>{_h(caption)}</figcaption>\n</figure>\n"
     )
 
 
@@ -576,8 +577,9 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
     head = [(t["indicator"], False), (t["n"], True), (value, True), (t["ci"], True)]
     out = _figure(charts.get("indicators"), lang) + _table(head, rows)
     # The means and each distribution's answers have charts of their own (formats §8).
+    answers = texts(lang).kinds["answers_note"]
     for name in sorted(n for n in charts if n == "means" or n.startswith("answers-")):
-        out += _figure(charts[name], lang)
+        out += _figure(charts[name], lang, answers if name.startswith("answers-") else None)
     return out
 
 

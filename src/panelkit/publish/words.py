@@ -341,6 +341,8 @@ DANISH = Texts(
         "skala fra 0 til 10 er {same} pp {same_units} point og {small} pp {small_units} point; "
         "et gennemsnit uden kendt skala vurderes kun på den justerede p-værdi.",
         "mean_difference_note": "For et gennemsnit er forskellen i skalaens egne enheder.",
+        "answers_note": "Hvert felt er et svars andel af dem, der har svaret, i procent; et "
+        "smalt felt står uden tal (se tegnforklaringen og tabellen).",
         "kinds_topic": "Gennemsnit, svarfordelinger og fraktiler",
         "kinds_note": "Et gennemsnit er det vægtede gennemsnit blandt dem i målgruppen, der har "
         "svaret, i spørgsmålets egne enheder (en svarskala regnes om til sine point); "
@@ -568,6 +570,8 @@ ENGLISH = Texts(
         "a scale from 0 to 10, {same} pp is {same_units} points and {small} pp {small_units} "
         "points; a mean without a known scale is judged on the adjusted p-value alone.",
         "mean_difference_note": "For a mean the difference is in the scale's own units.",
+        "answers_note": "Each segment is an answer's share of those who answered, in "
+        "percent; a narrow segment has no number (see the legend and the table).",
         "kinds_topic": "Means, distributions of answers and quantiles",
         "kinds_note": "A mean is the weighted mean among those in the target group who "
         "answered, in the question's own units (an answer scale is turned into its points); "
