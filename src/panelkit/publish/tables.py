@@ -309,7 +309,9 @@ def estimates_markdown(result: EstimateSet, lang: Lang) -> str:
     """A Markdown pipe table of the display frame."""
     frame = display_frame(result, lang)
     header = "| " + " | ".join(frame.columns) + " |"
-    align = "|" + "|".join("---" if i < 3 else "---:" for i in range(len(frame.columns))) + "|"
+    texts_end = 4 if has_kinds(result.estimates) else 3  # the text columns, then numbers
+    align = "|" + "|".join("---" if i < texts_end else "---:" for i in range(len(frame.columns)))
+    align += "|"
     body = [
         "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
         for row in frame.itertuples(index=False)
