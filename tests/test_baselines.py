@@ -131,7 +131,7 @@ def problem(*lines: str) -> str:
         (
             {"estimate_pct": ""},
             "baselines.csv line 3, estimate_pct: is empty; give the figure in percent, "
-            "e.g. 15 or 15.5",
+            "e.g. 15 or 15.5 (or a mean in the variable's units under estimate)",
         ),
         (
             {"estimate_pct": "115"},

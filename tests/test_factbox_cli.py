@@ -27,8 +27,20 @@ def whole(value: float | None) -> str:
     return str(Decimal(repr(100 * value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def one_decimal(value: float | None) -> str:
+    assert value is not None
+    shown = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return str(shown).replace(".", ",")
+
+
 def test_text_reads_like_the_district_plan(in_tmp: Path, estimates: EstimateSet) -> None:
     est = {e.indicator: whole(e.estimate) for e in estimates.estimates if e.by is None}
+    # A mean: one decimal, half up, decimal comma (7.11 → "7,1").
+    mean = {
+        e.indicator: one_decimal(e.estimate)
+        for e in estimates.estimates
+        if e.by is None and e.kind == "mean"
+    }
     code, out, err = invoke("factbox")
     assert code == 0, err
     assert out == (
@@ -44,13 +56,17 @@ def test_text_reads_like_the_district_plan(in_tmp: Path, estimates: EstimateSet)
         "dårligt selvvurderet helbred. Det er ca. på niveau med tallet fra Region Hovedstaden "
         "Sundhedsprofil 2021. (ca. 1340 svar. Borgerpanelundersøgelse om bydelsplan 2022. "
         "Sammenligning: Region Hovedstaden Sundhedsprofil 2021)\n"
+        f"• Gennemsnitlig tilfredshed med livet er {mean['life_satisfaction']} på en skala fra 0 "
+        f"til 10. {SOURCE}\n"
+        f"• Den gennemsnitlige ensomhedsscore er {mean['loneliness_score']} på en skala fra 3 til "
+        f"9 (tre spørgsmål; højere er mere ensom). {SOURCE}\n"
     )
     assert "Udeladt" not in err
 
 
 def test_markdown_html_english_and_a_file(in_tmp: Path) -> None:
     code, out, _ = invoke("factbox", "--format", "md")
-    assert code == 0 and out.startswith("### Fakta\n\n- 22 pct. savner") and out.count("\n- ") == 4
+    assert code == 0 and out.startswith("### Fakta\n\n- 22 pct. savner") and out.count("\n- ") == 6
     code, out, _ = invoke("factbox", "--format", "html")
     assert out.startswith('<section class="factbox" lang="da">\n<h3>Fakta</h3>\n<ul>\n<li>22 pct.')
     assert '<span class="source">(ca. 1340 svar.' in out
@@ -66,7 +82,7 @@ def test_a_suppressed_figure_is_left_out_and_named_on_stderr(in_tmp: Path) -> No
     code, out, err = invoke("factbox", "--min-n", "200")
     assert code == 0
     # lonely_17_29 has 164 answers: its bullet is gone, and so is its number (23).
-    assert "17-29" not in out and "23 pct." not in out and out.count("\n• ") == 3
+    assert "17-29" not in out and "23 pct." not in out and out.count("\n• ") == 5
     assert (
         "Udeladt af faktaboksen (undertrykt, færre end 200 svar): lonely_17_29: i alderen "
         "17-29 år" in " ".join(err.split())
@@ -105,8 +121,9 @@ def test_errors_are_one_line(in_tmp: Path) -> None:
     assert (code, err) == (
         1,
         'Error: indicators.yaml: factbox[1]: "help_neighbor" is not an indicator of this file; '
-        "did you mean help_neighbour? expected one of help_neighbour, lonely, lonely_17_29, "
-        "lonely_ucla, miss_community, poor_health, want_information\n",
+        "did you mean help_neighbour? expected one of feel_safe_answers, feel_safe_mean, "
+        "health_answers, help_neighbour, life_sat_quartiles, life_satisfaction, loneliness_score, "
+        "lonely, lonely_17_29, lonely_ucla, miss_community, poor_health, want_information\n",
     )
 
     indicators.write_text(

@@ -274,7 +274,8 @@ def test_a_rerun_gives_identical_bytes_and_replaces_the_report(built: Built, pro
 
 def test_html_numbers_equal_the_estimates(page: Page, built: Built, expected: EstimateSet) -> None:
     checked = 0
-    for e in shown(expected):
+    # The shares here; every kind's cells: tests/test_kinds_publish.py.
+    for e in (e for e in shown(expected) if e.kind == "share"):
         if e.by is None:
             text = cell(page, "indicators", e.indicator, None, None)
             assert e.estimate is not None
@@ -289,7 +290,7 @@ def test_html_numbers_equal_the_estimates(page: Page, built: Built, expected: Es
                 assert pct(e.estimate) in text and ci(e) in text
                 assert f"n{NBSP}={NBSP}{e.n:,}".replace(",", ".") in text
         checked += 1
-    assert checked == len(shown(expected)) > 50
+    assert checked == len([e for e in shown(expected) if e.kind == "share"]) > 50
 
 
 def test_html_comparison_and_waves_equal_the_tests(
@@ -311,7 +312,8 @@ def test_html_comparison_and_waves_equal_the_tests(
     previous = jobs.summarize(
         replace(files, data=files.previous.data, margins=files.previous.margins)  # type: ignore[union-attr]
     )
-    current = [e for e in expected.estimates if e.by is None]
+    # the shares' changes in percent and points (a mean's change is in its units)
+    current = [e for e in expected.estimates if e.by is None and e.kind == "share"]
     for change in compare_waves(current, previous.estimates):
         text = cell(page, "change", change.indicator, None, None)
         assert change.previous is not None and change.current is not None
@@ -375,11 +377,12 @@ def test_workbook_cells_are_numbers_with_percent_format(
 
     overall = wb["Indikatorer"]
     head = [c.value for c in overall[1]]
-    assert head[:5] == ["Indikator", "Id", "n", "n ja", "Andel"]
-    rows = {r[1].value: r for r in overall.iter_rows(min_row=2)}
-    for e in (e for e in expected.estimates if e.by is None):
+    # With means, distributions and quantiles: "Mål" says what a row is (formats §8).
+    assert head[:6] == ["Indikator", "Id", "Mål", "n", "n ja", "Estimat"]
+    rows = {r[1].value: r for r in overall.iter_rows(min_row=2) if r[2].value == "andel"}
+    for e in (e for e in expected.estimates if e.by is None and e.kind == "share"):
         row = rows[e.indicator]
-        share = row[head.index("Andel")]
+        share = row[head.index("Estimat")]
         assert isinstance(share.value, float) and share.number_format == "0.0%"
         assert share.value == pytest.approx(e.estimate, abs=1e-12)
         low = row[head.index("KI nedre")]
@@ -392,10 +395,10 @@ def test_workbook_cells_are_numbers_with_percent_format(
         (r[1].value, r[head.index("Opdelt efter")].value, r[head.index("Gruppe")].value): r
         for r in groups.iter_rows(min_row=2)
     }
-    for e in (e for e in shown(expected) if e.by is not None):
+    for e in (e for e in shown(expected) if e.by is not None and e.kind == "share"):
         assert e.by is not None
         row = found[(e.indicator, BY_TITLES[e.by], e.group)]
-        share = row[head.index("Andel")]
+        share = row[head.index("Estimat")]
         if e.suppressed:
             assert share.value is None and row[head.index("n ja")].value is None
             assert row[head.index("Undertrykt")].value in ("for få svar", "sekundært")
@@ -432,6 +435,16 @@ def fact_number(value: float) -> str:
     return str(Decimal(repr(100 * value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def mean(value: float | None) -> str:
+    """A mean as the fact box writes it: one decimal, half up, decimal comma."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    assert value is not None
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)).replace(
+        ".", ","
+    )
+
+
 def test_fact_box_reads_like_the_district_plan(built: Built, expected: EstimateSet) -> None:
     est = {e.indicator: e.estimate for e in expected.estimates if e.by is None}
     n = fact_number
@@ -450,14 +463,18 @@ def test_fact_box_reads_like_the_district_plan(built: Built, expected: EstimateS
         "dårligt selvvurderet helbred. Det er ca. på niveau med tallet fra Region Hovedstaden "
         "Sundhedsprofil 2021. (ca. 1340 svar. Borgerpanelundersøgelse om bydelsplan 2022. "
         "Sammenligning: Region Hovedstaden Sundhedsprofil 2021)\n"
+        f"• Gennemsnitlig tilfredshed med livet er {mean(est['life_satisfaction'])} på en skala "
+        f"fra 0 til 10. {source}\n"
+        f"• Den gennemsnitlige ensomhedsscore er {mean(est['loneliness_score'])} på en skala fra "
+        f"3 til 9 (tre spørgsmål; højere er mere ensom). {source}\n"
     )
     # The demo's own numbers land on the district plan's: 22, 26, 89, 23 and 15 pct.
     assert [n(est[i]) for i in ("miss_community", "want_information", "help_neighbour",
                                 "lonely_17_29", "poor_health")] == ["22", "26", "89", "23", "15"]  # fmt: skip
     md = built.text("factbox.md")
-    assert md.startswith("### Fakta\n\n- 22 pct. savner") and md.count("\n- ") == 4
+    assert md.startswith("### Fakta\n\n- 22 pct. savner") and md.count("\n- ") == 6
     box = built.text("factbox.html")
-    assert '<section class="factbox" lang="da">' in box and box.count("<li>") == 4
+    assert '<section class="factbox" lang="da">' in box and box.count("<li>") == 6
     assert '<section class="factbox" lang="da">' in built.text("index.html")
 
 
@@ -641,7 +658,7 @@ def in_project(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_cli_report_writes_the_folder(in_project: Path) -> None:
     code, out, err = invoke("report", "--out", "rapport")
     assert code == 0, err
-    assert out == "Rapport skrevet: rapport/index.html (15 filer)\n"  # with tables/attrition.csv
+    assert out == "Rapport skrevet: rapport/index.html (21 filer)\n"  # attrition.csv, 6 kind charts
     assert "Rækker læst: 1340 = brugt 1340 + afvist 0" in err
     assert "Forrige runde: Rækker læst: 1072 = brugt 1072 + afvist 0" in err
     assert (in_project / "rapport" / "index.html").is_file()

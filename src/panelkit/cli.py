@@ -604,15 +604,16 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from panelkit.publish.tables import display_frame, suppression_notes
+    from panelkit.publish.tables import display_frame, has_kinds, suppression_notes
 
     console = _console()
     frame = display_frame(result, lang)
     title = "Indikatorer" if lang is Lang.DA else "Indicators"
-    texts = list(frame.columns[:3])  # indicator, breakdown, group; the rest are numbers
+    # indicator, breakdown, group (and what a row measures); the rest are numbers
+    texts = list(frame.columns[: 4 if has_kinds(result.estimates) else 3])
     if not any(e.by for e in result.estimates):
         # no breakdown: the breakdown and group columns would only say "All"
-        frame = frame.drop(columns=texts[1:])
+        frame = frame.drop(columns=texts[1:3])
     table = Table(title=title)
     for col in frame.columns:
         if col == texts[0]:
@@ -859,9 +860,21 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the earlier report in --out.")
     ] = False,
+    no_contrasts: Annotated[
+        bool,
+        typer.Option(
+            "--no-contrasts",
+            help="Do not test each group against the rest (the report does by default).",
+        ),
+    ] = False,
 ) -> None:
     """The yearly report: HTML, workbook, CSV tables, charts, fact boxes and run.json."""
+    from dataclasses import replace
+
     from panelkit.jobs import write_report
+
+    if no_contrasts:
+        run = Run(run.files, replace(run.settings, contrasts=False))
 
     target = out if out is not None else run.files.out
     if target is None:

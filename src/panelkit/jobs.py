@@ -185,6 +185,7 @@ def analyse_wave(
         min_n=min_n,
         labels=indicator_labels(indicators),
         contrasts=contrast_set,
+        scales=indicator_scales(indicators),
     )
 
 
@@ -322,6 +323,11 @@ def indicator_labels(indicators: Sequence[Indicator]) -> dict[str, dict[str, str
     return {i.id: {lang: i.label(lang) for lang in ("da", "en")} for i in indicators}
 
 
+def indicator_scales(indicators: Sequence[Indicator]) -> dict[str, tuple[float, float]]:
+    """Each mean's scale (min, max), where the schema gives it."""
+    return {i.id: i.scale for i in indicators if i.scale is not None}
+
+
 # ----------------------------------------------------------------------------- report jobs
 
 if TYPE_CHECKING:
@@ -358,6 +364,7 @@ def _analyse(
     compare_groups: bool,
     need_baselines: bool,
     step: Callable[[str], None],
+    report_contrasts: bool = False,
 ) -> _Analysis:
     from panelkit.input.indicators import load_indicator_file
     from panelkit.publish.factbox import layout_from_data
@@ -398,8 +405,16 @@ def _analyse(
             )
         if ref.by not in by:
             by.append(ref.by)
+    # The report marks each group against the rest unless told not to (formats §8.4).
+    contrasts = opts.adjust if report_contrasts and opts.contrasts is not False else None
     estimates = analyse_wave(
-        weighted, ind_file.indicators, by=by, ci=opts.ci, min_n=opts.min_n, empty_groups=False
+        weighted,
+        ind_file.indicators,
+        by=by,
+        ci=opts.ci,
+        min_n=opts.min_n,
+        empty_groups=False,
+        contrasts=contrasts,
     )
     rows = estimates.estimates
     step("Indikatorer beregnet" if da else "Indicators estimated")
@@ -410,7 +425,12 @@ def _analyse(
             "baseline: {id: …, area: …} to an indicator (formats §4)"
         )
     comparisons = compare(
-        rows, matched, groups=compare_groups, adjust=opts.adjust, rules=opts.rules
+        rows,
+        matched,
+        groups=compare_groups,
+        adjust=opts.adjust,
+        rules=opts.rules,
+        scales=estimates.scales,
     )
     compared = {(c.indicator, c.by, c.group) for c in comparisons}
     comparison_set = ComparisonSet(
@@ -603,7 +623,13 @@ def _write_report(
             progress(label, done, total)
 
     analysis = _analyse(
-        files, opts, default_by=True, compare_groups=False, need_baselines=False, step=step
+        files,
+        opts,
+        default_by=True,
+        compare_groups=False,
+        need_baselines=False,
+        step=step,
+        report_contrasts=True,
     )
     previous, waves = None, None
     if files.previous is not None:

@@ -255,7 +255,9 @@ class Settings:
     small_pp: float = 5.0
     drop_invalid: bool = False
     title: str | None = None
-    contrasts: bool = False  # summarize: contrasts and tests (formats §8.4)
+    # Contrasts and tests (formats §8.4): summarize only with True (--contrasts); the
+    # report unless False (--no-contrasts, or contrasts: false in panelkit.yaml).
+    contrasts: bool | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here

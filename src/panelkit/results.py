@@ -373,6 +373,8 @@ class EstimateSet:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # indicator -> lang -> label
     contrasts: ContrastSet | None = None  # None: not asked for (no --contrasts)
     waves: WaveFields | None = None
+    # indicator -> (min, max) of a mean's scale, where the schema says (formats §8.2)
+    scales: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def to_dict(self, version: str) -> dict[str, Any]:
         """The JSON document of formats §6 (§8.4 with contrasts, §9's ``waves``)."""

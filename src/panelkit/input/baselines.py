@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from panelkit.errors import SettingsError
+from panelkit.results import EstimateKind
 
 COLUMNS = (
     "baseline_id",
@@ -31,6 +32,9 @@ COLUMNS = (
     "source",
     "year",
 )
+
+# Optional columns for a mean's baseline, in the variable's own units (formats §5).
+UNIT_COLUMNS = ("estimate", "ci_low", "ci_high")
 
 # Years outside this range are almost surely a typo ("21" for 2021).
 _YEARS = (1900, 2100)
@@ -54,6 +58,9 @@ class Baseline:
     source: str
     year: int | None
     note: str | None = None
+    # SHARE: the percent columns, stored as proportions; MEAN: the unit columns (a mean
+    # in the variable's own units, e.g. 7.4 on a 0-10 scale)
+    kind: EstimateKind = EstimateKind.SHARE
 
     @property
     def fixed(self) -> bool:
@@ -210,8 +217,20 @@ def _parse_row(row: dict[str, str], cell: _Cell) -> Baseline:
             "source", "is empty; name where the figure is published, e.g. Sundhedsprofil 2021"
         )
 
+    if row.get("estimate"):
+        return _mean_row(row, cell, baseline_id, area, source)
+    if row.get("ci_low") or row.get("ci_high"):
+        given = "ci_low" if row.get("ci_low") else "ci_high"
+        raise cell.fail(
+            given,
+            "belongs to a mean's baseline (estimate); a share's interval is ci_low_pct, ci_high_pct",
+        )
     if not row["estimate_pct"]:
-        raise cell.fail("estimate_pct", "is empty; give the figure in percent, e.g. 15 or 15.5")
+        raise cell.fail(
+            "estimate_pct",
+            "is empty; give the figure in percent, e.g. 15 or 15.5 (or a mean in the "
+            "variable's units under estimate)",
+        )
     estimate = _percent(row["estimate_pct"], "estimate_pct", cell)
     low = _percent(row["ci_low_pct"], "ci_low_pct", cell) if row["ci_low_pct"] else None
     high = _percent(row["ci_high_pct"], "ci_high_pct", cell) if row["ci_high_pct"] else None
@@ -254,6 +273,64 @@ def _parse_row(row: dict[str, str], cell: _Cell) -> Baseline:
         year=_year(row["year"], cell),
         note=row.get("note") or None,
     )
+
+
+def _mean_row(
+    row: dict[str, str], cell: _Cell, baseline_id: str, area: str, source: str
+) -> Baseline:
+    """A mean's baseline: ``estimate`` (and ``ci_low``, ``ci_high``) in the variable's units."""
+    for column in ("estimate_pct", "ci_low_pct", "ci_high_pct"):
+        if row[column]:
+            raise cell.fail(
+                column,
+                "is given beside estimate; a baseline is a share (estimate_pct, in percent) "
+                "or a mean (estimate, in the variable's units), not both",
+            )
+    estimate = _units(row["estimate"], "estimate", cell)
+    low = _units(row["ci_low"], "ci_low", cell) if row.get("ci_low") else None
+    high = _units(row["ci_high"], "ci_high", cell) if row.get("ci_high") else None
+    if (low is None) != (high is None):
+        given, empty = ("ci_low", "ci_high") if high is None else ("ci_high", "ci_low")
+        raise cell.fail(
+            empty, f"is empty but {given} is given; give both ends of the interval or neither"
+        )
+    if low is not None and high is not None and not low < estimate < high:
+        raise cell.fail(
+            "ci_low",
+            f"the interval {_show(low)}–{_show(high)} does not hold the estimate "
+            f"{_show(estimate)} inside it; give ci_low < estimate < ci_high",
+        )
+    n = _positive_int(row["n"], cell)
+    if n is not None and low is None:
+        raise cell.fail(
+            "n",
+            "a mean's n gives no standard error without its spread; give ci_low and ci_high, "
+            "or leave n empty for a fixed value",
+        )
+    return Baseline(
+        id=baseline_id,
+        area=area,
+        group=row["group"] or None,
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        n=n,
+        source=source,
+        year=_year(row["year"], cell),
+        note=row.get("note") or None,
+        kind=EstimateKind.MEAN,
+    )
+
+
+def _units(text: str, column: str, cell: _Cell) -> float:
+    value_text = text.strip().replace(",", ".")
+    try:
+        value = float(value_text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise cell.fail(column, f'"{text}" is not a number; write the mean in its units, e.g. 7.4')
+    return value
 
 
 def _percent(text: str, column: str, cell: _Cell) -> float:

@@ -143,6 +143,9 @@ class Indicator:
     # A mean of a category variable: (label, score) for every answer, schema order.
     scores: tuple[tuple[str, float], ...] | None = None
     quantiles: tuple[float, ...] = ()  # a quantile's probabilities, each in (0, 1)
+    # A mean's scale: the smallest and largest value the variable (its scores, the
+    # score's points) can take, None when the schema does not say (formats §8.2).
+    scale: tuple[float, float] | None = None
 
     def label(self, lang: str = "da") -> str:
         """The label in ``lang``, else in the other language, else the id."""
@@ -363,7 +366,40 @@ def _parse_indicator(c: _Checker, item: Any, kp: str, default_source: str | None
         kind=kind,
         scores=scores,
         quantiles=quantiles,
+        scale=_scale(c.schema, variable, scores) if kind is EstimateKind.MEAN else None,
     )
+
+
+def _scale(
+    schema: Schema, variable: str, scores: tuple[tuple[str, float], ...] | None
+) -> tuple[float, float] | None:
+    """The range a mean's values can take: the scores', the schema's min/max, or a
+    scale score's (its items' points summed or averaged, times ``multiply``)."""
+    if scores:
+        values = [s for _, s in scores]
+        return (min(values), max(values))
+    score = next((s for s in schema.scores if s.name == variable), None)
+    if score is None:
+        v = schema.variable(variable)
+        return None if v.min is None or v.max is None else (v.min, v.max)
+    ranges = []
+    points = [p for _, p in score.points]
+    for item in score.items:
+        v = schema.variable(item)
+        if v.type.is_numeric:
+            if v.min is None or v.max is None:
+                return None
+            ranges.append((v.min, v.max))
+        else:
+            ranges.append((min(points), max(points)))
+    lows = sorted(r[0] for r in ranges)
+    # A sum over fewer answered items (min_answered) can go lower, never rescaled.
+    low = sum(lows[: score.min_answered]) if lows[0] >= 0 else sum(lows)
+    high = sum(r[1] for r in ranges)
+    if score.method.value == "mean":
+        low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    ends = (low * score.multiply, high * score.multiply)
+    return (min(ends), max(ends))
 
 
 def _parse_kind(c: _Checker, value: Any, kp: str) -> EstimateKind:

@@ -20,6 +20,16 @@ Placeholders (``PLACEHOLDERS``); write ``{{`` and ``}}`` for literal braces:
 ``{verdict}``        the comparison sentence: "Det er ca. på niveau med København."
 ``{baseline}``       the baseline's figure, whole percent: "18 pct." / "18%"
 ``{baseline_area}``  the baseline's area, e.g. "Region Hovedstaden"
+``{mean}``           a mean, one decimal: "7,2" (kind ``mean``, formats §8.2)
+``{scale_min}``      the low end of a mean's scale, e.g. "0" (from the schema)
+``{scale_max}``      its high end, e.g. "10"
+``{answers}``        a distribution's answers: "14 pct. Fremragende, …, og 3 pct. Dårligt"
+``{value}``          a quantile: the median if asked for, else the first quantile
+
+``{pct}`` and ``{pct1}`` belong to shares, ``{mean}`` and the scale to means,
+``{answers}`` to distributions and ``{value}`` to quantiles; a placeholder of
+another kind is an error naming the indicator. A distribution or quantile with
+any row suppressed is left out whole.
 
 When a part has a comparison and its template does not use ``{verdict}``, the
 sentence is added after the bullet's text ("Det er …" for a one-part bullet,
@@ -38,9 +48,15 @@ from typing import Any, Protocol
 
 from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
-from panelkit.publish.texts import answers_text, pct_words
+from panelkit.publish.texts import (
+    answers_text,
+    mean_words,
+    number_text,
+    pct_words,
+    scale_number,
+)
 from panelkit.publish.words import texts, verdict_text
-from panelkit.results import Estimate, Lang
+from panelkit.results import Estimate, EstimateKind, Lang
 from panelkit.stats.comparison import Comparison, Verdict
 
 DEFAULT_TEMPLATE = "{pct} {label}"
@@ -54,7 +70,27 @@ PLACEHOLDERS = (
     "verdict",
     "baseline",
     "baseline_area",
+    "mean",
+    "scale_min",
+    "scale_max",
+    "answers",
+    "value",
 )
+# The placeholders that belong to one kind of indicator only.
+_KIND_PLACEHOLDERS: dict[str, tuple[EstimateKind, ...]] = {
+    "pct": (EstimateKind.SHARE,),
+    "pct1": (EstimateKind.SHARE,),
+    "mean": (EstimateKind.MEAN,),
+    "scale_min": (EstimateKind.MEAN,),
+    "scale_max": (EstimateKind.MEAN,),
+    "answers": (EstimateKind.DISTRIBUTION,),
+    "value": (EstimateKind.QUANTILE,),
+}
+_DEFAULTS = {
+    EstimateKind.MEAN: "default_mean",
+    EstimateKind.DISTRIBUTION: "default_distribution",
+    EstimateKind.QUANTILE: "default_quantile",
+}
 
 
 class IndicatorLike(Protocol):
@@ -64,6 +100,10 @@ class IndicatorLike(Protocol):
     def id(self) -> str: ...
     @property
     def source(self) -> str | None: ...  # names the survey in the bullet, else survey_title
+    @property
+    def kind(self) -> EstimateKind: ...
+    @property
+    def scale(self) -> tuple[float, float] | None: ...
     def label(self, lang: str) -> str: ...
     def factbox_text(self, lang: str) -> str | None: ...
 
@@ -118,6 +158,7 @@ class FactPart:
     estimate: float
     n: int
     comparison: Comparison | None = None
+    kind: EstimateKind = EstimateKind.SHARE
 
 
 @dataclass(frozen=True)
@@ -202,7 +243,9 @@ def build_factbox(
     for refs in layout:
         for ref in refs:
             _template(by_id[ref.indicator], lang)
-    rows = {(e.indicator, e.by, e.group): e for e in estimates}
+    rows: dict[tuple[str, str | None, str | None], list[Estimate]] = {}
+    for e in estimates:  # a distribution's answers and a quantile's rows share their key
+        rows.setdefault((e.indicator, e.by, e.group), []).append(e)
     compared: dict[tuple[str, str | None, str | None], Comparison] = {}
     for c in comparisons:
         compared.setdefault((c.indicator, c.by, c.group), c)
@@ -213,8 +256,10 @@ def build_factbox(
         parts: list[tuple[FactPart, bool]] = []  # and whether its template placed the verdict
         titles: list[str] = []  # the survey each figure comes from
         for ref in refs:
-            est = rows.get((ref.indicator, ref.by, ref.group))
-            if est is None or est.suppressed or est.estimate is None:
+            series = rows.get((ref.indicator, ref.by, ref.group), [])
+            hidden = next((e for e in series if e.suppressed or e.estimate is None), None)
+            est = hidden or (series[0] if series else None)
+            if est is None or hidden is not None:
                 reason = OmitReason.MISSING if est is None else OmitReason.SUPPRESSED
                 omitted.append(
                     Omission(
@@ -231,7 +276,7 @@ def build_factbox(
             if comparison is not None and comparison.verdict is None:
                 comparison = None
             indicator = by_id[ref.indicator]
-            parts.append(_part(indicator, ref, est, comparison, lang, area))
+            parts.append(_part(indicator, ref, tuple(series), comparison, lang, area))
             titles.append(indicator.source or survey_title)
         if parts:
             built.append(_bullet(parts, _survey_source(titles, n_answers, lang), lang, area))
@@ -341,7 +386,9 @@ def _ref_from_data(item: Any, where: str) -> FactRef:
 
 def _template(indicator: IndicatorLike, lang: Lang) -> tuple[str, set[str]]:
     """The indicator's template in ``lang`` (or the default) and the placeholders it uses."""
-    template = indicator.factbox_text(lang.value) or DEFAULT_TEMPLATE
+    kind = EstimateKind(getattr(indicator, "kind", EstimateKind.SHARE))
+    default = texts(lang).kinds[_DEFAULTS[kind]] if kind in _DEFAULTS else DEFAULT_TEMPLATE
+    template = indicator.factbox_text(lang.value) or default
     used: set[str] = set()
     where = f"indicator {indicator.id}: fact box template ({lang.value})"
     known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
@@ -363,6 +410,16 @@ def _template(indicator: IndicatorLike, lang: Lang) -> tuple[str, set[str]]:
                 + "}"
             )
             raise SettingsError(f"{where}: unknown placeholder {shown}; use one of {known}")
+        owners = _KIND_PLACEHOLDERS.get(name)
+        if owners is not None and kind not in owners:
+            fitting = (
+                ", ".join("{" + p + "}" for p, k in _KIND_PLACEHOLDERS.items() if kind in k)
+                or "{label}"
+            )
+            raise SettingsError(
+                f"{where}: {{{name}}} belongs to {owners[0]} indicators, and this one is a "
+                f"{kind}; use {fitting}"
+            )
         used.add(name)
     return template, used
 
@@ -370,22 +427,22 @@ def _template(indicator: IndicatorLike, lang: Lang) -> tuple[str, set[str]]:
 def _part(
     indicator: IndicatorLike,
     ref: FactRef,
-    est: Estimate,
+    series: tuple[Estimate, ...],
     comparison: Comparison | None,
     lang: Lang,
     area: str | None,
 ) -> tuple[FactPart, bool]:
     template, used = _template(indicator, lang)
     where = f"indicator {indicator.id}: fact box template ({lang.value}) uses"
+    est = series[0]
     assert est.estimate is not None
     values: dict[str, str] = {
-        "pct": pct_words(est.estimate, lang),
-        "pct1": pct_words(est.estimate, lang, 1),
         "label": indicator.label(lang.value),
         "n": answers_text(est.n, lang),
         "area": area or "",
         "group": ref.group or "",
     }
+    values.update(_figures(indicator, series, lang, where, used))
     if "area" in used and not area:
         raise SettingsError(f"{where} {{area}} but no area is set; give the survey's area")
     if "group" in used and ref.group is None:
@@ -395,7 +452,7 @@ def _part(
         )
     if comparison is not None:
         values["verdict"] = verdict_sentence(comparison, lang, area=area)
-        values["baseline"] = pct_words(comparison.baseline.estimate, lang)
+        values["baseline"] = _words(comparison.baseline.estimate, est.kind, lang)
         values["baseline_area"] = comparison.baseline.area
     else:
         for name in ("verdict", "baseline", "baseline_area"):
@@ -413,8 +470,52 @@ def _part(
         estimate=est.estimate,
         n=est.n,
         comparison=comparison,
+        kind=est.kind,
     )
     return part, "verdict" in used
+
+
+def _words(value: float, kind: EstimateKind, lang: Lang) -> str:
+    """A figure in running text: a share "22 pct.", a mean "7,2"."""
+    return mean_words(value, lang) if kind is EstimateKind.MEAN else pct_words(value, lang)
+
+
+def _figures(
+    indicator: IndicatorLike,
+    series: tuple[Estimate, ...],
+    lang: Lang,
+    where: str,
+    used: set[str],
+) -> dict[str, str]:
+    """The kind's own placeholders: a share's percent, a mean and its scale, a
+    distribution's answers, a quantile's value."""
+    est = series[0]
+    assert est.estimate is not None
+    if est.kind is EstimateKind.MEAN:
+        out = {"mean": mean_words(est.estimate, lang)}
+        scale = indicator.scale
+        if scale is None:
+            if used & {"scale_min", "scale_max"}:
+                raise SettingsError(
+                    f"{where} {{scale_min}}/{{scale_max}} but {indicator.id}'s variable has no "
+                    "scale; give it min: and max: in the schema (or scores:)"
+                )
+            return out
+        out["scale_min"], out["scale_max"] = (scale_number(v, lang) for v in scale)
+        return out
+    if est.kind is EstimateKind.DISTRIBUTION:
+        shown = [
+            texts(lang)
+            .kinds["answer_part"]
+            .format(pct=pct_words(e.estimate or 0.0, lang), answer=e.category or "")
+            for e in series
+        ]
+        joined = ", ".join(shown[:-1]) + f" {texts(lang).and_word} {shown[-1]}"
+        return {"answers": joined if len(shown) > 1 else shown[0]}
+    if est.kind is EstimateKind.QUANTILE:
+        chosen = next((e for e in series if e.quantile == 0.5), est)
+        return {"value": number_text(chosen.estimate or 0.0, lang)}
+    return {"pct": pct_words(est.estimate, lang), "pct1": pct_words(est.estimate, lang, 1)}
 
 
 def _bullet(
@@ -432,7 +533,7 @@ def _bullet(
         baseline_sources.append(part.comparison.baseline.source)
         if not placed:
             # With several figures in the bullet, say which one is compared.
-            subject = None if len(parts) == 1 else pct_words(part.estimate, lang)
+            subject = None if len(parts) == 1 else _words(part.estimate, part.kind, lang)
             sentences.append(verdict_sentence(part.comparison, lang, subject, area))
     if sentences:
         if not text.endswith((".", "!", "?")):

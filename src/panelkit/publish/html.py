@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from panelkit.disclosure import Suppression
+from panelkit.publish.texts import decimal
+from panelkit.publish.words import texts
 from panelkit.results import Estimate, EstimateKind, Lang
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ td.test { min-width: 7rem; }
 ul.files { columns: 2; }
 .note { border-left: 4px solid #e69f00; background: #fdf6e7; padding: .5rem 1rem; max-width: 46rem; }
 .small { color: var(--muted); font-size: .9rem; }
+.contrast { display: inline-block; max-width: 8.5em; white-space: normal; color: var(--ink); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.2rem; max-width: 46rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
@@ -109,17 +112,36 @@ def _pct(value: float, lang: Lang) -> str:
 
 
 def share_text(e: Estimate, lang: Lang) -> str:
-    """How the report prints a share: "21,9 %"."""
+    """How the report prints an estimate: a share "21,9 %", a mean "7,11", a quantile "8"."""
+    from panelkit.publish.tables import NumberKind, estimate_text, number_kind
+
     assert e.estimate is not None
-    return _pct(e.estimate, lang)
+    kind = number_kind(e.kind)
+    return (
+        _pct(e.estimate, lang)
+        if kind is NumberKind.SHARE
+        else estimate_text(e.estimate, kind, lang)
+    )
 
 
 def ci_text(e: Estimate, lang: Lang) -> str:
-    """How the report prints a share's interval: "19,5–24,5"."""
-    from panelkit.publish.tables import interval_text
+    """How the report prints an interval: "19,5–24,5" (pct.), "7,02–7,20" (units)."""
+    from panelkit.publish.tables import estimate_interval_text, number_kind
 
-    assert e.ci_low is not None and e.ci_high is not None
-    return interval_text(e.ci_low, e.ci_high, lang)
+    if e.ci_low is None or e.ci_high is None:
+        return ""  # a quantile bound R leaves undefined (formats §8.3)
+    return estimate_interval_text(e.ci_low, e.ci_high, number_kind(e.kind), lang)
+
+
+def series_label(content: ReportContent, e: Estimate) -> str:
+    """An estimate row's name: the indicator's label, and for a distribution's answer or a
+    quantile what the row is ("… – Tryg", "… – median")."""
+    from panelkit.publish.tables import measure_text
+
+    label = content.label(e.indicator)
+    if e.kind in (EstimateKind.DISTRIBUTION, EstimateKind.QUANTILE):
+        return f"{label} – {measure_text(e, content.lang)}"
+    return label
 
 
 # --------------------------------------------------------------------------- words
@@ -368,6 +390,7 @@ def report_notes(content: ReportContent, *, comparisons: bool = True) -> list[tu
         if any(c.kind is EstimateKind.MEAN for c in content.waves.changes):
             text += _T[lang]["means_change"]
         notes.append(("Udvikling" if da else "Change", text))
+    notes.extend(kind_notes(content))
     r = e.survey
     notes.append(
         (
@@ -504,13 +527,14 @@ def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Seque
     )
 
 
-def _figure(chart: Chart | None, lang: Lang) -> str:
+def _figure(chart: Chart | None, lang: Lang, note: str | None = None) -> str:
     if chart is None:
         return ""
     data = base64.b64encode(chart.png).decode("ascii")
+    caption = note or _T[lang]["chart_note"]
     return (
         f'<figure>\n<img src="data:image/png;base64,{data}" alt="{_h(chart.alt)}">\n'
-        f"<figcaption>{_h(_T[lang]['chart_note'])}</figcaption>\n</figure>\n"
+        f"<figcaption>{_h(caption)}</figcaption>\n</figure>\n"
     )
 
 
@@ -560,13 +584,20 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
     lang = content.lang
     t = _T[lang]
     rows = [
-        f'<tr{_row_attrs(e)}><th scope="row">{_h(content.label(e.indicator))}</th>'
+        f'<tr{_row_attrs(e)}><th scope="row">{_h(series_label(content, e))}</th>'
         f"{_estimate_cells(e, lang)}</tr>\n"
         for e in content.estimates.estimates
         if e.by is None
     ]
-    head = [(t["indicator"], False), (t["n"], True), (t["share"], True), (t["ci"], True)]
-    return _figure(charts.get("indicators"), lang) + _table(head, rows)
+    kinds = any(e.kind is not EstimateKind.SHARE for e in content.estimates.estimates)
+    value = texts(lang).kinds["estimate_head"] if kinds else t["share"]
+    head = [(t["indicator"], False), (t["n"], True), (value, True), (t["ci"], True)]
+    out = _figure(charts.get("indicators"), lang) + _table(head, rows)
+    # The means and each distribution's answers have charts of their own (formats §8).
+    answers = texts(lang).kinds["answers_note"]
+    for name in sorted(n for n in charts if n == "means" or n.startswith("answers-")):
+        out += _figure(charts[name], lang, answers if name.startswith("answers-") else None)
+    return out
 
 
 def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
@@ -578,7 +609,7 @@ def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
     t = _T[lang]
     if not content.by:
         return f"<p>{_h(t['no_groups'])}</p>\n"
-    overall = {e.indicator: e for e in content.estimates.estimates if e.by is None}
+    marks = _contrast_marks(content)
     out = []
     for by in content.by:
         out.append(f"<h3>{_h(by_heading(content, by))}</h3>\n")
@@ -586,36 +617,80 @@ def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
         if question:
             out.append(f'<p class="small">{_h(t["question"])}: {_h(question)}</p>\n')
         out.append(_figure(charts.get(f"groups-{_slug(by)}"), lang))
-        blocks: dict[str, list[Estimate]] = {}
+        blocks: dict[tuple[str, str | None, float | None], list[Estimate]] = {}
         for e in content.estimates.estimates:
             if e.by == by:
-                blocks.setdefault(e.indicator, []).append(e)
+                blocks.setdefault(e.series, []).append(e)
+        overall = {e.series: e for e in content.estimates.estimates if e.by is None}
         groups = list(dict.fromkeys(e.group or "" for rows in blocks.values() for e in rows))
         head = [(t["indicator"], False), *((g, True) for g in groups), (t["all"], True)]
         rows = []
-        for indicator, estimates in blocks.items():
+        for series, estimates in blocks.items():
             by_group = {e.group or "": e for e in estimates}
             cells = "".join(
-                _group_cell(by_group[g], lang) if g in by_group else "<td></td>" for g in groups
+                _group_cell(by_group[g], lang, marks.get(_mark_key(by_group[g])))
+                if g in by_group
+                else "<td></td>"
+                for g in groups
             )
-            total = overall.get(indicator)
+            total = overall.get(series)
             cells += _group_cell(total, lang) if total is not None else "<td></td>"
             rows.append(
-                f'<tr data-indicator="{_h(indicator)}" data-by="{_h(by)}">'
-                f'<th scope="row">{_h(content.label(indicator))}</th>{cells}</tr>\n'
+                f'<tr data-indicator="{_h(series[0])}" data-by="{_h(by)}">'
+                f'<th scope="row">{_h(series_label(content, estimates[0]))}</th>{cells}</tr>\n'
             )
         out.append(_table(head, rows))
+    out.append(f'<p class="small">{_h(_contrast_note(content))}</p>\n')
     return "".join(out)
 
 
-def _group_cell(e: Estimate, lang: Lang) -> str:
-    """A share with its interval and n under it; a suppressed one shows neither."""
+def _mark_key(e: Estimate) -> tuple[str, str | None, str | None, str | None]:
+    return (e.indicator, e.by, e.group, e.category)
+
+
+def _contrast_marks(
+    content: ReportContent,
+) -> dict[tuple[str, str | None, str | None, str | None], bool]:
+    """The groups significantly above (True) or below (False) the rest of their domain
+    after adjustment (formats §8.4), for whatever kinds the contrasts cover."""
+    found = content.estimates.contrasts
+    if found is None:
+        return {}
+    alpha = content.comparisons.rules.alpha
+    return {
+        (c.indicator, c.by, c.group, getattr(c, "category", None)): c.difference > 0
+        for c in found.contrasts
+        if c.p_adjusted < alpha and c.difference != 0
+    }
+
+
+def _contrast_note(content: ReportContent) -> str:
+    k = texts(content.lang).kinds
+    found = content.estimates.contrasts
+    if found is None:
+        return k["contrast_off"]
+    alpha = decimal(f"{content.comparisons.rules.alpha:g}", content.lang)
+    method = texts(content.lang).adjust_methods[str(content.settings.get("adjust", "holm"))]
+    return k["contrast_note"].format(alpha=alpha, method=method, n=len(found.contrasts))
+
+
+def _group_cell(e: Estimate, lang: Lang, higher: bool | None = None) -> str:
+    """An estimate with its interval and n under it; a suppressed one shows neither. A
+    group significantly above or below the rest (``higher``) is marked and says so."""
     attrs = _row_attrs(e)
     if e.suppressed or e.estimate is None:
         return f'<td class="num suppressed"{attrs}>{_h(_T[lang]["suppressed"])}</td>'
+    mark = ""
+    if higher is not None:
+        k = texts(lang).kinds
+        symbol, words = (k["higher_mark"], k["higher"]) if higher else (k["lower_mark"], k["lower"])
+        side = "higher" if higher else "lower"
+        mark = (
+            f'<br><span class="small contrast" data-contrast="{side}">{symbol} {_h(words)}</span>'
+        )
     return (
         f'<td class="num"{attrs}>{_h(share_text(e, lang))}<br><span class="small">'
-        f"{_h(ci_text(e, lang))}<br>n{_NBSP}={_NBSP}{_count(e.n, lang)}</span></td>"
+        f"{_h(ci_text(e, lang))}<br>n{_NBSP}={_NBSP}{_count(e.n, lang)}</span>{mark}</td>"
     )
 
 
@@ -869,6 +944,39 @@ def _weighting(content: ReportContent) -> str:
         (t["weighted"], True),
     ]
     return f'<dl class="facts">{facts}</dl>\n' + _table(head, rows)
+
+
+def kind_notes(content: ReportContent) -> list[tuple[str, str]]:
+    """The notes on means, distributions and quantiles (when the run has them), on the
+    groups' contrasts with the rest, and each Rao–Scott test of association (formats §8.4)."""
+    from panelkit.publish.tables import p_text
+
+    lang = content.lang
+    k = texts(lang).kinds
+    e = content.estimates
+    notes: list[tuple[str, str]] = []
+    if any(row.kind is not EstimateKind.SHARE for row in e.estimates):
+        notes.append((k["kinds_topic"], k["kinds_note"]))
+    if e.contrasts is None:
+        return notes
+    method = texts(lang).adjust_methods[str(content.settings.get("adjust", "holm"))]
+    n = len(e.contrasts.contrasts)
+    notes.append((k["contrast_topic"], k["contrast_method"].format(method=method, n=n)))
+    tests = e.contrasts.tests
+    if tests:
+        bys = ", ".join(dict.fromkeys(content.by_titles.get(t.by, t.by) for t in tests))
+        notes.append((k["tests_heading"], k["tests_note"].format(by=bys)))
+    for t in tests:
+        line = k["test_line"].format(
+            label=content.label(t.indicator),
+            by=content.by_titles.get(t.by, t.by),
+            f=decimal(f"{t.f:.2f}", lang),
+            ndf=decimal(f"{t.ndf:.2f}", lang),
+            ddf=decimal(f"{t.ddf:.1f}", lang),
+            p=p_text(t.p, lang),
+        )
+        notes.append((k["tests_heading"], line))
+    return notes
 
 
 def _method(content: ReportContent) -> str:

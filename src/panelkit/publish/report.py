@@ -29,6 +29,7 @@ from panelkit.errors import OutputError
 from panelkit.publish.content import ReportContent, by_heading
 from panelkit.publish.content import slug as _slug
 from panelkit.publish.words import texts
+from panelkit.results import EstimateKind
 
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
@@ -47,7 +48,12 @@ WORKBOOK_FILE = "report.xlsx"
 
 def chart_count(content: ReportContent) -> int:
     """How many charts the report draws (for progress totals)."""
-    return 1 + len(content.by) + (1 if content.waves is not None else 0)
+    kinds = {e.kind for e in content.estimates.estimates}
+    means = 1 if EstimateKind.MEAN in kinds else 0
+    answers = len(
+        {e.indicator for e in content.estimates.estimates if e.kind is EstimateKind.DISTRIBUTION}
+    )
+    return 1 + len(content.by) + (1 if content.waves is not None else 0) + means + answers
 
 
 RENDER_STEPS = 4  # tables, workbook, fact boxes and HTML, run.json (plus one per chart)
@@ -104,9 +110,11 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
         for c in content.comparisons.comparisons
         if c.by is None
     }
+    # The share charts show shares; means and distributions have charts of their own.
+    shares = [e for e in content.estimates.estimates if e.kind is EstimateKind.SHARE]
     rows = [
         row
-        for e in content.estimates.estimates
+        for e in shares
         for row in ch.rows_from_estimates(
             [e], labels, baselines, names.get(e.indicator)
         )  # one call per row, so each baseline keeps its own name
@@ -120,8 +128,9 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
         )
     ]
     step(chart_step.format(what=what.lower()))
+    out.extend(_kind_charts(content, labels, n, step))
     for by in content.by:
-        panels = ch.panels_from_estimates(content.estimates.estimates, labels, by=by)
+        panels = ch.panels_from_estimates(shares, labels, by=by)
         title = by_heading(content, by)
         out.append(
             ch.group_chart(
@@ -135,7 +144,9 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
     if content.waves is not None and content.previous_estimates is not None:
         w = content.waves
         wave_rows = ch.wave_rows_from_estimates(
-            content.previous_estimates.estimates, content.estimates.estimates, labels
+            [e for e in content.previous_estimates.estimates if e.kind is EstimateKind.SHARE],
+            shares,
+            labels,
         )
         what = t.chart_change
         n_prev = content.previous_estimates.survey.rows_used
@@ -152,6 +163,33 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
             )
         )
         step(chart_step.format(what=what.lower()))
+    return out
+
+
+def _kind_charts(
+    content: ReportContent, labels: dict[str, str], n: int, step: Callable[[str], None]
+) -> list[Chart]:
+    """The means' chart (all and every group, with intervals) and one stacked bar chart
+    of answers per distribution (formats §8)."""
+    from panelkit.publish import kindcharts as kc
+    from panelkit.publish.charts import ChartTitle
+
+    lang = content.lang
+    t = texts(lang)
+    k = t.kinds
+    estimates = content.estimates.estimates
+    out = []
+    panels = kc.mean_panels(estimates, labels, content.estimates.scales, lang)
+    if panels:
+        title = ChartTitle(k["chart_means"], content.who, n)
+        out.append(kc.mean_chart(panels, lang=lang, title=title, name="means"))
+        step(t.report_steps["chart"].format(what=k["chart_means"].lower()))
+    for chart in kc.answer_charts(estimates, labels, lang):
+        title = ChartTitle(f"{k['chart_distribution']}: {chart.label}", content.who, n)
+        out.append(
+            kc.answer_chart(chart, lang=lang, title=title, name=f"answers-{_slug(chart.indicator)}")
+        )
+        step(t.report_steps["chart"].format(what=chart.label))
     return out
 
 

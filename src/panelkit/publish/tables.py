@@ -18,17 +18,24 @@ from typing import TYPE_CHECKING, Any
 from panelkit.disclosure import Suppression, margin_reasons
 from panelkit.files import safe_frame, safe_value
 from panelkit.publish.texts import (  # the number formatters, re-exported for callers
+    MEAN_DECIMALS,
     NumberKind,
     decimal,
+    estimate_interval_text,
+    estimate_text,
+    excel_format,
     format_difference,
     format_difference_interval,
     format_value,
-    interval_text,
+    interval_text,  # noqa: F401  (re-exported)
+    number_kind,
     p_text,
-    pct,
-    pct_text,
-    pp_interval_text,
-    pp_text,
+    pct,  # noqa: F401  (re-exported: html.py)
+    pct_text,  # noqa: F401  (re-exported)
+    pp_interval_text,  # noqa: F401  (re-exported)
+    pp_text,  # noqa: F401  (re-exported)
+    scale_number,
+    se_text,
     swap_separators,
 )
 from panelkit.publish.words import change_text, plural, texts, verdict_text
@@ -82,31 +89,80 @@ def suppression_notes(estimates: Sequence[Estimate], min_n: int, lang: Lang) -> 
     return tuple(notes)
 
 
+def has_kinds(estimates: Sequence[Estimate]) -> bool:
+    """Whether any row is not a share (a mean, a distribution's answer, a quantile)."""
+    return any(e.kind is not EstimateKind.SHARE for e in estimates)
+
+
+def measure_text(e: Estimate, lang: Lang, scale: tuple[float, float] | None = None) -> str:
+    """What a row measures, in a table's "Mål" column: "andel", "gennemsnit (0–10)", the
+    answer of a distribution's row, "median" or "25 %-fraktil"."""
+    k = texts(lang).kinds
+    if e.kind is EstimateKind.DISTRIBUTION:
+        return e.category or ""
+    if e.kind is EstimateKind.QUANTILE:
+        q = e.quantile if e.quantile is not None else 0.5
+        if q == 0.5:
+            return k["median"]
+        return k["quantile"].format(q=decimal(f"{100 * q:g}", lang))
+    if e.kind is EstimateKind.MEAN:
+        if scale is None:
+            return k["mean"]
+        low, high = (scale_number(v, lang) for v in scale)
+        return k["mean_scale"].format(low=low, high=high)
+    return k["share"]
+
+
+def estimate_cells(e: Estimate, lang: Lang) -> tuple[str, str, str]:
+    """A row's estimate, SE and interval as a table shows them, formatted for its kind
+    (percent and points for shares, units for means, values for quantiles)."""
+    kind = number_kind(e.kind)
+    if e.suppressed or e.estimate is None:
+        return suppressed_text(e, lang), "", ""
+    se = "" if e.se is None else se_text(e.se, kind, lang)
+    if e.ci_low is None or e.ci_high is None:
+        interval = ""
+    else:
+        interval = estimate_interval_text(e.ci_low, e.ci_high, kind, lang)
+    return estimate_text(e.estimate, kind, lang), se, interval
+
+
 def display_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
-    """The estimates as text cells for a person to read (percent, intervals)."""
+    """The estimates as text cells for a person to read (percent, units, intervals).
+
+    With a row of another kind than a share, a "Mål" column says what each row
+    measures and the estimate and SE columns are headed "Estimat" and "SE" (a
+    share's SE in points "1,2 pp", a mean's in its units)."""
     import pandas as pd
 
+    kinds = has_kinds(result.estimates)
+    k = texts(lang).kinds
     rows = []
+    before: Estimate | None = None
     for e in result.estimates:
-        if e.suppressed or e.estimate is None:
-            share, se, interval = suppressed_text(e, lang), "", ""
-        else:
-            share = pct(e.estimate, lang) + " %"
-            se = pct(e.se or 0.0, lang)
-            interval = interval_text(e.ci_low or 0.0, e.ci_high or 0.0, lang)
-        rows.append(
-            (
-                _label(result, e.indicator, lang) if e.by is None else "",
-                e.by or "",
-                e.group if e.group is not None else texts(lang).all_groups,
-                e.n,
-                share,
-                se,
-                interval,
-                e.ci_method,
-            )
+        estimate, se, interval = estimate_cells(e, lang)
+        if kinds and se and number_kind(e.kind) is NumberKind.SHARE:
+            se += k["pp"]
+        # The label once per indicator: on its first overall row (a distribution's
+        # answers and a quantile's rows follow it).
+        first = e.by is None and (
+            before is None or before.indicator != e.indicator or before.by is not None
         )
-    return pd.DataFrame(rows, columns=list(texts(lang).estimate_head))
+        before = e
+        row: list[Any] = [
+            _label(result, e.indicator, lang) if first else "",
+            e.by or "",
+            e.group if e.group is not None else texts(lang).all_groups,
+        ]
+        if kinds:
+            row.append(measure_text(e, lang, result.scales.get(e.indicator)))
+        row += [e.n, estimate, se, interval, e.ci_method]
+        rows.append(tuple(row))
+    head = list(texts(lang).estimate_head)
+    if kinds:
+        head[4:6] = [k["estimate_head"], k["se_head"]]
+        head.insert(3, k["measure_head"])
+    return pd.DataFrame(rows, columns=head)
 
 
 _CONTRAST_HEAD = {
@@ -226,11 +282,22 @@ def render_estimates(result: EstimateSet, fmt: OutputFormat, lang: Lang, *, vers
 
 
 def estimates_csv(result: EstimateSet, lang: Lang) -> str:
-    """Machine-readable CSV: the §6 fields (proportions 0–1) plus the indicator label."""
+    """Machine-readable CSV: the §6 and §8.3 fields (shares as proportions 0–1, means and
+    quantiles in the variable's units) plus the indicator label; every row has every
+    column (``category`` and ``quantile`` when a distribution or a quantile is there)."""
     import pandas as pd
 
-    frame = pd.DataFrame(_records(result.estimates, result, lang))
-    return csv_text(frame)
+    records = _records(result.estimates, result, lang)
+    columns = [c for c in _CSV_COLUMNS if any(c in r for r in records)]
+    return csv_text(pd.DataFrame(records, columns=columns or None))
+
+
+# The estimates CSV's columns, in this order (those no row has are left out).
+_CSV_COLUMNS = (
+    "label", "indicator", "kind", "by", "group", "category", "quantile", "n", "n_positive",
+    "estimate", "se", "ci_low", "ci_high", "ci_method", "df", "deff", "suppressed",
+    "suppression",
+)  # fmt: skip
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -242,7 +309,9 @@ def estimates_markdown(result: EstimateSet, lang: Lang) -> str:
     """A Markdown pipe table of the display frame."""
     frame = display_frame(result, lang)
     header = "| " + " | ".join(frame.columns) + " |"
-    align = "|" + "|".join("---" if i < 3 else "---:" for i in range(len(frame.columns))) + "|"
+    texts_end = 4 if has_kinds(result.estimates) else 3  # the text columns, then numbers
+    align = "|" + "|".join("---" if i < texts_end else "---:" for i in range(len(frame.columns)))
+    align += "|"
     body = [
         "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
         for row in frame.itertuples(index=False)
@@ -257,34 +326,71 @@ def estimates_markdown(result: EstimateSet, lang: Lang) -> str:
 
 
 def estimates_xlsx(result: EstimateSet, lang: Lang) -> bytes:
-    """A workbook with one formatted sheet of estimates (percent cells, frozen header)."""
+    """A workbook with one formatted sheet of estimates (frozen header): shares in percent
+    cells, means with two decimals, quantiles as values; with another kind than a share, a
+    "Mål" column says what each row measures."""
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     ws.title = texts(lang).sheet_indicators
+    kinds = has_kinds(result.estimates)
     rows: list[list[Any]] = []
     for e in result.estimates:
-        rows.append(
-            [
-                _label(result, e.indicator, lang),
-                e.by if e.by else None,
-                e.group if e.group is not None else texts(lang).all_groups,
-                e.n,
-                e.n_positive,
-                e.estimate,
-                e.se,
-                e.ci_low,
-                e.ci_high,
-                e.ci_method,
-                suppression_text(e.suppression, lang) if e.suppressed else None,
-            ]
-        )
-    fill_sheet(ws, list(texts(lang).estimate_xlsx_head), rows, percent_columns=(6, 7, 8, 9))
+        row: list[Any] = [
+            _label(result, e.indicator, lang),
+            e.by if e.by else None,
+            e.group if e.group is not None else texts(lang).all_groups,
+        ]
+        if kinds:
+            row.append(measure_text(e, lang, result.scales.get(e.indicator)))
+        row += [
+            e.n,
+            e.n_positive,
+            e.estimate,
+            e.se,
+            e.ci_low,
+            e.ci_high,
+            e.ci_method,
+            suppression_text(e.suppression, lang) if e.suppressed else None,
+        ]
+        rows.append(row)
+    head = list(texts(lang).estimate_xlsx_head)
+    first = 6
+    if kinds:
+        head[5] = texts(lang).kinds["estimate_head"]
+        head.insert(3, texts(lang).kinds["measure_head"])
+        first = 7
+    columns = tuple(range(first, first + 4))
+    fill_sheet(ws, head, rows, percent_columns=columns)
+    apply_kind_formats(ws, result.estimates, columns)
     notes = suppression_notes(result.estimates, result.min_n, lang)
     if notes:
         fill_sheet(wb.create_sheet(texts(lang).sheet_notes), ["Note"], [[n] for n in notes])
     return workbook_bytes(wb)
+
+
+def kind_formats(
+    estimates: Sequence[Estimate], columns: Sequence[int]
+) -> tuple[tuple[int, int, str], ...]:
+    """(row, column, number format) for the rows that are not shares: a mean's estimate and
+    interval with two decimals and its SE with three, a quantile's as the value it is. Rows
+    count from 2 (under the header); ``columns`` are the estimate, SE and interval columns."""
+    out = []
+    for i, e in enumerate(estimates, start=2):
+        kind = number_kind(e.kind)
+        if kind is NumberKind.SHARE:
+            continue
+        fmt = excel_format(kind)
+        for j, col in enumerate(columns):
+            out.append((i, col, fmt + "0" if j == 1 and kind is NumberKind.MEAN else fmt))
+    return tuple(out)
+
+
+def apply_kind_formats(ws: Any, estimates: Sequence[Estimate], columns: Sequence[int]) -> None:
+    """Set :func:`kind_formats` on a filled sheet."""
+    for row, col, fmt in kind_formats(estimates, columns):
+        ws.cell(row=row, column=col).number_format = fmt
 
 
 def fill_sheet(
@@ -388,6 +494,7 @@ class Sheet:
     rows: tuple[tuple[Any, ...], ...]
     percent_columns: tuple[int, ...] = ()
     formats: tuple[tuple[int, str], ...] = ()
+    cell_formats: tuple[tuple[int, int, str], ...] = ()  # (row, column, format): one cell's
     unit_rows: tuple[int, ...] = ()
 
 
@@ -408,6 +515,8 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
         for col, number_format in sheet.formats:
             for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 cell.number_format = number_format
+        for row, col, number_format in sheet.cell_formats:
+            ws.cell(row=row, column=col).number_format = number_format
         for row in sheet.unit_rows:
             for col in sheet.percent_columns:
                 ws.cell(row=row + 2, column=col).number_format = _UNITS_FORMAT
@@ -441,18 +550,21 @@ def estimates_sheet(
     groups: bool,
     by_titles: dict[str, str] | None = None,
 ) -> Sheet:
-    """The overall rows (``groups=False``) or the group rows of the estimates as a sheet."""
+    """The overall rows (``groups=False``) or the group rows of the estimates as a sheet
+    (with another kind than a share: a "Mål" column, numbers formatted per kind)."""
     rows: list[tuple[Any, ...]] = []
-    for e in result.estimates:
-        if (e.by is not None) != groups:
-            continue
+    kinds = has_kinds(result.estimates)
+    chosen = [e for e in result.estimates if (e.by is not None) == groups]
+    for e in chosen:
         by = (by_titles or {}).get(e.by, e.by) if e.by is not None else None
+        measure = (measure_text(e, lang, result.scales.get(e.indicator)),) if kinds else ()
         rows.append(
             (
                 _label(result, e.indicator, lang),
                 e.indicator,
                 by if by else None,
                 e.group if e.group is not None else texts(lang).all_groups,
+                *measure,
                 e.n,
                 e.n_positive,
                 e.estimate,
@@ -464,11 +576,22 @@ def estimates_sheet(
             )
         )
     head: tuple[str, ...] = texts(lang).estimate_sheet_head
+    extra = 0
+    if kinds:
+        k = texts(lang).kinds
+        head = (*head[:4], k["measure_head"], *head[4:6], k["estimate_head"], *head[7:])
+        extra = 1
     if not groups:  # no by/group columns for the overall rows
         rows = [r[:2] + r[4:] for r in rows]
         head = head[:2] + head[4:]
-        return Sheet(name, head, tuple(rows), (5, 6, 7, 8), ((3, _INT_FORMAT), (4, _INT_FORMAT)))
-    return Sheet(name, head, tuple(rows), (7, 8, 9, 10), ((5, _INT_FORMAT), (6, _INT_FORMAT)))
+        columns = tuple(range(5 + extra, 9 + extra))
+        counts = ((3 + extra, _INT_FORMAT), (4 + extra, _INT_FORMAT))
+    else:
+        columns = tuple(range(7 + extra, 11 + extra))
+        counts = ((5 + extra, _INT_FORMAT), (6 + extra, _INT_FORMAT))
+    return Sheet(
+        name, head, tuple(rows), columns, counts, cell_formats=kind_formats(chosen, columns)
+    )
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -480,9 +603,11 @@ def test_text(test: str, lang: Lang) -> str:
 
 
 def baseline_text(baseline: Baseline, lang: Lang) -> str:
-    """A baseline as a table cell: "15,0 % (Amager Øst)" or "34,0 % (Danmark, Kvinder)"."""
+    """A baseline as a table cell: "15,0 % (Amager Øst)", "34,0 % (Danmark, Kvinder)" or,
+    for a mean, "7,40 (Danmark)"."""
     where = baseline.area if baseline.group is None else f"{baseline.area}, {baseline.group}"
-    return f"{pct_text(baseline.estimate, lang)} ({where})"
+    kind = number_kind(baseline.kind)
+    return f"{estimate_text(baseline.estimate, kind, lang)} ({where})"
 
 
 def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
@@ -497,11 +622,14 @@ def comparison_frame(result: ComparisonSet, lang: Lang) -> pd.DataFrame:
         else:
             assert c.ci_low is not None and c.ci_high is not None and c.p_adjusted is not None
             assert c.verdict is not None
+            kind = number_kind(c.kind)
+            digits = MEAN_DECIMALS if kind is NumberKind.MEAN else 1
             numbers = (
-                pct_text(c.estimate, lang),
+                estimate_text(c.estimate, kind, lang),
                 _estimate_interval(result, c, lang),
-                pp_text(c.difference, lang),
-                pp_interval_text(c.ci_low, c.ci_high, lang),
+                format_difference(c.difference, kind, lang, digits),
+                f"{format_difference(c.ci_low, kind, lang, digits)} {texts(lang).numbers.to} "
+                f"{format_difference(c.ci_high, kind, lang, digits)}",
                 p_text(c.p_adjusted, lang),
                 verdict_text(c.verdict, lang),
             )
@@ -529,7 +657,7 @@ def _estimate_interval(result: ComparisonSet, c: Comparison, lang: Lang) -> str:
     est = result.estimate_of(c)
     if est is None or est.ci_low is None or est.ci_high is None:
         return ""
-    return interval_text(est.ci_low, est.ci_high, lang)
+    return estimate_interval_text(est.ci_low, est.ci_high, number_kind(est.kind), lang)
 
 
 def comparison_notes(result: ComparisonSet, lang: Lang) -> tuple[str, ...]:
@@ -558,17 +686,35 @@ def comparison_notes(result: ComparisonSet, lang: Lang) -> tuple[str, ...]:
         )
     )
     notes.append(t.comparison_rule_note.format(alpha=alpha, same=same, small=small))
+    if any(c.kind is EstimateKind.MEAN for c in result.comparisons):
+        notes.append(t.kinds["mean_difference_note"])
+        notes.append(
+            t.kinds["mean_rule_note"].format(
+                same=same,
+                small=small,
+                same_units=decimal(f"{r.same_pp / 10:g}", lang),
+                small_units=decimal(f"{r.small_pp / 10:g}", lang),
+            )
+        )
     return tuple(notes)
 
 
 def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
     """The comparisons as a workbook sheet (shares as proportions, differences in pp)."""
     rows = []
-    for c in result.comparisons:
+    cells: list[tuple[int, int, str]] = []
+    for i, c in enumerate(result.comparisons, start=2):
         b = c.baseline
+        mean = c.kind is EstimateKind.MEAN
+        if mean:  # a mean's numbers in its units, not percent and points
+            units = excel_format(NumberKind.MEAN)
+            cells += [(i, 6, units), (i, 7, units + "0"), (i, 8, units)]
+            cells += [(i, col, units) for col in (14, 15, 16)]
 
-        def pp(value: float | None) -> float | None:
-            return None if value is None else round(100.0 * value, 10)
+        def pp(value: float | None, mean: bool = mean) -> float | None:
+            if value is None or mean:
+                return value
+            return round(100.0 * value, 10)
 
         rows.append(
             (
@@ -603,7 +749,8 @@ def comparisons_sheet(result: ComparisonSet, lang: Lang, *, name: str) -> Sheet:
         (18, _P_FORMAT),
         (19, _P_FORMAT),
     )
-    return Sheet(name, texts(lang).comparison_sheet_head, tuple(rows), (6, 7, 8), formats)
+    head = texts(lang).comparison_sheet_head
+    return Sheet(name, head, tuple(rows), (6, 7, 8), formats, cell_formats=tuple(cells))
 
 
 def comparisons_csv(result: ComparisonSet, lang: Lang) -> str:
@@ -625,7 +772,7 @@ def comparisons_document(result: ComparisonSet, version: str, lang: Lang) -> dic
 
 
 _COMPARISON_KEYS = (
-    "indicator", "by", "group", "n", "estimate", "se", "baseline_id", "baseline_area",
+    "indicator", "kind", "by", "group", "n", "estimate", "se", "baseline_id", "baseline_area",
     "baseline_group", "baseline", "baseline_ci_low", "baseline_ci_high", "baseline_n",
     "baseline_se", "baseline_source", "baseline_year", "baseline_fixed", "difference",
     "diff_se", "diff_ci_low", "diff_ci_high", "level", "test", "statistic", "p_value",

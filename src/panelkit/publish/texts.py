@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from panelkit.disclosure import Suppression
 from panelkit.publish.words import NumberWords, texts
-from panelkit.results import Lang
+from panelkit.results import EstimateKind, Lang
 
 _MINUS = "\u2212"  # a typographic minus: "−0,4" reads as a number, "-0,4" as a dash
 NBSP = "\u00a0"  # keeps "23,1 %" and "n = 212" on one line when text wraps
@@ -28,6 +28,21 @@ class NumberKind(StrEnum):
     SHARE = "share"  # a proportion 0..1, shown in percent
     MEAN = "mean"  # a mean in the variable's units
     COUNT = "count"  # a whole number of respondents
+    VALUE = "value"  # a value of the variable (a quantile): as few digits as it needs
+
+
+# Decimals of a mean in tables (fact boxes round to one, as running text does).
+MEAN_DECIMALS = 2
+
+
+def number_kind(kind: EstimateKind) -> NumberKind:
+    """How an estimate of ``kind`` is written: shares and a distribution's answers in
+    percent, a mean in its units, a quantile as the value it is."""
+    if kind is EstimateKind.MEAN:
+        return NumberKind.MEAN
+    if kind is EstimateKind.QUANTILE:
+        return NumberKind.VALUE
+    return NumberKind.SHARE
 
 
 def words(lang: Lang) -> NumberWords:
@@ -147,7 +162,54 @@ def format_value(value: float, kind: NumberKind, lang: Lang, decimals: int = 1) 
         )
     if kind is NumberKind.COUNT:
         return str(round(value))
-    return decimal(f"{value:.{decimals}f}", lang)
+    if kind is NumberKind.VALUE:
+        return number_text(value, lang)
+    return _signed(value, decimals, lang).lstrip("+")
+
+
+def estimate_text(value: float, kind: NumberKind, lang: Lang) -> str:
+    """An estimate in a table: a share "14,6 %", a mean "7,23", a quantile "47"."""
+    return format_value(value, kind, lang, MEAN_DECIMALS if kind is NumberKind.MEAN else 1)
+
+
+def se_text(se: float, kind: NumberKind, lang: Lang) -> str:
+    """A standard error in a table: a share's in points ("1,2"), a mean's in its units
+    with one decimal more than the mean ("0,056"), a quantile's as a value."""
+    if kind is NumberKind.SHARE:
+        return pct(se, lang)
+    if kind is NumberKind.VALUE:
+        return number_text(se, lang, 3)
+    return decimal(f"{se:.{MEAN_DECIMALS + 1}f}", lang)
+
+
+def estimate_interval_text(low: float, high: float, kind: NumberKind, lang: Lang) -> str:
+    """An estimate's interval in a table: "19,5–24,5" (pct.), "7,12–7,34", "45–49"."""
+    if kind is NumberKind.SHARE:
+        return interval_text(low, high, lang)
+    return f"{estimate_text(low, kind, lang)}–{estimate_text(high, kind, lang)}"
+
+
+def mean_words(value: float, lang: Lang) -> str:
+    """A mean as running text prints it, one decimal rounded half up: "7,2"."""
+    shown = Decimal(repr(round(value, 10))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    text = f"{shown:f}"
+    if text.startswith("-") and shown == 0:
+        text = text[1:]
+    return decimal(text.replace("-", _MINUS), lang)
+
+
+def scale_number(value: float, lang: Lang) -> str:
+    """An end of a scale: "0", "10", "2,5"."""
+    return decimal(f"{value:g}", lang)
+
+
+def excel_format(kind: NumberKind) -> str:
+    """The workbook number format of an estimate of ``kind``."""
+    if kind is NumberKind.SHARE:
+        return "0.0%"
+    if kind is NumberKind.MEAN:
+        return "0." + "0" * MEAN_DECIMALS
+    return "General"
 
 
 def format_interval(low: float, high: float, kind: NumberKind, lang: Lang) -> str:

@@ -128,6 +128,8 @@ class Texts:
     codebook_min_max: str
     codebook_rows: str
     codebook_weighted: str
+    # the kinds beyond a share (formats §8): tables, fact boxes, charts, the report
+    kinds: Mapping[str, str]
 
 
 DANISH = Texts(
@@ -303,6 +305,55 @@ DANISH = Texts(
     codebook_rows="Rækker læst: {read} = brugt {used} + afvist {rejected}",
     codebook_weighted="Vægtet (raking): designeffekt {deff}, effektivt n {n_effective}; n er "
     "uvægtet",
+    kinds={
+        "measure_head": "Mål",
+        "estimate_head": "Estimat",
+        "se_head": "SE",
+        "share": "andel",
+        "mean": "gennemsnit",
+        "mean_scale": "gennemsnit ({low}–{high})",
+        "median": "median",
+        "quantile": "{q} %-fraktil",
+        "pp": " pp",
+        "default_mean": "{label}: gennemsnit {mean}",
+        "default_distribution": "{label}: {answers}",
+        "default_quantile": "{label}: {value}",
+        "answer_part": "{pct} {answer}",
+        "chart_means": "Gennemsnit",
+        "chart_distribution": "Svarfordeling",
+        "mean_axis": "Gennemsnit",
+        "mean_axis_scale": "Gennemsnit (skala {low}–{high})",
+        "mean_alt": "Prikdiagram over gennemsnit med 95 %-konfidensinterval",
+        "distribution_alt": "Stablet vandret søjlediagram over svarene i procent",
+        "distribution_axis": "Andel af svarene (pct.)",
+        "higher": "signifikant højere end resten",
+        "lower": "signifikant lavere end resten",
+        "higher_mark": "▲",
+        "lower_mark": "▼",
+        "contrast_note": "▲/▼: gruppen er signifikant højere/lavere end resten af de adspurgte "
+        "(justeret p under {alpha}, {method}, på tværs af {n} sammenligninger).",
+        "contrast_off": "Grupperne er ikke testet mod resten (kør med --contrasts).",
+        "tests_heading": "Test af sammenhæng",
+        "tests_note": "Rao–Scott-test (F) af, om svarene hænger sammen med {by}, med "
+        "designbaseret varians på den vægtede stikprøve.",
+        "test_line": "{label} efter {by}: F = {f} (frihedsgrader {ndf} og {ddf}), p = {p}.",
+        "mean_rule_note": "For gennemsnit læses grænserne som procent af skalaens længde: på en "
+        "skala fra 0 til 10 er {same} pp {same_units} point og {small} pp {small_units} point; "
+        "et gennemsnit uden kendt skala vurderes kun på den justerede p-værdi.",
+        "mean_difference_note": "For et gennemsnit er forskellen i skalaens egne enheder.",
+        "answers_note": "Hvert felt er et svars andel af dem, der har svaret, i procent; et "
+        "smalt felt står uden tal (se tegnforklaringen og tabellen).",
+        "kinds_topic": "Gennemsnit, svarfordelinger og fraktiler",
+        "kinds_note": "Et gennemsnit er det vægtede gennemsnit blandt dem i målgruppen, der har "
+        "svaret, i spørgsmålets egne enheder (en svarskala regnes om til sine point); "
+        "intervallet bruger t-fordelingen. En svarfordeling viser hvert svars vægtede andel; "
+        "andelene summer til 100 %. Fraktiler (fx medianen) har Woodruff-intervaller som i "
+        "R-pakken survey.",
+        "contrast_topic": "Grupper mod resten",
+        "contrast_method": "Hver gruppe er sammenlignet med resten af de adspurgte i samme "
+        "målgruppe (fx 17-29-årige mod alle andre); forskellens standardfejl tager højde for "
+        "vægtningen, og p-værdierne er justeret med {method} på tværs af {n} sammenligninger.",
+    },
 )  # fmt: skip
 
 ENGLISH = Texts(
@@ -483,6 +534,56 @@ ENGLISH = Texts(
     codebook_rows="Rows read: {read} = used {used} + rejected {rejected}",
     codebook_weighted="Weighted (raking): design effect {deff}, effective n {n_effective}; n is "
     "unweighted",
+    kinds={
+        "measure_head": "Measure",
+        "estimate_head": "Estimate",
+        "se_head": "SE",
+        "share": "share",
+        "mean": "mean",
+        "mean_scale": "mean ({low}–{high})",
+        "median": "median",
+        "quantile": "{q}% quantile",
+        "pp": " pp",
+        "default_mean": "{label}: mean {mean}",
+        "default_distribution": "{label}: {answers}",
+        "default_quantile": "{label}: {value}",
+        "answer_part": "{pct} {answer}",
+        "chart_means": "Means",
+        "chart_distribution": "Answers",
+        "mean_axis": "Mean",
+        "mean_axis_scale": "Mean (scale {low}–{high})",
+        "mean_alt": "Dot chart of means with 95% confidence intervals",
+        "distribution_alt": "Stacked horizontal bar chart of the answers in percent",
+        "distribution_axis": "Share of answers (%)",
+        "higher": "significantly higher than the rest",
+        "lower": "significantly lower than the rest",
+        "higher_mark": "▲",
+        "lower_mark": "▼",
+        "contrast_note": "▲/▼: the group is significantly higher/lower than the rest of the "
+        "respondents (adjusted p below {alpha}, {method}, across {n} contrasts).",
+        "contrast_off": "The groups are not tested against the rest (run with --contrasts).",
+        "tests_heading": "Tests of association",
+        "tests_note": "Rao–Scott tests (F) of whether the answers are associated with {by}, "
+        "with design-based variance on the weighted sample.",
+        "test_line": "{label} by {by}: F = {f} ({ndf} and {ddf} degrees of freedom), p = {p}.",
+        "mean_rule_note": "For means the limits are read as percent of the scale's length: on "
+        "a scale from 0 to 10, {same} pp is {same_units} points and {small} pp {small_units} "
+        "points; a mean without a known scale is judged on the adjusted p-value alone.",
+        "mean_difference_note": "For a mean the difference is in the scale's own units.",
+        "answers_note": "Each segment is an answer's share of those who answered, in "
+        "percent; a narrow segment has no number (see the legend and the table).",
+        "kinds_topic": "Means, distributions of answers and quantiles",
+        "kinds_note": "A mean is the weighted mean among those in the target group who "
+        "answered, in the question's own units (an answer scale is turned into its points); "
+        "its interval uses the t distribution. A distribution shows each answer's weighted "
+        "share; the shares add up to 100%. Quantiles (e.g. the median) have Woodruff "
+        "intervals as in R's survey package.",
+        "contrast_topic": "Groups against the rest",
+        "contrast_method": "Each group is compared with the rest of the respondents in the "
+        "same target group (e.g. 17-29 year olds against everyone else); the difference's "
+        "standard error allows for the weighting, and the p-values are adjusted with {method} "
+        "across {n} contrasts.",
+    },
 )  # fmt: skip
 
 CATALOGUE: Mapping[Lang, Texts] = {Lang.DA: DANISH, Lang.EN: ENGLISH}

@@ -93,6 +93,12 @@ class VerdictRules:
 
     "Under" is strict: a difference of exactly ``small_pp`` is BELOW/ABOVE. The
     difference is rounded to 1e-9 pp first so 0.07 − 0.02 counts as 5 pp.
+
+    A mean (formats §5) is read on its scale: the points are percent of the scale's
+    length (max − min), as a share's points are percent of its 0-1 range. On a 0-10
+    scale the defaults make a significant difference under 0.2 "ca. på niveau", under
+    0.5 "lidt under/over". A mean whose scale is unknown (``scale=None``) is judged on
+    the adjusted p-value alone: significant is BELOW/ABOVE.
     """
 
     alpha: float = 0.05
@@ -108,9 +114,14 @@ class VerdictRules:
                 "0 ≤ same_pp ≤ small_pp (percentage points), e.g. 2 and 5"
             )
 
-    def verdict(self, difference: float, p_adjusted: float) -> Verdict:
-        """The verdict for a difference (a proportion, estimate − baseline)."""
-        pp = round(abs(difference) * 100.0, 9)
+    def verdict(self, difference: float, p_adjusted: float, scale: float | None = 1.0) -> Verdict:
+        """The verdict for a difference (estimate − baseline): a proportion, or a mean's in
+        its units on a scale ``scale`` long (None: not known)."""
+        if scale is None:
+            if p_adjusted >= self.alpha or difference == 0:
+                return Verdict.SAME
+            return Verdict.BELOW if difference < 0 else Verdict.ABOVE
+        pp = round(abs(difference) / scale * 100.0, 9)
         if p_adjusted >= self.alpha or pp < self.same_pp:
             return Verdict.SAME
         small = pp < self.small_pp
@@ -153,6 +164,7 @@ class Comparison:
     adjust: Adjust = Adjust.HOLM
     level: float = 0.95
     se_fallback: bool = False  # the design SE was 0; the binomial SE under the baseline was used
+    kind: EstimateKind = EstimateKind.SHARE  # a mean: every number in the variable's units
 
     @property
     def difference_pp(self) -> float | None:
@@ -160,10 +172,12 @@ class Comparison:
         return None if self.difference is None else 100.0 * self.difference
 
     def to_dict(self) -> dict[str, Any]:
-        """A flat record for JSON/CSV output (proportions, as in formats §6)."""
+        """A flat record for JSON/CSV output (proportions, as in formats §6; a mean's
+        numbers in its units)."""
         b = self.baseline
         return {
             "indicator": self.indicator,
+            "kind": str(self.kind),
             "by": self.by,
             "group": self.group,
             "n": self.n,
@@ -307,9 +321,26 @@ def match_baselines(
         if ref is None:
             continue
         try:
-            found[ind.id] = find_baseline(baselines, ref.id, ref.area, ref.group)
+            base = find_baseline(baselines, ref.id, ref.area, ref.group)
         except SettingsError as exc:
             raise SettingsError(f"indicator {ind.id}: {exc}") from None
+        kind = EstimateKind(getattr(ind, "kind", EstimateKind.SHARE))
+        if kind not in (EstimateKind.SHARE, EstimateKind.MEAN):
+            raise SettingsError(
+                f"indicator {ind.id}: is a {kind}; only a share or a mean is compared with a "
+                "baseline, so leave its baseline out"
+            )
+        if base.kind is not kind:
+            column = (
+                "estimate (the mean in its units)"
+                if kind is EstimateKind.MEAN
+                else ("estimate_pct (the share in percent)")
+            )
+            raise SettingsError(
+                f"indicator {ind.id}: is a {kind} but baseline {base.describe()} is a "
+                f"{base.kind}; give the baseline's figure under {column}"
+            )
+        found[ind.id] = base
     return found
 
 
@@ -317,7 +348,7 @@ def baseline_se(baseline: Baseline) -> float | None:
     """The baseline's SE: from its 95% interval, else from n; None when fixed."""
     if baseline.ci_low is not None and baseline.ci_high is not None:
         return (baseline.ci_high - baseline.ci_low) / (2.0 * Z_BASELINE)
-    if baseline.n is not None:
+    if baseline.n is not None and baseline.kind is EstimateKind.SHARE:
         p = baseline.estimate
         return (p * (1.0 - p) / baseline.n) ** 0.5
     return None
@@ -334,8 +365,10 @@ def compare(
     adjust: Adjust = Adjust.HOLM,
     rules: VerdictRules = DEFAULT_RULES,
     level: float = 0.95,
+    scales: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[Comparison, ...]:
-    """Compare each estimate whose indicator has a baseline (indicator id → Baseline).
+    """Compare each estimate whose indicator has a baseline (indicator id → Baseline);
+    ``scales``: each mean's (min, max), for its verdict (:class:`VerdictRules`).
 
     Only the overall rows (``by`` is None) are compared unless ``groups`` is True;
     then every group of a breakdown is compared with the indicator's baseline too.
@@ -346,7 +379,7 @@ def compare(
         for e in estimates
         if e.indicator in baselines and (groups or e.by is None)
     ]
-    return compare_pairs(pairs, adjust=adjust, rules=rules, level=level)
+    return compare_pairs(pairs, adjust=adjust, rules=rules, level=level, scales=scales)
 
 
 def compare_pairs(
@@ -355,8 +388,10 @@ def compare_pairs(
     adjust: Adjust = Adjust.HOLM,
     rules: VerdictRules = DEFAULT_RULES,
     level: float = 0.95,
+    scales: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[Comparison, ...]:
-    """Compare explicit (estimate, baseline) pairs; p-values adjusted across all pairs."""
+    """Compare explicit (estimate, baseline) pairs; p-values adjusted across all pairs.
+    A mean is compared in its units (no binomial fallback: its SE is its SE)."""
     z_level = _z_for(level)
     adjust = Adjust(adjust)
     tests: list[_Test | None] = []
@@ -366,7 +401,10 @@ def compare_pairs(
             continue
         assert est.estimate is not None and est.se is not None
         b_se = baseline_se(base)
-        var, fallback = _variance(est.se, base.estimate, est.n)
+        if est.kind is EstimateKind.MEAN:
+            var, fallback = est.se * est.se, False
+        else:
+            var, fallback = _variance(est.se, base.estimate, est.n)
         tests.append(_z_test(est.estimate - base.estimate, var + (b_se or 0.0) ** 2, fallback))
     adjusted = _adjust_present([t.p_value if t else None for t in tests], adjust)
 
@@ -384,6 +422,7 @@ def compare_pairs(
             "baseline_fixed": base.fixed,
             "adjust": adjust,
             "level": level,
+            "kind": est.kind,
         }
         if test is None or p_adj is None:
             out.append(
@@ -415,12 +454,23 @@ def compare_pairs(
                 statistic=test.statistic,
                 p_value=test.p_value,
                 p_adjusted=p_adj,
-                verdict=rules.verdict(test.difference, p_adj),
+                verdict=rules.verdict(test.difference, p_adj, _scale_length(est, scales)),
                 suppressed=False,
                 se_fallback=test.fallback,
             )
         )
     return tuple(out)
+
+
+def _scale_length(est: Estimate, scales: Mapping[str, tuple[float, float]] | None) -> float | None:
+    """How long the estimate's scale is: 1 for a share, max − min for a mean (None when
+    the scale is not known)."""
+    if est.kind is not EstimateKind.MEAN:
+        return 1.0
+    scale = (scales or {}).get(est.indicator)
+    if scale is None or scale[1] <= scale[0]:
+        return None
+    return scale[1] - scale[0]
 
 
 def compare_waves(
