@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from panelkit.disclosure import Suppression
+from panelkit.publish import palette
 from panelkit.results import Estimate, Lang
 
 if TYPE_CHECKING:
@@ -29,12 +30,12 @@ _MONTHS_DA = (
 )  # fmt: skip
 _NBSP = "\u00a0"
 
-_CSS = """
-:root { --ink: #1b1b1b; --muted: #595959; --rule: #d0d0d0; --band: #f3f6f9;
-  --accent: #0072b2; --box: #eef5fb; }
+_CSS = (
+    palette.css_variables()
+    + """
 * { box-sizing: border-box; }
 html { font-size: 100%; }
-body { margin: 0; color: var(--ink); background: #fff;
+body { margin: 0; color: var(--ink); background: var(--page);
   font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 header, main, footer { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
 header { padding-top: 2rem; border-bottom: 3px solid var(--accent); padding-bottom: 1rem; }
@@ -66,7 +67,7 @@ td.suppressed { color: var(--muted); font-style: italic; }
 td.ref { min-width: 9rem; }
 td.test { min-width: 7rem; }
 ul.files { columns: 2; }
-.note { border-left: 4px solid #e69f00; background: #fdf6e7; padding: .5rem 1rem; max-width: 46rem; }
+.note { border-left: 4px solid var(--note-rule); background: var(--note-bg); padding: .5rem 1rem; max-width: 46rem; }
 .small { color: var(--muted); font-size: .9rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.2rem; max-width: 46rem; }
 dl.facts dt { font-weight: 600; }
@@ -75,6 +76,7 @@ footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--rule
   padding-top: .8rem; padding-bottom: 2rem; }
 @media print { nav { display: none; } h2 { break-after: avoid; } figure, table { break-inside: avoid; } }
 """
+)
 
 # URLs in source notes are shown without their scheme: readable and citable, but no
 # link for a browser to follow and nothing that looks like a request to another host.
