@@ -239,7 +239,8 @@ def _factbox_page(box: FactBox, content: ReportContent) -> str:
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{content.lang.value}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n</head>\n<body>\n{box.html()}</body>\n</html>\n"
+        f"<title>{title}</title>\n</head>\n<body>\n<main>\n"
+        f"<h1>{html.escape(content.title)}</h1>\n{box.html()}</main>\n</body>\n</html>\n"
     )
 
 

@@ -116,6 +116,7 @@ class Texts:
     notes_sheet_head: tuple[str, ...]
     chart_indicators: str  # the charts' titles
     chart_change: str
+    skip_link: str  # the report page's first link, to its main content
     # the codebook (publish/codebook.py); kinds keyed by codebook.VariableKind's values
     codebook_kinds: Mapping[str, str]
     codebook_words: Mapping[str, str]
@@ -257,6 +258,7 @@ DANISH = Texts(
     notes_sheet_head=("Emne", "Note"),
     chart_indicators="Indikatorer",
     chart_change="Udvikling",
+    skip_link="Gå til indholdet",
     codebook_kinds={
         "id": "id",
         "integer": "heltal",
@@ -436,6 +438,7 @@ ENGLISH = Texts(
     notes_sheet_head=("Topic", "Note"),
     chart_indicators="Indicators",
     chart_change="Change",
+    skip_link="Skip to content",
     codebook_kinds={
         "id": "id",
         "integer": "integer",
