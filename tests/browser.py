@@ -22,12 +22,13 @@ from typing import Any
 
 import pytest
 
-AXE_VERSION = "4.14.1"
+from panelkit.publish.statement import AXE_RULES, AXE_VERSION
+
 TOOLS = Path.home() / ".cache" / "panelkit-tools"
 AXE_JS = TOOLS / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+TAGS = AXE_RULES
 FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -21,6 +21,7 @@ import yaml
 
 from browser import Browser, summary
 from helpers import invoke
+from panelkit.publish.statement import AXE_RULES, AXE_VERSION, STATEMENT_FILE
 
 DATA = Path(__file__).parent / "data"
 PAGES = ("demo-da", "demo-en", "linked", "host")
@@ -137,3 +138,14 @@ def test_the_first_tab_reaches_the_skip_link(browser: Browser, pages: dict[str, 
     browser.driver.find_element("tag name", "body").send_keys(Keys.TAB)
     link = browser.js("const a = document.activeElement; return [a.className, a.textContent]")
     assert link == ["skip", "Gå til indholdet"]
+
+
+def test_the_folder_has_an_accessibility_statement_draft(pages: dict[str, Path]) -> None:
+    da = (pages["demo-da"].parent / STATEMENT_FILE).read_text(encoding="utf-8")
+    en = (pages["demo-en"].parent / STATEMENT_FILE).read_text(encoding="utf-8")
+    tool = f"axe-core {AXE_VERSION}"
+    assert da.startswith("# Tilgængelighedserklæring (udkast): ") and tool in da
+    assert "## Hvad automatiske kontroller ikke dækker" in da and "skærmlæser" in da
+    assert en.startswith("# Accessibility statement (draft): ") and tool in en
+    assert "## What automatic checks do not cover" in en
+    assert ", ".join(AXE_RULES) in en and "{" not in da + en

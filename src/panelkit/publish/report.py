@@ -80,6 +80,10 @@ def render_report(
     out["factbox.md"] = box.markdown().encode("utf-8")
     out["factbox.html"] = _factbox_page(box, content).encode("utf-8")
     out["factbox.txt"] = box.text().encode("utf-8")
+    from panelkit.publish.statement import STATEMENT_FILE, statement_markdown
+
+    statement = statement_markdown(content.title, content.version, lang)
+    out[STATEMENT_FILE] = statement.encode("utf-8")
     out[HTML_FILE] = report_html(content, charts, files=sorted([*out, RUN_FILE])).encode("utf-8")
     step(steps["factbox_html"])
 
