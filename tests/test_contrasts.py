@@ -1,10 +1,11 @@
 """Contrasts and tests of association (formats §8.4, §8.5) against R survey 4.1.1.
 
-The numbers are R's, in tests/data/api-analyses/expected.json and
-tests/data/analyses-own/expected.json (their README.md give the R calls: ``svyglm(y ~
-I(g == group), sub)`` for a contrast's difference and SE, ``svychisq(~y + g, sub)`` for
-a test, Holm over all contrasts of the file). Every one is reproduced through the
-command line's JSON to 1e-6 relative.
+The numbers are R's, in tests/data/{api-analyses,analyses-own,contrasts-own}/expected.json
+(and analyses-own/expected-capped.json); their README.md and reference.R give the R calls:
+``svyglm(y ~ I(g == group), sub)`` for a contrast's difference and SE (contrasts-own:
+``svycontrast`` of ``svyratio(covmat = TRUE)``, checked against svyglm), ``svychisq(~y +
+g, sub)`` for a test, ``p.adjust`` (Holm, BH) over all contrasts of the file. Every one is
+reproduced through the command line's JSON to 1e-6 relative.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ DATA = Path(__file__).parent / "data"
 REL = 1e-6
 CONTRAST_KEYS = ("estimate_group", "estimate_rest", "difference", "se", "ci_low", "ci_high", "p")
 TEST_KEYS = ("f", "ndf", "ddf", "p")
-CASES = {"api-analyses": ("stype",), "analyses-own": ("age_group", "area")}
+CASES = {
+    "api-analyses": ("stype",),
+    "analyses-own": ("age_group", "area"),
+    "contrasts-own": ("sex", "education"),
+}
 
 
 def expected(case: str) -> dict:
@@ -66,31 +71,80 @@ def assert_rows(got: list[dict], want: list[dict], keys: tuple[str, ...]) -> Non
             assert g[k] == pytest.approx(w[k], rel=REL, abs=1e-12), (key(w), k)
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_share_contrasts_and_tests_are_rs(case: str, tmp_path: Path) -> None:
-    indicators = shares_only(case, tmp_path)
-    ids = {i["id"] for i in yaml.safe_load(indicators.read_text())["indicators"]}
-    assert ids  # api-analyses: 2 shares; analyses-own: 4 (2 of a scale score)
+# Every contrast and test of each case's file, in order: (contrasts, tests).
+COUNTS = {"api-analyses": (15, 4), "analyses-own": (72, 12), "contrasts-own": (25, 4)}
+NO_LEFT_OUT = {
+    "contrasts_left_out": {"suppressed": 0, "empty": 0, "undefined": 0},
+    "tests_left_out": {"suppressed": 0, "too_few": 0, "undefined": 0},
+}
+
+
+@pytest.mark.parametrize("case", sorted(COUNTS))
+def test_every_contrast_and_test_is_rs(case: str) -> None:
+    """Shares and means (contrasts), shares and distributions (tests): every number of
+    the file, and p_adjusted = R's p.adjust(p, "holm") over all of the file's contrasts
+    (the run's family, formats §8.4: every indicator and breakdown, no test)."""
     r = expected(case)
-    want = [c for c in r["contrasts"] if c["indicator"] in ids]
-    tests = [t for t in r["tests"] if t["indicator"] in ids]
-    assert (len(want), len(tests)) == {"api-analyses": (6, 2), "analyses-own": (32, 8)}[case]
-    doc = run_case(case, indicators)
-    assert_rows(doc["contrasts"], want, CONTRAST_KEYS)
-    assert_rows(doc["tests"], tests, TEST_KEYS)
-    assert all(t["statistic"] == "rao-scott" for t in doc["tests"])
-    # Holm across these contrasts (the run's family), from R's p-values: sorted
-    # ascending, p̃(i) = max_{j≤i} min(1, (m − j + 1) p(j)).
-    p = np.array([c["p"] for c in want])
-    order = np.argsort(p)
-    holm = np.empty_like(p)
-    holm[order] = np.maximum.accumulate(np.minimum(1, (len(p) - np.arange(len(p))) * p[order]))
-    assert [c["p_adjusted"] for c in doc["contrasts"]] == pytest.approx(holm, rel=REL)
+    assert (len(r["contrasts"]), len(r["tests"])) == COUNTS[case]
+    doc = run_case(case, DATA / case / "indicators.yaml")
+    assert_rows(doc["contrasts"], r["contrasts"], (*CONTRAST_KEYS, "p_adjusted"))
+    assert_rows(doc["tests"], r["tests"], TEST_KEYS)
     assert {c["adjust"] for c in doc["contrasts"]} == {"holm"}
-    assert doc["left_out"] == {
-        "contrasts_left_out": {"suppressed": 0, "empty": 0, "undefined": 0},
-        "tests_left_out": {"suppressed": 0, "too_few": 0, "undefined": 0},
-    }
+    assert all(t["statistic"] == "rao-scott" and "p_adjusted" not in t for t in doc["tests"])
+    assert doc["left_out"] == NO_LEFT_OUT
+
+
+@pytest.mark.parametrize("case", sorted(COUNTS))
+def test_contrasts_by_kind(case: str) -> None:
+    """§8.4: contrasts for shares and means only, tests for shares and distributions
+    only; a quantile has neither (and is not counted as left out)."""
+    doc = yaml.safe_load((DATA / case / "indicators.yaml").read_text(encoding="utf-8"))
+    kinds = {i["id"]: i.get("kind", "share") for i in doc["indicators"]}
+    r = expected(case)
+    assert {kinds[c["indicator"]] for c in r["contrasts"]} == {"share", "mean"}
+    assert {kinds[t["indicator"]] for t in r["tests"]} == {"share", "distribution"}
+    with_contrasts = {i for i, k in kinds.items() if k in ("share", "mean")}
+    with_tests = {i for i, k in kinds.items() if k in ("share", "distribution")}
+    assert {c["indicator"] for c in r["contrasts"]} == with_contrasts
+    assert {t["indicator"] for t in r["tests"]} == with_tests
+
+
+def test_holm_and_bh_are_rs_p_adjust_on_the_whole_family() -> None:
+    """contrasts-own: R's p.adjust(p, "holm") and p.adjust(p, "BH") over its 25
+    contrasts (5 indicators × (2 + 3) groups, two breakdowns)."""
+    r = expected("contrasts-own")["contrasts"]
+    indicators = DATA / "contrasts-own" / "indicators.yaml"
+    holm = run_case("contrasts-own", indicators)["contrasts"]
+    assert [c["p_adjusted"] for c in holm] == pytest.approx([c["p_adjusted"] for c in r], rel=REL)
+    bh = run_case("contrasts-own", indicators, "--adjust", "bh")["contrasts"]
+    assert {c["adjust"] for c in bh} == {"bh"}
+    assert [c["p_adjusted"] for c in bh] == pytest.approx([c["p_adjusted_bh"] for c in r], rel=REL)
+    # BH is not Holm here: the family matters.
+    assert [c["p_adjusted"] for c in bh] != pytest.approx([c["p_adjusted"] for c in holm])
+
+
+@pytest.mark.parametrize("cap", [5, 6])
+def test_every_contrast_and_test_on_the_capped_design(cap: int) -> None:
+    """analyses-own with --cap: R's calibrate(bounds = c(0, cap)) design
+    (expected-capped.json), every contrast and test through the JSON."""
+    capped = json.loads((DATA / "analyses-own" / "expected-capped.json").read_text("utf-8"))
+    (r,) = [c for c in capped["cases"] if c["cap"] == cap]
+    doc = run_case("analyses-own", DATA / "analyses-own" / "indicators.yaml", "--cap", str(cap))
+    assert_rows(doc["contrasts"], r["contrasts"], (*CONTRAST_KEYS, "p_adjusted"))
+    assert_rows(doc["tests"], r["tests"], TEST_KEYS)
+
+
+def test_missing_by_answers_are_in_neither_group_nor_rest() -> None:
+    """contrasts-own: 21 respondents have no education; in every domain the group and
+    its rest add up to the respondents with an education, as in R."""
+    doc = run_case("contrasts-own", DATA / "contrasts-own" / "indicators.yaml")
+    rows = {(e["indicator"], e["by"], e["group"]): e["n"] for e in doc["estimates"]}
+    for c in expected("contrasts-own")["contrasts"]:
+        groups = [k for k in rows if k[:2] == (c["indicator"], c["by"])]
+        assert c["n_group"] + c["n_rest"] == sum(rows[k] for k in groups)
+        assert c["n_group"] == rows[(c["indicator"], c["by"], c["group"])]
+        if c["by"] == "education":
+            assert c["n_group"] + c["n_rest"] < rows[(c["indicator"], None, None)]
 
 
 def test_ddf_counts_the_whole_sample_in_a_domain(tmp_path: Path) -> None:
@@ -251,6 +305,93 @@ def test_two_groups_are_antisymmetric(rows: list[tuple[int, float, float, int]])
     assert c.p()[0] == pytest.approx(c.p()[1], rel=1e-9, nan_ok=True)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", None]),  # the group (None: by unanswered)
+            st.one_of(st.none(), st.floats(0, 10)),  # the mean's value (None: missing)
+            st.sampled_from(["Ja", "Nej", None]),  # the share's answer
+            st.booleans(),  # in the where domain
+            st.floats(0.2, 5),
+            st.integers(0, 2),  # a raking cell
+        ),
+        min_size=6,
+        max_size=40,
+    )
+)
+def test_two_groups_are_antisymmetric_for_shares_and_means(
+    rows: list[tuple[str | None, float | None, str | None, bool, float, int]],
+) -> None:
+    """Through contrast_indicators, for a share and a mean in a ``where`` domain with
+    missing answers and missing groups on a raked design: with two groups, a − rest(a)
+    = −(b − rest(b)) with the same SE and p, and rest(a) = b; or both are left out."""
+    import pandas as pd
+
+    from panelkit.input.indicators import Condition, Indicator
+    from panelkit.results import EstimateKind
+    from panelkit.stats.contrasts import contrast_indicators
+    from panelkit.stats.estimation import estimate_indicators
+
+    cols = list(zip(*rows, strict=True))
+    frame = pd.DataFrame(
+        {
+            "g": pd.Categorical(cols[0], categories=["a", "b"]),
+            "x": np.array([np.nan if v is None else v for v in cols[1]]),
+            "yes": pd.Categorical(cols[2], categories=["Ja", "Nej"]),
+            "d": pd.Categorical(["in" if v else "out" for v in cols[3]], categories=["in", "out"]),
+        }
+    )
+    cell = np.unique(np.array(cols[5]), return_inverse=True)[1].reshape(-1)
+    design = declare_design(frame, weights=np.array(cols[4]), calibration=[cell])
+    where = (Condition("d", ("in",)),)
+    inds = [
+        Indicator("s", "yes", ("Ja",), where=where),
+        Indicator("m", "x", (), where=where, kind=EstimateKind.MEAN),
+    ]
+    rows_ = estimate_indicators(design, inds, by=["g"], min_n=0)
+    got = contrast_indicators(design, inds, rows_, by=["g"], min_n=0)
+    for ind in ("s", "m"):
+        pair = [c for c in got.contrasts if c.indicator == ind]
+        assert len(pair) in (0, 2)
+        if pair:
+            a, b = pair
+            assert (a.group, b.group) == ("a", "b")
+            assert a.difference == pytest.approx(-b.difference, abs=1e-9)
+            assert a.estimate_rest == pytest.approx(b.estimate_group, rel=1e-12, abs=1e-12)
+            assert a.se == pytest.approx(b.se, rel=1e-9)
+            assert a.p == pytest.approx(b.p, rel=1e-9, abs=1e-15)
+            assert (a.ci_low, a.ci_high) == pytest.approx((-b.ci_high, -b.ci_low), abs=1e-9)
+
+
+def test_a_means_rest_below_min_n_is_left_out(tmp_path: Path) -> None:
+    """Disclosure for means (formats §8.4, disclosure.contrast_suppression): exercise of
+    the very satisfied (life_sat 8-10) in contrasts-own has 86 respondents: Grundskole
+    10, Erhvervsuddannelse 23, Videregående 49 and 4 without an education. With --min-n
+    35 the Videregående row is shown (the 37 others hide the two small groups), but its
+    rest is 33 respondents: its contrast is left out; with --min-n 33 it is shown."""
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        "indicators:\n  - id: exercise_very_satisfied\n    kind: mean\n"
+        "    variable: exercise\n    where: {life_sat: {min: 8}}\n",
+        encoding="utf-8",
+    )
+    doc = run_case("contrasts-own", path, "--min-n", "35")
+    rows = {key(e): e for e in doc["estimates"]}
+    top = ("exercise_very_satisfied", "education", "Videregående")
+    assert [rows[(*top[:2], g)]["n"] for g in ("Grundskole", "Erhvervsuddannelse")] == [10, 23]
+    assert rows[top]["n"] == 49 and not rows[top]["suppressed"]
+    assert rows[("exercise_very_satisfied", None, None)]["n"] == 86
+    assert doc["contrasts"] == []
+    # Mand (21) primary, Kvinde secondary, Grundskole and Erhvervsuddannelse primary, and
+    # Videregående for its rest of 33.
+    assert doc["left_out"]["contrasts_left_out"] == {"suppressed": 5, "empty": 0, "undefined": 0}
+    doc = run_case("contrasts-own", path, "--min-n", "33")
+    (shown,) = doc["contrasts"]
+    assert key(shown) == top and not rows[top]["suppressed"]
+    assert doc["left_out"]["contrasts_left_out"]["suppressed"] == 4
+
+
 def test_adjust_is_comparisons_own() -> None:
     """One Holm/BH implementation for compare and contrasts (stats/comparison.py)."""
     assert adjust_p([0.01, 0.04], Adjust.HOLM) == pytest.approx((0.02, 0.04))
@@ -315,3 +456,24 @@ def test_the_terminal_shows_contrasts_tests_and_what_was_left_out(tmp_path: Path
     # awards, Elementary against the rest: R's 0.318811 → +31.9 points, p 2.4e-05.
     assert "+31.9" in out and "<0.001" in out
     assert "4 contrasts with the rest left out (suppressed 4)." in out
+
+
+def test_the_terminal_shows_a_means_contrast_in_its_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    """contrasts-own, life satisfaction of Videregående against the rest: R's 7.374 and
+    6.106, difference 1.268 (0.734 to 1.803) on the 0-10 scale, not in percent."""
+    monkeypatch.setenv("COLUMNS", "200")
+    folder = DATA / "contrasts-own"
+    code, out, err = invoke(
+        "summarize", folder / "data.csv", "--schema", folder / "schema.yaml",
+        "--margins", folder / "margins.csv", "--indicators", folder / "indicators.yaml",
+        "--by", "sex", "--by", "education", "--contrasts", "--min-n", "0", "--lang", "en",
+    )  # fmt: skip
+    assert code == 0, err
+    table = out[out.index("Groups against the rest") :]
+    (line,) = [
+        row for row in table.splitlines()
+        if row.startswith("│ mean life satisfaction (0-10) ") and "Videregående" in row
+    ]  # fmt: skip
+    cells = [c.strip() for c in line.strip("│").split("│")]
+    assert cells[3:7] == ["7.4", "6.1", "+1.3", "+0.7 to +1.8"]
+    assert "%" not in line

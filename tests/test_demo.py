@@ -61,6 +61,31 @@ def test_shipped_previous_wave_is_what_the_code_generates() -> None:
     assert previous.read_bytes().count(b"\r\n") == round(demo.DEMO_SIZE * 0.8) + 1
 
 
+def test_the_previous_wave_is_the_same_panel_a_year_before() -> None:
+    """Half of the 2022 respondents answered in 2021 too: the same id, sex and area, a
+    year younger, and answers that agree far more often than two people's would; the
+    other 2021 respondents have ids no 2022 respondent has (they left)."""
+    import io
+
+    def read(data: bytes) -> pd.DataFrame:
+        return pd.read_csv(io.BytesIO(data), sep=";", encoding="cp1252", dtype=str)
+
+    now = read(demo.demo_export_bytes()).set_index("respondent")
+    before = read(demo.previous_wave_bytes()).set_index("respondent")
+    both = now.index.intersection(before.index)
+    assert len(before) == round(0.8 * demo.DEMO_SIZE) and len(both) == demo.DEMO_SIZE // 2
+    assert before.index.is_unique and (before.drop(both).index.astype(int) > 101340).all()
+    a, b = now.loc[both], before.loc[both]
+    assert (a["s_1"] == b["s_1"]).all() and (a["s_3"] == b["s_3"]).all()
+    assert (a["s_2"].astype(int) - b["s_2"].astype(int) == 1).all()
+    assert (b["s_2"].astype(int) >= 17).all()
+    same = (a["q_7_2"].fillna("") == b["q_7_2"].fillna("")).mean()
+    strangers = (now["q_7_2"].iloc[:500].fillna("").to_numpy()
+                 == now["q_7_2"].iloc[500:1000].fillna("").to_numpy()).mean()  # fmt: skip
+    assert same > 0.6 > 0.4 > strangers
+    assert demo.previous_wave_bytes() == demo.previous_wave_bytes()  # deterministic
+
+
 def test_same_seed_same_bytes_other_seed_other_bytes(export: bytes) -> None:
     assert demo.demo_export_bytes(demo.DEMO_SIZE, demo.DEMO_SEED) == export
     assert demo.demo_export_bytes(seed=demo.DEMO_SEED + 1) != export
@@ -319,14 +344,15 @@ def test_write_demo_project(tmp_path: Path) -> None:
     }  # fmt: skip
     assert settings["label"] == "2022"
     assert settings["out"] == "output"
-    # Last year's wave: another seed, fewer respondents, the same schema and margins.
+    # Last year's wave of the same panel: fewer respondents, the same schema and margins.
     assert files.previous is not None
-    assert files.previous.read_bytes() == demo.demo_export_bytes(240, 6)
+    assert files.previous.read_bytes() == demo.previous_wave_bytes(300, 5)
     assert settings["previous"] == {
         "data": "data/borgerpanel-2021.csv",
         "schema": settings["schema"],
         "margins": settings["margins"],
         "label": "2021",
+        "linked": True,
     }
     for key in ("data", "schema", "margins", "indicators", "baselines"):
         assert not Path(settings[key]).is_absolute()

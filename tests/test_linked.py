@@ -32,15 +32,13 @@ FIELDS = [
     "difference", "diff_se", "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted",
     "se_method",
 ]  # fmt: skip
-# Linked changes of means are not wired yet (issue 12 stays open): their rows are not run.
-KINDS = False
 
 
-def project(case: str, tmp_path: Path) -> Path:
-    """A copy of a reference case; without the mean kind, its share indicators only."""
+def project(case: str, tmp_path: Path, *, means: bool = True) -> Path:
+    """A copy of a reference case; ``means=False``: its share indicators only."""
     folder = tmp_path / case
     shutil.copytree(DATA / case, folder)
-    if not KINDS:
+    if not means:
         path = folder / "indicators.yaml"
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         doc["indicators"] = [i for i in doc["indicators"] if "kind" not in i]
@@ -73,9 +71,8 @@ def test_r_stacked_design_is_reproduced(
     doc = run_json(project(case, tmp_path), monkeypatch, *by)
     rows = {key(r): r for r in doc["waves"]}
     wanted = [r for r in expected["waves"] if key(r) in rows]
-    assert len(wanted) == len(rows) == len(expected["waves"]) - (0 if KINDS else len(
-        [r for r in expected["waves"] if r["indicator"].startswith("life_sat")]
-    ))  # fmt: skip
+    assert len(wanted) == len(rows) == len(expected["waves"])
+    assert {r["indicator"] for r in wanted} >= {"life_satisfaction"}  # the means too
     for want in wanted:
         got = rows[key(want)]
         assert list(got) == FIELDS
@@ -83,12 +80,9 @@ def test_r_stacked_design_is_reproduced(
         assert (got["n_current"], got["n_previous"]) == (want["n_current"], want["n_previous"])
         for field in (*NUMBERS, "p_value"):
             assert got[field] == pytest.approx(want[field], rel=RTOL, abs=1e-12), (key(want), field)
-    # p adjusted (Holm) across the run's rows: R's p-values of the rows this run has.
-    holm = adjust_p([w["p_value"] for w in wanted], Adjust.HOLM)
-    for want, p in zip(wanted, holm, strict=True):
-        assert rows[key(want)]["p_adjusted"] == pytest.approx(p, rel=RTOL)
-        if KINDS:
-            assert rows[key(want)]["p_adjusted"] == pytest.approx(want["p_adjusted"], rel=RTOL)
+    # p adjusted (Holm) across all the run's rows, as R adjusted them.
+    for want in wanted:
+        assert rows[key(want)]["p_adjusted"] == pytest.approx(want["p_adjusted"], rel=RTOL)
     assert doc["notes"][0] == expected["notes"][0]
 
 
@@ -147,9 +141,8 @@ def test_with_no_member_in_common_linked_and_independent_agree(tmp_path: Path) -
 
     cur, cur_inds, prev, prev_inds, members = _designs(tmp_path, shift_previous_ids=True)
     assert members.linked == 0 and members.count == cur.n + prev.n
+    assert {i.kind for i in cur_inds} == {"share", "mean"}
     for ind_c, ind_p in zip(cur_inds, prev_inds, strict=True):
-        if KINDS and getattr(ind_c, "kind", "share") != "share":
-            continue
         breakdowns = [(cur.overall(), prev.overall())]
         breakdowns.append((cur.breakdown("age_group"), prev.breakdown("age_group")))
         for b_c, b_p in breakdowns:
@@ -361,7 +354,7 @@ def test_attrition_compares_who_answered_again_with_who_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Hand calculation: the previous wave's members found in this wave's export stayed,
-    the others left; each group's share is Σw·y / Σw over its answers, with R's raked
+    the others left; each group's share (or mean) is Σw·y / Σw over its answers, with R's raked
     weights of the previous wave (linked-own/expected.json ``weights``). The SE of the
     difference is that of the contrast's linearised values (stayed minus left), which is
     var(stayed) + var(left) − 2·cov from the design's covariance of the two groups."""
@@ -386,6 +379,11 @@ def test_attrition_compares_who_answered_again_with_who_left(
         ),
         ("volunteers", None): (before["q2"] == "Ja", before["q2"].notna()),
         ("sex", "Kvinde"): (before["sex"] == "Kvinde", before["sex"].notna()),
+        # A mean: each group's weighted mean of the 0-10 answers ("Ved ikke" is no answer).
+        ("life_satisfaction", None): (
+            pd.to_numeric(before["q3"], errors="coerce").fillna(0.0),
+            pd.to_numeric(before["q3"], errors="coerce").notna(),
+        ),
     }
     for item, (yes, answered) in cases.items():
         row = rows[item]
@@ -398,7 +396,7 @@ def test_attrition_compares_who_answered_again_with_who_left(
         assert row["ci_low"] == pytest.approx(row["difference"] - 1.959963984540054 * row["se"])
     assert {r["item"] for r in doc["attrition"]} == {
         "age_group", "sex", "trust_neighbours", "volunteers", "lonely_women",
-        "trust_dissatisfied", *(["life_satisfaction", "life_sat_volunteers"] if KINDS else []),
+        "trust_dissatisfied", "life_satisfaction", "life_sat_volunteers",
     }  # fmt: skip
     # Holm across the table's rows.
     p = [r["p_value"] for r in doc["attrition"]]
@@ -408,20 +406,21 @@ def test_attrition_compares_who_answered_again_with_who_left(
 
 
 def test_attrition_se_is_the_contrast_of_the_two_groups(tmp_path: Path) -> None:
-    from panelkit.stats.estimation import share_domain
+    from panelkit.stats.estimation import answers
     from panelkit.stats.linked import attrition
 
     _, _, prev, prev_inds, members = _designs(tmp_path, shift_previous_ids=False)
     rows = {r.item: r for r in attrition(prev, members, prev_inds, (), min_n=0)}
     again = np.isin(members.previous, members.current)
+    assert {i.kind for i in prev_inds} == {"share", "mean"}
     for ind in prev_inds:
-        domain, yes = share_domain(prev, ind)
+        domain, y = answers(prev, ind)  # "yes" of a share, the number of a mean
         values = []
-        for inside in (again, ~again):  # each group's share, linearised: (y − p)/Σw inside
+        for inside in (again, ~again):  # each group's ratio, linearised: (y − ȳ)/Σw inside
             keep = inside[domain.rows]
             w_in = domain.weights[keep].sum()
-            p = (domain.weights * yes)[keep].sum() / w_in
-            values.append(np.where(keep, (yes - p) / w_in, 0.0))
+            y_bar = (domain.weights * y)[keep].sum() / w_in
+            values.append(np.where(keep, (y - y_bar) / w_in, 0.0))
         cov = prev.covariance(domain, np.column_stack(values))
         se = np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
         assert rows[ind.id].se == pytest.approx(se, rel=1e-9)
@@ -448,7 +447,7 @@ def test_attrition_small_groups_are_suppressed_with_their_sibling(
 def test_the_report_says_which_se_and_shows_attrition(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = project("linked-own", tmp_path)
+    folder = project("linked-own", tmp_path, means=False)  # the estimate charts: shares
     monkeypatch.chdir(folder)
     code, _, err = invoke("report", "--out", "rep", "--lang", "en")
     assert code == 0, err
@@ -467,7 +466,7 @@ def test_the_report_says_which_se_and_shows_attrition(
 def test_an_unlinked_report_says_the_waves_are_independent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = project("linked-own", tmp_path)
+    folder = project("linked-own", tmp_path, means=False)
     _edit(folder / "panelkit.yaml", "  linked: true", "  # not linked")
     monkeypatch.chdir(folder)
     code, _, err = invoke("report", "--out", "rep", "--lang", "en")
@@ -487,3 +486,90 @@ def test_summarize_adjusts_the_waves_as_asked(
     assert [r["p_adjusted"] for r in rows] == pytest.approx(list(adjust_p(p, Adjust.BH)))
     rows = run_json(folder, monkeypatch, "--adjust", "none")["waves"]
     assert [r["p_adjusted"] for r in rows] == [r["p_value"] for r in rows]
+
+
+# --------------------------------------------------------------------------- means in tables
+
+
+def test_a_mean_change_is_in_its_units_in_the_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The waves sheet gives a share's change in points (×100) and a mean's in its own
+    units (×1, R's difference of linked-waves/expected.json), with the percent format
+    off on the mean's row; the CSV says each row's kind; the attrition table likewise."""
+    from panelkit.jobs import summarize
+    from panelkit.project import resolve_files, resolve_settings
+    from panelkit.publish.tables import attrition_frame, waves_csv, waves_sheet
+    from panelkit.results import Lang
+
+    folder = project("linked-waves", tmp_path)
+    files = resolve_files(cwd=folder)
+    waves = summarize(files, resolve_settings(files, min_n=0)).waves
+    assert waves is not None
+    expected = {
+        r["indicator"]: r
+        for r in json.loads((DATA / "linked-waves/expected.json").read_text())["waves"]
+        if r["by"] is None
+    }
+    sheet = waves_sheet(waves, Lang.EN, name="Change")
+    assert sheet.header[6] == "Change (pp; means: units)"
+    by_id = {row[1]: (i, row) for i, row in enumerate(sheet.rows)}
+    i, mean_row = by_id["life_satisfaction"]
+    assert mean_row[5] == pytest.approx(expected["life_satisfaction"]["current"], rel=RTOL)
+    assert mean_row[6] == pytest.approx(expected["life_satisfaction"]["difference"], rel=RTOL)
+    assert sheet.unit_rows == (i,)
+    _, share_row = by_id["volunteers"]
+    assert share_row[6] == pytest.approx(100 * expected["volunteers"]["difference"], rel=RTOL)
+    csv = waves_csv(waves, Lang.EN).splitlines()
+    kinds = [line.split(",")[csv[0].split(",").index("kind")] for line in csv[1:]]
+    assert kinds == ["share", "share", "share", "mean"]
+    frame = attrition_frame(waves, Lang.EN).set_index("Item")
+    mean = next(r for r in waves.attrition or () if r.item == "life_satisfaction")
+    assert str(mean.kind) == "mean" and 5 < (mean.stayed or 0) < 10
+    assert frame.loc["mean life satisfaction (0-10)", "Difference (pp; means: units)"] == (
+        pytest.approx(mean.difference, rel=RTOL)
+    )
+
+
+def test_distributions_and_quantiles_have_no_change_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§9 measures the change of shares and means: a distribution (one row per answer)
+    or a quantile in a project with a previous wave is estimated, not compared."""
+    folder = project("linked-waves", tmp_path)
+    with (folder / "indicators.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "  - {id: lonely_answers, kind: distribution, variable: lonely,"
+            " label: {da: ensomhed, en: loneliness}}\n"
+            "  - {id: life_sat_median, kind: quantile, variable: life_sat,"
+            " label: {da: median, en: median}}\n"
+        )
+    doc = run_json(folder, monkeypatch)
+    assert {r["indicator"] for r in doc["estimates"]} >= {"lonely_answers", "life_sat_median"}
+    assert [r["indicator"] for r in doc["waves"]] == [
+        "trust_neighbours", "volunteers", "often_lonely", "life_satisfaction"
+    ]  # fmt: skip
+    assert {r["item"] for r in doc["attrition"]} >= {"life_satisfaction"}
+    assert not {r["item"] for r in doc["attrition"]} & {"lonely_answers", "life_sat_median"}
+
+
+def test_a_mean_verdict_is_its_side_when_significant() -> None:
+    """The verdict rules' percentage points are for shares; a mean's change of 0.3 points
+    (30 "pp" if read as a share) that is significant is simply above."""
+    from panelkit.results import Estimate, EstimateKind
+    from panelkit.stats.comparison import Verdict, compare_waves
+
+    def row(value: float, se: float) -> Estimate:
+        return Estimate(
+            indicator="m", by=None, group=None, n=400, n_positive=None, estimate=value,
+            se=se, ci_low=value - 1, ci_high=value + 1, ci_method="t", suppressed=False,
+            kind=EstimateKind.MEAN,
+        )  # fmt: skip
+
+    (big,) = compare_waves([row(7.3, 0.05)], [row(7.0, 0.05)])
+    assert (big.verdict, str(big.kind)) == (Verdict.ABOVE, "mean")
+    (small,) = compare_waves([row(7.01, 0.05)], [row(7.0, 0.05)])
+    assert small.verdict is Verdict.SAME
+    # A mean whose SE is 0 is not given a share's p(1 − p)/n.
+    (none,) = compare_waves([row(7.0, 0.0)], [row(7.0, 0.0)])
+    assert none.diff_se == 0.0 and none.verdict is Verdict.SAME

@@ -360,8 +360,15 @@ def test_workbook_cells_are_numbers_with_percent_format(
 ) -> None:
     wb = load_workbook(io.BytesIO(built.files["report.xlsx"]))
     assert wb.sheetnames == [
-        "Indikatorer", "Grupper", "Sammenligning", "Udvikling", "Vægtning", "Marginer", "Noter",
-    ]  # fmt: skip
+        "Indikatorer",
+        "Grupper",
+        "Sammenligning",
+        "Udvikling",
+        "Frafald",
+        "Vægtning",
+        "Marginer",
+        "Noter",
+    ]  # fmt: skip  (Frafald: the demo's waves are linked)
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
         assert all(c.font.b for c in ws[1])
@@ -512,6 +519,16 @@ def test_no_suppressed_number_anywhere(
             if v is not None:
                 visible.add(pct(v))
                 visible.add(f"{100 * v:.1f}".replace(".", ","))
+    # The linked waves' tables: each wave's shares, the changes and the attrition rows.
+    assert expected.waves is not None and expected.waves.attrition
+    for c in expected.waves.changes:
+        for v in (c.previous, c.difference, c.ci_low, c.ci_high):
+            if v is not None:
+                visible.add(f"{abs(100 * v):.1f}".replace(".", ","))
+    for r in expected.waves.attrition:
+        for v in (r.stayed, r.left, r.difference, r.ci_low, r.ci_high):
+            if v is not None:
+                visible.add(f"{abs(100 * v):.1f}".replace(".", ","))
     machine = [
         name for name in built.files if name.endswith((".csv", ".json", ".xlsx", ".svg", ".html"))
     ]
@@ -625,7 +642,7 @@ def in_project(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_cli_report_writes_the_folder(in_project: Path) -> None:
     code, out, err = invoke("report", "--out", "rapport")
     assert code == 0, err
-    assert out == "Rapport skrevet: rapport/index.html (15 filer)\n"  # with tilgaengelighed.md
+    assert out == "Rapport skrevet: rapport/index.html (16 filer)\n"  # + tilgaengelighed.md
     assert "Rækker læst: 1340 = brugt 1340 + afvist 0" in err
     assert "Forrige runde: Rækker læst: 1072 = brugt 1072 + afvist 0" in err
     assert (in_project / "rapport" / "index.html").is_file()

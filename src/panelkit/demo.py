@@ -38,12 +38,15 @@ DEMO_SEED = 20221105
 DEMO_SIZE = 1340
 
 DATA_NAME = "borgerpanel-2022.csv"
-# A demo project also holds last year's wave, so the report's wave-on-wave section has
-# something to show: the same design, another seed, a smaller panel (people drop out).
+# A demo project also holds last year's wave of the same panel (linked, formats §9), so
+# the report's wave-on-wave section has something to show: 80 % as many respondents, of
+# whom this year's half answered again; a person's answers correlate across the waves.
 PREVIOUS_DATA_NAME = "borgerpanel-2021.csv"
 PREVIOUS_LABEL = "2021"
 CURRENT_LABEL = "2022"
 PREVIOUS_SHARE = 0.8
+LINKED_SHARE = 0.5  # of this wave's respondents, those who answered last year too
+_SAME_ANSWER = 0.6  # chance a linked member gives last year the answer of this year
 SCHEMA_NAME = "borgerpanel-2022.yaml"
 MARGINS_NAME = "amager-oest-2021.csv"
 INDICATORS_NAME = "borgerpanel-2022.yaml"
@@ -252,7 +255,10 @@ def demo_frame(n: int = DEMO_SIZE, seed: int = DEMO_SEED, *, invalid_rows: int =
 
 def demo_export_bytes(n: int = DEMO_SIZE, seed: int = DEMO_SEED, *, invalid_rows: int = 0) -> bytes:
     """The export file SurveyXact writes: ``;``-separated, cp1252, CRLF, one header line."""
-    columns = _columns(n, seed, invalid_rows)
+    return _export_bytes(_columns(n, seed, invalid_rows))
+
+
+def _export_bytes(columns: Mapping[str, np.ndarray]) -> bytes:
     # Joined by hand: about three times faster than DataFrame.to_csv for a million rows,
     # with the same bytes as csv.writer (the tests compare them).
     lines = [";".join(_csv_quoted(np.array(list(columns), dtype=object)))]
@@ -310,8 +316,8 @@ def bundled_demo() -> DemoFiles:
 
 
 def previous_wave_bytes(n: int = DEMO_SIZE, seed: int = DEMO_SEED) -> bytes:
-    """The demo's 2021 wave: a smaller panel from the next seed."""
-    return demo_export_bytes(max(1, round(n * PREVIOUS_SHARE)), seed + 1)
+    """The demo's 2021 wave: a linked wave of the same panel (:func:`_previous_columns`)."""
+    return _export_bytes(_previous_columns(n, seed))
 
 
 def write_demo_project(
@@ -449,12 +455,15 @@ def _project_yaml(files: DemoFiles, root: Path, n: int, seed: int, previous: Pat
         f"baselines: {rel(files.baselines)}\n"
         "out: output\n"
         f'label: "{CURRENT_LABEL}"\n'
-        f"# Last year's wave (n={n_previous}, seed={seed + 1}): `panelkit report` shows the change.\n"
+        f"# Last year's wave of the same panel (n={n_previous}; about half of this year's\n"
+        "# respondents answered it too): `panelkit report` shows the change, its SE from\n"
+        "# the members who answered both (linked: true, the schema's id).\n"
         "previous:\n"
         f"  data: {rel(previous)}\n"
         f"  schema: {rel(files.schema)}\n"
         f"  margins: {rel(files.margins)}\n"
         f'  label: "{PREVIOUS_LABEL}"\n'
+        "  linked: true\n"
     )
 
 
@@ -470,10 +479,27 @@ def _columns(n: int, seed: int, invalid_rows: int) -> dict[str, np.ndarray]:
     group = cell // 2
     area = _choose(rng.random(n), _PANEL_AREA, group)
     age = _ages(rng.random(n), group)
-    mood = rng.random(n)  # shared by the items: lonely people also miss community, etc.
+    ids = np.arange(_FIRST_ID, _FIRST_ID + n)
+    columns = _answers(rng, _extra_rng(seed), ids, cell, area, age)
+    if invalid_rows:
+        _plant_invalid(columns, invalid_rows)
+    return columns
 
+
+def _answers(
+    rng: np.random.Generator,
+    extra: np.random.Generator,
+    ids: np.ndarray,
+    cell: np.ndarray,
+    area: np.ndarray,
+    age: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The columns of these respondents (their id, cell, area and age given)."""
+    n = len(cell)
+    group = cell // 2
+    mood = rng.random(n)  # shared by the items: lonely people also miss community, etc.
     columns: dict[str, np.ndarray] = {
-        "respondent": np.arange(_FIRST_ID, _FIRST_ID + n).astype(str).astype(object),
+        "respondent": ids.astype(str).astype(object),
         "s_1": _SEX_CODES[cell % 2],
         "s_2": _AGE_TEXT[age],
         "s_3": np.array(AREAS, dtype=object)[area],
@@ -486,13 +512,47 @@ def _columns(n: int, seed: int, invalid_rows: int) -> dict[str, np.ndarray]:
     for option, values in enumerate(_info_choices(rng, group, agrees["q_7_4"])):
         columns[f"q_9_{option + 1}"] = values
     columns["q_10"] = _comments(rng, n)
-    columns.update(_later_questions(_extra_rng(seed), cell, area, mood))
+    columns.update(_later_questions(extra, cell, area, mood))
     order = ["respondent", "s_1", "s_2", "s_3", "q_4", "q_5", "q_6_1", "q_6_2", "q_6_3"]
     order += [item.column for item in _ITEMS] + ["q_8"]
     order += [f"q_9_{option + 1}" for option in range(len(INFO_OPTIONS))] + ["q_10"]
-    columns = {name: columns[name] for name in order}  # the questionnaire's order
-    if invalid_rows:
-        _plant_invalid(columns, invalid_rows)
+    return {name: columns[name] for name in order}  # the questionnaire's order
+
+
+def _previous_columns(n: int, seed: int) -> dict[str, np.ndarray]:
+    """Last year's wave of the same panel (formats §9): ``PREVIOUS_SHARE`` · n respondents,
+    of whom about ``LINKED_SHARE`` · n are this wave's respondents a year younger (same
+    id, sex and area; each answer the same as this year's with chance ``_SAME_ANSWER``, so
+    a person's answers correlate across the waves) and the rest members who have left
+    since (ids after this wave's). Drawn from ``default_rng([seed, 2])``; this wave's
+    export does not change."""
+    n = _whole(n, "demo size (respondents)", 1)
+    now = _columns(n, seed, 0)
+    rng = np.random.default_rng([seed, 2])
+    n_previous = max(1, round(n * PREVIOUS_SHARE))
+    age_now = now["s_2"].astype(np.intp)
+    # Only those who were 17 or older a year ago can have answered then.
+    eligible = np.flatnonzero(age_now > _AGE_RANGES[0][0])
+    order = np.argsort(rng.random(len(eligible)), kind="stable")
+    stayed = np.sort(eligible[order[: min(round(n * LINKED_SHARE), n_previous, len(eligible))]])
+    left = n_previous - len(stayed)
+    # Those who left since: drawn as any panel member; then those who answered again.
+    cell_left = _choose(rng.random(left), _PANEL_CELLS)
+    area_left = _choose(rng.random(left), _PANEL_AREA, cell_left // 2)
+    age_left = _ages(rng.random(left), cell_left // 2)
+    age = np.concatenate([age_now[stayed] - 1, age_left])
+    sex = np.concatenate([(now["s_1"][stayed] == _SEX_CODES[1]).astype(np.intp), cell_left % 2])
+    group = np.searchsorted([low for low, _ in _AGE_RANGES], age, side="right") - 1
+    area_now = pd.Index(AREAS).get_indexer(pd.Index(now["s_3"][stayed]))
+    area = np.concatenate([area_now, area_left])
+    ids = np.concatenate([stayed + _FIRST_ID, np.arange(_FIRST_ID + n, _FIRST_ID + n + left)])
+    columns = _answers(rng, np.random.default_rng([seed, 3]), ids, group * 2 + sex, area, age)
+    same = rng.random((len(columns), len(stayed))) < _SAME_ANSWER
+    for k, name in enumerate(columns):
+        if name.startswith("q_") and name != "q_10":  # never a comment twice
+            columns[name][: len(stayed)] = np.where(
+                same[k], now[name][stayed], columns[name][: len(stayed)]
+            )
     return columns
 
 

@@ -140,7 +140,9 @@ def resolve_files(
             indicators=indicators if indicators is not None else demo.indicators,
             baselines=baselines if baselines is not None else demo.baselines,
             origin=Origin.DEMO,
-            previous=PreviousWave(demo.previous, demo.schema, demo.margins, label="2021")
+            previous=PreviousWave(
+                demo.previous, demo.schema, demo.margins, label="2021", linked=True
+            )
             if demo.previous is not None
             else None,
             settings={"label": "2022"},

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from panelkit.publish import palette
 from panelkit.publish.texts import NBSP, decimal, pct_nbsp, thousands_text
 from panelkit.publish.words import texts
-from panelkit.results import Estimate, Lang
+from panelkit.results import Estimate, EstimateKind, Lang
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -286,11 +286,12 @@ def wave_rows_from_estimates(
     """Rows for `wave_chart`: overall estimates of indicators measured in both waves.
 
     Order follows the current wave; an indicator suppressed in one wave keeps the other.
+    Shares only: the chart's axis is percent (the change table has the means).
     """
-    before = {e.indicator: e for e in previous if e.by is None}
+    before = {e.indicator: e for e in previous if e.by is None and e.kind is EstimateKind.SHARE}
     rows = []
     for e in current:
-        if e.by is not None or e.indicator not in before:
+        if e.by is not None or e.indicator not in before or e.kind is not EstimateKind.SHARE:
             continue
         rows.append(
             WaveRow(_label(labels, e.indicator), _interval(before[e.indicator]), _interval(e))

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 from panelkit.disclosure import Suppression
 from panelkit.publish import palette
 from panelkit.publish.words import texts
-from panelkit.results import Estimate, Lang
+from panelkit.results import Estimate, EstimateKind, Lang
 
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
     from panelkit.publish.content import ReportContent
+    from panelkit.publish.texts import NumberKind
 
 _MONTHS_DA = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -176,6 +177,13 @@ _T = {
         "p_adj": "p (justeret)",
         "verdict": "Vurdering",
         "change_col": "Ændring (pp) og 95\u00a0%-KI",
+        "change_col_means": "Ændring (pp; gennemsnit: i deres enheder) og 95\u00a0%-KI",
+        "attrition_diff": "Forskel (pp) og 95\u00a0%-KI",
+        "attrition_diff_means": "Forskel (pp; gennemsnit: i deres enheder) og 95\u00a0%-KI",
+        "means_change": (
+            " Et gennemsnits ændring er i gennemsnittets egne enheder; er den signifikant, "
+            "er vurderingen blot over eller under."
+        ),
         "suppressed": "undertrykt",
         "answers": "svar",
         "all": "Alle",
@@ -226,6 +234,13 @@ _T = {
         "p_adj": "p (adjusted)",
         "verdict": "Verdict",
         "change_col": "Change (pp) and 95% CI",
+        "change_col_means": "Change (pp; means: in their units) and 95% CI",
+        "attrition_diff": "Difference (pp) and 95% CI",
+        "attrition_diff_means": "Difference (pp; means: in their units) and 95% CI",
+        "means_change": (
+            " A mean's change is in the mean's own units; when significant, its verdict "
+            "is simply above or below."
+        ),
         "suppressed": "suppressed",
         "answers": "answers",
         "all": "All",
@@ -379,6 +394,8 @@ def report_notes(content: ReportContent, *, comparisons: bool = True) -> list[tu
                 + ". Where the same panel members answered both times the test is "
                 "conservative. The verdict follows the rules of the comparisons."
             )
+        if any(c.kind is EstimateKind.MEAN for c in content.waves.changes):
+            text += _T[lang]["means_change"]
         notes.append(("Udvikling" if da else "Change", text))
     r = e.survey
     notes.append(
@@ -706,8 +723,34 @@ def _comparison(content: ReportContent) -> str:
     return "".join(out)
 
 
+def _units(kind: EstimateKind) -> NumberKind:
+    """How a change's or an attrition row's figures are written: percent, or units."""
+    from panelkit.publish.texts import NumberKind
+
+    return NumberKind.MEAN if kind is EstimateKind.MEAN else NumberKind.SHARE
+
+
+def _value(value: float, kind: EstimateKind, lang: Lang) -> str:
+    from panelkit.publish.texts import format_value
+
+    return (
+        _pct(value, lang) if kind is EstimateKind.SHARE else format_value(value, _units(kind), lang)
+    )
+
+
+def _difference(difference: float, low: float, high: float, kind: EstimateKind, lang: Lang) -> str:
+    """A difference and its interval: points for a share, units for a mean."""
+    from panelkit.publish.texts import format_difference, format_difference_interval
+
+    units = _units(kind)
+    return (
+        f'{_h(format_difference(difference, units, lang))}<br><span class="small">'
+        f"{_h(format_difference_interval(low, high, units, lang))}</span>"
+    )
+
+
 def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
-    from panelkit.publish.tables import p_text, pp_interval_text, pp_text, se_method_text
+    from panelkit.publish.tables import p_text, se_method_text
     from panelkit.publish.words import change_text
 
     lang = content.lang
@@ -720,11 +763,11 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
         attrs = f' data-indicator="{_h(c.indicator)}" data-by="" data-group=""'
         label = content.label(c.indicator)
 
-        def side(value: float | None, n: int) -> str:
+        def side(value: float | None, n: int, kind: EstimateKind = c.kind) -> str:
             if value is None:
                 return f'<td class="num suppressed">{_h(t["suppressed"])}</td>'
             return (
-                f'<td class="num">{_h(_pct(value, lang))}<br>'
+                f'<td class="num">{_h(_value(value, kind, lang))}<br>'
                 f'<span class="small">n = {_count(n, lang)}</span></td>'
             )
 
@@ -741,9 +784,8 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
             cells = (
                 side(c.previous, c.n_previous)
                 + side(c.current, c.n_current)
-                + f'<td class="num">{_h(pp_text(c.difference, lang))}<br><span class="small">'
-                f"{_h(pp_interval_text(c.ci_low, c.ci_high, lang))}</span></td>"
-                f'<td class="num">{_h(p_text(c.p_adjusted, lang))}</td>'
+                + f'<td class="num">{_difference(c.difference, c.ci_low, c.ci_high, c.kind, lang)}'
+                f'</td><td class="num">{_h(p_text(c.p_adjusted, lang))}</td>'
                 f"<td>{_h(change_text(c.verdict, lang))}</td>"
             )
         rows.append(f'<tr{attrs}><th scope="row">{_h(label)}</th>{cells}</tr>\n')
@@ -751,7 +793,14 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
         (t["indicator"], False),
         (w.previous_name, True),
         (w.current_name, True),
-        (t["change_col"], True),
+        (
+            t[
+                "change_col_means"
+                if any(c.kind is EstimateKind.MEAN for c in w.changes)
+                else "change_col"
+            ],
+            True,
+        ),
         (t["p_adj"], True),
         (t["verdict"], False),
     ]
@@ -765,7 +814,7 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
 
 def _attrition(content: ReportContent) -> str:
     """Linked waves: who answered again beside who left, in the previous wave."""
-    from panelkit.publish.tables import p_text, pp_interval_text, pp_text
+    from panelkit.publish.tables import p_text
 
     w = content.waves
     if w is None or not w.attrition:
@@ -782,30 +831,36 @@ def _attrition(content: ReportContent) -> str:
             assert r.stayed is not None and r.left is not None
             assert r.ci_low is not None and r.ci_high is not None and r.p_adjusted is not None
             cells = (
-                f'<td class="num">{_h(_pct(r.stayed, lang))}<br><span class="small">n = '
-                f"{_count(r.n_stayed, lang)}</span></td>"
-                f'<td class="num">{_h(_pct(r.left, lang))}<br><span class="small">n = '
-                f"{_count(r.n_left, lang)}</span></td>"
-                f'<td class="num">{_h(pp_text(r.difference, lang))}<br><span class="small">'
-                f"{_h(pp_interval_text(r.ci_low, r.ci_high, lang))}</span></td>"
-                f'<td class="num">{_h(p_text(r.p_adjusted, lang))}</td>'
+                f'<td class="num">{_h(_value(r.stayed, r.kind, lang))}<br><span class="small">'
+                f"n = {_count(r.n_stayed, lang)}</span></td>"
+                f'<td class="num">{_h(_value(r.left, r.kind, lang))}<br><span class="small">'
+                f"n = {_count(r.n_left, lang)}</span></td>"
+                f'<td class="num">{_difference(r.difference, r.ci_low, r.ci_high, r.kind, lang)}'
+                f'</td><td class="num">{_h(p_text(r.p_adjusted, lang))}</td>'
             )
         rows.append(f'<tr><th scope="row">{_h(name)}</th>{cells}</tr>\n')
     head = [
         ("Spørgsmål" if da else "Item", False),
         ("Svarede igen" if da else "Answered again", True),
         ("Faldt fra" if da else "Left", True),
-        ("Forskel (pp) og 95\u00a0%-KI" if da else "Difference (pp) and 95% CI", True),
+        (
+            t[
+                "attrition_diff_means"
+                if any(r.kind is EstimateKind.MEAN for r in w.attrition)
+                else "attrition_diff"
+            ],
+            True,
+        ),
         (t["p_adj"], True),
     ]
     intro = (
         f"Frafald: {w.previous_name}s panelmedlemmer, der svarede igen i {w.current_name}, "
         "sammenlignet med dem, der ikke gjorde, på vægtningsvariablerne og indikatorerne "
-        f"i {w.previous_name} (vægtede andele)."
+        f"i {w.previous_name} (vægtede andele og gennemsnit)."
         if da
         else f"Attrition: the {w.previous_name} panel members who answered again in "
         f"{w.current_name} beside those who did not, on the weighting variables and the "
-        f"indicators of {w.previous_name} (weighted shares)."
+        f"indicators of {w.previous_name} (weighted shares and means)."
     )
     return (
         f'<h3 id="attrition">{_h("Frafald" if da else "Attrition")}</h3>\n<p>{_h(intro)}</p>\n'

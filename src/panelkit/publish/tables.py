@@ -379,7 +379,8 @@ class Sheet:
     """One table of a workbook: a (localised) sheet name, header, rows and cell formats.
 
     ``percent_columns`` are 1-based columns holding proportions (shown as "0.0%");
-    ``formats`` gives other 1-based columns a number format.
+    ``formats`` gives other 1-based columns a number format; in ``unit_rows`` (0-based
+    rows of ``rows``: a mean's) the percent columns hold numbers in their own units.
     """
 
     name: str
@@ -387,6 +388,7 @@ class Sheet:
     rows: tuple[tuple[Any, ...], ...]
     percent_columns: tuple[int, ...] = ()
     formats: tuple[tuple[int, str], ...] = ()
+    unit_rows: tuple[int, ...] = ()
 
 
 def workbook(sheets: Sequence[Sheet]) -> bytes:
@@ -406,6 +408,9 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
         for col, number_format in sheet.formats:
             for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 cell.number_format = number_format
+        for row in sheet.unit_rows:
+            for col in sheet.percent_columns:
+                ws.cell(row=row + 2, column=col).number_format = _UNITS_FORMAT
         if sheet.rows:
             ws.auto_filter.ref = ws.dimensions
     return workbook_bytes(wb)
@@ -418,6 +423,7 @@ def _sheet_name(name: str) -> str:
 
 
 _PP_FORMAT = '+0.0;"\u2212"0.0;0.0'
+_UNITS_FORMAT = "0.00"  # a mean beside proportions
 _P_FORMAT = "0.000"
 _INT_FORMAT = "0"
 
@@ -713,6 +719,7 @@ def waves_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
     )
     rows = []
     for c in result.changes:
+        scale = 1.0 if c.kind is EstimateKind.MEAN else 100.0  # a mean's change: its units
         rows.append(
             (
                 result.labels.get(c.indicator, {}).get(lang.value, c.indicator),
@@ -721,9 +728,9 @@ def waves_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
                 c.n_current,
                 c.previous,
                 c.current,
-                None if c.difference is None else round(100.0 * c.difference, 10),
-                None if c.ci_low is None else round(100.0 * c.ci_low, 10),
-                None if c.ci_high is None else round(100.0 * c.ci_high, 10),
+                None if c.difference is None else round(scale * c.difference, 10),
+                None if c.ci_low is None else round(scale * c.ci_low, 10),
+                None if c.ci_high is None else round(scale * c.ci_high, 10),
                 c.p_value,
                 c.p_adjusted,
                 None if c.verdict is None else change_text(c.verdict, lang),
@@ -738,7 +745,8 @@ def waves_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
         (10, _P_FORMAT),
         (11, _P_FORMAT),
     )
-    return Sheet(name, head, tuple(rows), (5, 6), formats)
+    means = tuple(i for i, c in enumerate(result.changes) if c.kind is EstimateKind.MEAN)
+    return Sheet(name, head, tuple(rows), (5, 6), formats, unit_rows=means)
 
 
 def waves_csv(result: WaveSet, lang: Lang) -> str:
@@ -781,18 +789,21 @@ def se_method_text(result: WaveSet, lang: Lang) -> str:
 
 _ATTRITION_HEAD = {
     Lang.DA: ("Spørgsmål", "Kategori", "n svarede igen", "n faldt fra", "Svarede igen",
-              "Faldt fra", "Forskel (pp)", "KI nedre (pp)", "KI øvre (pp)", "p", "p (justeret)"),
+              "Faldt fra", "Forskel (pp; gennemsnit: enheder)", "KI nedre", "KI øvre", "p",
+              "p (justeret)"),
     Lang.EN: ("Item", "Category", "n answered again", "n left", "Answered again", "Left",
-              "Difference (pp)", "CI low (pp)", "CI high (pp)", "p", "p (adjusted)"),
+              "Difference (pp; means: units)", "CI low", "CI high", "p", "p (adjusted)"),
 }  # fmt: skip
 
 
 def attrition_frame(result: WaveSet, lang: Lang) -> pd.DataFrame:
-    """The attrition table (linked waves): proportions, differences in points."""
+    """The attrition table (linked waves): proportions (a mean indicator: its weighted
+    means), differences in points (a mean's: in its units)."""
     import pandas as pd
 
-    def pp(value: float | None) -> float | None:
-        return None if value is None else round(100.0 * value, 10)
+    def pp(value: float | None, kind: EstimateKind) -> float | None:
+        scale = 1.0 if kind is EstimateKind.MEAN else 100.0  # a mean's difference: its units
+        return None if value is None else round(scale * value, 10)
 
     rows = [
         (
@@ -801,7 +812,8 @@ def attrition_frame(result: WaveSet, lang: Lang) -> pd.DataFrame:
             ),
             r.category or "",
             r.n_stayed, r.n_left, r.stayed, r.left,
-            pp(r.difference), pp(r.ci_low), pp(r.ci_high), r.p_value, r.p_adjusted,
+            pp(r.difference, r.kind), pp(r.ci_low, r.kind), pp(r.ci_high, r.kind),
+            r.p_value, r.p_adjusted,
         )
         for r in result.attrition or ()
     ]  # fmt: skip
@@ -817,7 +829,8 @@ def attrition_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:
     )
     formats = ((3, _INT_FORMAT), (4, _INT_FORMAT), (7, _PP_FORMAT), (8, _PP_FORMAT),
                (9, _PP_FORMAT), (10, _P_FORMAT), (11, _P_FORMAT))  # fmt: skip
-    return Sheet(name, tuple(frame.columns), rows, (5, 6), formats)
+    means = tuple(i for i, r in enumerate(result.attrition or ()) if r.kind is EstimateKind.MEAN)
+    return Sheet(name, tuple(frame.columns), rows, (5, 6), formats, unit_rows=means)
 
 
 def attrition_csv(result: WaveSet, lang: Lang) -> str:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from panelkit.errors import SettingsError
 from panelkit.input.baselines import Baseline, find_baseline
-from panelkit.results import Estimate, Lang, Reconciliation
+from panelkit.results import Estimate, EstimateKind, Lang, Reconciliation
 
 if TYPE_CHECKING:
     from panelkit.stats.linked import AttritionRow
@@ -235,6 +235,7 @@ class WaveChange:
     level: float = 0.95
     se_fallback: bool = False
     se_method: SeMethod = SeMethod.INDEPENDENT
+    kind: EstimateKind = EstimateKind.SHARE  # a share (0-1) or a mean (its own units)
 
     @property
     def difference_pp(self) -> float | None:
@@ -250,6 +251,7 @@ class WaveChange:
             "indicator": self.indicator,
             "by": self.by,
             "group": self.group,
+            "kind": str(self.kind),
             "n_current": self.n_current,
             "n_previous": self.n_previous,
             "current": self.current,
@@ -432,14 +434,18 @@ def compare_waves(
 ) -> tuple[WaveChange, ...]:
     """Change since the previous wave for every row present in both waves.
 
-    Rows match on (indicator, by, group); rows in only one wave are left out.
-    The result follows the order of ``current``. ``linked``: the linked SE of the
-    change per row (stats/linked.py); a row found there is tested with it
-    (``se_method`` linked), the others as independent samples.
+    Rows match on (indicator, by, group); rows in only one wave are left out, and so
+    are the rows of kinds other than share and mean (a distribution's answers, a
+    quantile: formats §9 measures the change of shares and means). The result follows
+    the order of ``current``. ``linked``: the linked SE of the change per row
+    (stats/linked.py); a row found there is tested with it (``se_method`` linked), the
+    others as independent samples. A mean's verdict is its direction when significant
+    (the rules' percentage points are for shares).
     """
     z_level = _z_for(level)
     adjust = Adjust(adjust)
-    before = _by_key(previous, "previous wave")
+    current = [e for e in current if e.kind in _WAVE_KINDS]
+    before = _by_key([e for e in previous if e.kind in _WAVE_KINDS], "previous wave")
     _by_key(current, "current wave")  # only to refuse repeated rows
     pairs = [(e, before[_key(e)]) for e in current if _key(e) in before]
 
@@ -461,8 +467,11 @@ def compare_waves(
             if total > 0
             else (cur.estimate + prev.estimate) / 2
         )
-        var_c, fb_c = _variance(cur.se, pooled, cur.n)
-        var_p, fb_p = _variance(prev.se, pooled, prev.n)
+        if cur.kind is EstimateKind.MEAN:  # no p(1 − p) of a mean: its SE is what it is
+            var_c, fb_c, var_p, fb_p = cur.se**2, False, prev.se**2, False
+        else:
+            var_c, fb_c = _variance(cur.se, pooled, cur.n)
+            var_p, fb_p = _variance(prev.se, pooled, prev.n)
         tests.append(_z_test(cur.estimate - prev.estimate, var_c + var_p, fb_c or fb_p))
     adjusted = _adjust_present([t.p_value if t else None for t in tests], adjust)
 
@@ -492,6 +501,7 @@ def compare_waves(
                     adjust=adjust,
                     level=level,
                     se_method=SeMethod.INDEPENDENT if linked is None else SeMethod.LINKED,
+                    kind=cur.kind,
                 )
             )
             continue
@@ -513,15 +523,28 @@ def compare_waves(
                 statistic=test.statistic,
                 p_value=test.p_value,
                 p_adjusted=p_adj,
-                verdict=rules.verdict(test.difference, p_adj),
+                verdict=_wave_verdict(rules, cur.kind, test.difference, p_adj),
                 suppressed=False,
                 adjust=adjust,
                 level=level,
                 se_fallback=test.fallback,
                 se_method=SeMethod.LINKED if test.linked else SeMethod.INDEPENDENT,
+                kind=cur.kind,
             )
         )
     return tuple(out)
+
+
+_WAVE_KINDS = (EstimateKind.SHARE, EstimateKind.MEAN)
+
+
+def _wave_verdict(rules: VerdictRules, kind: EstimateKind, difference: float, p: float) -> Verdict:
+    """A share's verdict by the rules; a mean's: SAME unless significant, then its side."""
+    if kind is EstimateKind.SHARE:
+        return rules.verdict(difference, p)
+    if p >= rules.alpha or difference == 0.0:
+        return Verdict.SAME
+    return Verdict.BELOW if difference < 0 else Verdict.ABOVE
 
 
 def adjust_p(p_values: Sequence[float], method: Adjust) -> tuple[float, ...]:

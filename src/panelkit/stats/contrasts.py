@@ -55,6 +55,8 @@ from panelkit.stats.design import Breakdown, Domain, SurveyDesign
 Z_975 = float(special.ndtri(0.975))
 # An SE below this fraction of the estimates is the rounding of constant answers.
 _ROUNDING = 1e-10
+# The kinds with contrasts (share, mean) or a test (share, distribution).
+_MEASURED = (EstimateKind.SHARE, EstimateKind.MEAN, EstimateKind.DISTRIBUTION)
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,6 +126,8 @@ def contrast_indicators(
     left: Counter[LeftOut] = Counter()
     left_tests: Counter[LeftOut] = Counter()
     for ind in indicators:
+        if ind.kind not in _MEASURED:
+            continue  # a quantile has neither contrasts nor a test (formats §8.4)
         kind, domain, y, answers = _measure(design, ind)
         domain_hidden = hidden.get((ind.id, None, None))
         for b in breakdowns:
@@ -191,11 +195,17 @@ def _measure(
     design: SurveyDesign, ind: Indicator
 ) -> tuple[EstimateKind, Domain, np.ndarray | None, np.ndarray | None]:
     """An indicator's domain, the values its contrasts compare (None: no contrasts) and
-    the answer codes its test tabulates (None: no test)."""
-    from panelkit.stats.estimation import share_domain
+    the answer codes its test tabulates (None: no test), per formats §8.4: a share has
+    both (its 0/1 answer), a mean contrasts only (its values or scores), a distribution
+    a test only (its answers' codes); a quantile is not measured (``_MEASURED``)."""
+    from panelkit.stats.estimation import answers
 
-    domain, yes = share_domain(design, ind)
-    return EstimateKind.SHARE, domain, yes.astype(np.float64), yes.astype(np.intp)
+    domain, values = answers(design, ind)
+    if ind.kind is EstimateKind.SHARE:
+        return ind.kind, domain, values.astype(np.float64), values.astype(np.intp)
+    if ind.kind is EstimateKind.MEAN:
+        return ind.kind, domain, values.astype(np.float64), None
+    return ind.kind, domain, None, values.astype(np.intp)
 
 
 def _why_no_test(

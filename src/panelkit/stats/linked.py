@@ -32,10 +32,11 @@ from scipy import sparse, special
 
 from panelkit.errors import DataError, SettingsError
 from panelkit.input.indicators import Indicator
+from panelkit.results import EstimateKind
 from panelkit.stats.comparison import Adjust, adjust_p
 from panelkit.stats.contrasts import group_contrasts
 from panelkit.stats.design import Breakdown, Domain, Influence, SurveyDesign
-from panelkit.stats.estimation import Linearised, estimate_indicators, share, share_domain
+from panelkit.stats.estimation import Linearised, answers, estimate_indicators, mean, share
 
 # A variance below this fraction of the uncentred sum of squares is rounding noise
 # (as in stats/design.py).
@@ -148,14 +149,30 @@ def _uncentred(influence: Influence) -> np.ndarray:
 # --------------------------------------------------------------------------- indicators
 
 
+# The kinds whose change §9 measures: a domain ratio each (0/1 answers, or numbers).
+KINDS = (EstimateKind.SHARE, EstimateKind.MEAN)
+
+
 def linearise(design: SurveyDesign, indicator: Indicator, breakdown: Breakdown) -> Linearised:
-    """An indicator's estimator on a design, per group of ``breakdown``."""
-    domain, yes = _domain(design, indicator)
-    return share(domain, yes, breakdown)
+    """A share's or a mean's estimator on a design, per group of ``breakdown``."""
+    domain, values = _domain(design, indicator)
+    return _ratio(indicator, domain, values, breakdown)
 
 
 def _domain(design: SurveyDesign, indicator: Indicator) -> tuple[Domain, np.ndarray]:
-    return share_domain(design, indicator)
+    """The indicator's domain and what its ratio averages: "yes" (a share), the number."""
+    if indicator.kind not in KINDS:
+        raise ValueError(f"indicator {indicator.id}: a {indicator.kind} has no linked change")
+    domain, values = answers(design, indicator)
+    return domain, values
+
+
+def _ratio(
+    indicator: Indicator, domain: Domain, values: np.ndarray, breakdown: Breakdown
+) -> Linearised:
+    if indicator.kind is EstimateKind.MEAN:
+        return mean(domain, values, breakdown)
+    return share(domain, values, breakdown)
 
 
 def linked_ses(
@@ -166,20 +183,22 @@ def linked_ses(
     *,
     by: Sequence[str] = (),
 ) -> dict[Key, float]:
-    """The linked SE of the change of every indicator (this wave's and the previous
-    wave's definition), overall and per group of each ``by`` variable present in both
+    """The linked SE of the change of every share and mean indicator (this wave's and the
+    previous wave's definition, of one kind), overall and per group of each ``by`` variable present in both
     waves (groups matched by label, each wave's own group value); rows without an
     estimate in either wave are left out."""
     out: dict[Key, float] = {}
     pairs = [(current.overall(), previous.overall())]
     pairs += [(current.breakdown(name), previous.breakdown(name)) for name in by]
     for ind_cur, ind_prev in indicators:
-        dom_cur, yes_cur = _domain(current, ind_cur)
-        dom_prev, yes_prev = _domain(previous, ind_prev)
+        if ind_cur.kind not in KINDS or ind_prev.kind is not ind_cur.kind:
+            continue
+        dom_cur, y_cur = _domain(current, ind_cur)
+        dom_prev, y_prev = _domain(previous, ind_prev)
         for b_cur, b_prev in pairs:
             b_prev = _relabel(b_prev, b_cur.labels)
-            lin_cur = share(dom_cur, yes_cur, b_cur)
-            lin_prev = share(dom_prev, yes_prev, b_prev)
+            lin_cur = _ratio(ind_cur, dom_cur, y_cur, b_cur)
+            lin_prev = _ratio(ind_prev, dom_prev, y_prev, b_prev)
             var = linked_variance(current, lin_cur.influence, previous, lin_prev.influence, members)
             both = ~np.isnan(lin_cur.estimate) & ~np.isnan(lin_prev.estimate)
             for j in np.flatnonzero(both):
@@ -214,7 +233,8 @@ class AttritionRow:
     not (``left``) on one indicator or one category of a weighting variable, weighted
     with the previous wave's weights. ``difference`` = stayed − left, tested as a
     contrast of two groups of one design (formats §8.5); a suppressed row (either group
-    too small, or revealing one by difference) has null numbers."""
+    too small, or revealing one by difference) has null numbers. ``stayed``/``left``
+    are weighted shares, or weighted means for a mean indicator (``kind``)."""
 
     item: str  # the indicator id, or the weighting variable
     category: str | None  # the weighting variable's category; None for an indicator
@@ -229,6 +249,7 @@ class AttritionRow:
     p_value: float | None
     p_adjusted: float | None
     suppressed: bool
+    kind: EstimateKind = EstimateKind.SHARE  # a mean indicator's rows are weighted means
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -262,7 +283,8 @@ def attrition(
     level: float = 0.95,
 ) -> tuple[AttritionRow, ...]:
     """Who answered again against who left, on ``variables`` (each category a share)
-    and every indicator of the previous wave. The rows of both groups and of the whole
+    and every share and mean indicator of the previous wave (a mean: both groups' weighted
+    means). The rows of both groups and of the whole
     wave go through the disclosure rules (primary, secondary, nested domains) as any
     estimate row, so a hidden group cannot be had from the other and the wave's
     published figure; p-values are adjusted (``adjust``) across the rows of this table."""
@@ -280,7 +302,7 @@ def attrition(
         for label in design.breakdown(name).labels
         if label is not None
     ]
-    items += [(ind, ind.id, None) for ind in indicators]
+    items += [(ind, ind.id, None) for ind in indicators if ind.kind in KINDS]
     rows = estimate_indicators(
         design, [i for i, _, _ in items], by=[_STAYED], min_n=min_n, level=level
     )
@@ -291,14 +313,15 @@ def attrition(
     for ind, item, category in items:
         s, left = shown[(ind.id, "stayed")], shown[(ind.id, "left")]
         base = AttritionRow(
-            item, category, s.n, left.n, None, None, None, None, None, None, None, None, True
-        )
+            item, category, s.n, left.n, None, None, None, None, None, None, None, None, True,
+            kind=ind.kind,
+        )  # fmt: skip
         if s.estimate is None or left.estimate is None or s.suppressed or left.suppressed:
             out.append(base)
             continue
         # Those who stayed against the rest of the wave's domain: those who left.
-        domain, yes = _domain(design, ind)
-        contrast = group_contrasts(design, domain, yes, groups)
+        domain, values = _domain(design, ind)
+        contrast = group_contrasts(design, domain, values, groups)
         se, diff = float(contrast.se[0]), s.estimate - left.estimate
         p = 1.0 if se == 0 else float(contrast.p()[0])
         out.append(
