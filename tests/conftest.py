@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("browser",)  # the session's headless Chromium (tests/browser.py)
+
 DATA = Path(__file__).parent / "data"
 API = DATA / "api-strat"
 

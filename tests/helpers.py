@@ -32,14 +32,19 @@ def unpacked(name: str, data: bytes) -> tuple[list[bytes], list[bytes]]:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             texts += [z.read(m) for m in z.namelist()]
     elif name.endswith(".png"):
+        # The compressed pixel stream is no text (a search of it only finds chance bytes
+        # such as b"500"): the PNG's text is its other chunks, its pixels are decoded.
+        texts = [data[:8]]
         pos, idat = 8, b""
         while pos < len(data):
             length = int.from_bytes(data[pos : pos + 4], "big")
             kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
             if kind == b"IDAT":
                 idat += body
-            elif kind in (b"tEXt", b"zTXt", b"iTXt"):
-                texts.append(body)
+            else:
+                texts.append(data[pos : pos + 12 + length])
+                if kind == b"zTXt":
+                    texts.append(zlib.decompress(body[body.index(b"\0") + 2 :]))
             pos += 12 + length
         pixels.append(zlib.decompress(idat))
     elif name.endswith(".parquet"):
@@ -47,6 +52,8 @@ def unpacked(name: str, data: bytes) -> tuple[list[bytes], list[bytes]]:
 
         texts.append(pd.read_parquet(io.BytesIO(data)).to_csv().encode("utf-8"))
     elif name.endswith(".html"):
+        # The embedded images' base64 is no text either: searched decoded, as PNGs.
+        texts = [re.sub(rb"data:image/png;base64,[A-Za-z0-9+/=]+", b"data:image/png;base64,", data)]
         for m in re.finditer(rb"data:image/png;base64,([A-Za-z0-9+/=]+)", data):
             inner_texts, inner_pixels = unpacked("x.png", base64.b64decode(m.group(1)))
             texts += inner_texts

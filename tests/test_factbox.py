@@ -164,7 +164,7 @@ def test_three_renderings() -> None:
     assert md.startswith("### Fakta\n\n- 22 pct. savner at føle sig")
     assert md.count("\n- ") == 3
     page = box.html()
-    assert page.startswith('<section class="factbox" lang="da">\n<h3>Fakta</h3>\n<ul>\n<li>22 pct.')
+    assert page.startswith('<section class="factbox" lang="da">\n<h2>Fakta</h2>\n<ul>\n<li>22 pct.')
     assert page.count("<li>") == 3
     assert (
         'fællesskaber <span class="source">(ca. 1340 svar. Borgerpanelundersøgelse om '

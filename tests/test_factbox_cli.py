@@ -68,7 +68,7 @@ def test_markdown_html_english_and_a_file(in_tmp: Path) -> None:
     code, out, _ = invoke("factbox", "--format", "md")
     assert code == 0 and out.startswith("### Fakta\n\n- 22 pct. savner") and out.count("\n- ") == 6
     code, out, _ = invoke("factbox", "--format", "html")
-    assert out.startswith('<section class="factbox" lang="da">\n<h3>Fakta</h3>\n<ul>\n<li>22 pct.')
+    assert out.startswith('<section class="factbox" lang="da">\n<h2>Fakta</h2>\n<ul>\n<li>22 pct.')
     assert '<span class="source">(ca. 1340 svar.' in out
     code, out, _ = invoke("factbox", "--lang", "en")
     assert out.startswith("Facts\n• 22% miss feeling part of a community and 26% would like")

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from panelkit.publish import palette
 from panelkit.publish.texts import NBSP, decimal, pct_nbsp, thousands_text
 from panelkit.publish.words import texts
 from panelkit.results import Estimate, EstimateKind, Lang
@@ -300,21 +301,20 @@ def wave_rows_from_estimates(
 
 # --------------------------------------------------------------------------- rendering
 
-# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
-_BLACK = "#000000"
-_ORANGE = "#E69F00"
-_SKY = "#56B4E9"
-_GREEN = "#009E73"
-_BLUE = "#0072B2"
-_VERMILLION = "#D55E00"
-_PURPLE = "#CC79A7"
-_SKY_LIGHT = "#A2D6F3"  # _SKY at 55 % on white
-_GRID = "#D9D9D9"
-_NOTE = "#595959"
+# Every colour comes from the palette (publish/palette.py, checked for contrast and
+# colour-vision deficiencies); shapes and line styles carry the meaning as well.
+_BLACK = palette.INK
+_ORANGE = palette.ORANGE
+_GREEN = palette.GREEN
+_BLUE = palette.BLUE
+_PURPLE = palette.PURPLE
+_SKY_LIGHT = palette.BAR_FILL
+_GRID = palette.GRID
+_NOTE = palette.MUTED
 _DASHED = (0, (4, 2))
 
 # Baseline markers: shape differs as well as colour, so greyscale prints still work.
-_BASELINE_MARKERS = (("D", _VERMILLION), ("^", _GREEN), ("s", _PURPLE), ("v", _ORANGE))
+_BASELINE_MARKERS = (("D", _ORANGE), ("^", _GREEN), ("s", _PURPLE), ("v", palette.GREY))
 
 _DPI = 150
 _WIDTH = 7.5  # inches: the text width of an A4 report page

@@ -204,14 +204,15 @@ class FactBox:
             return self.html()
         return self.text()
 
-    def html(self) -> str:
+    def html(self, heading_level: int = 2) -> str:
+        """An HTML ``<section>``; its heading is ``<h2>`` for a host page's ``<h1>``."""
         items = []
         for b in self.bullets:
             source = f' <span class="source">({_h(b.source)})</span>' if b.source else ""
             items.append(f"<li>{_h(b.text)}{source}</li>")
         return (
             f'<section class="factbox" lang="{_h(str(self.lang))}">\n'
-            f"<h3>{_h(self.heading)}</h3>\n"
+            f"<h{heading_level}>{_h(self.heading)}</h{heading_level}>\n"
             "<ul>\n" + "".join(f"{item}\n" for item in items) + "</ul>\n</section>\n"
         )
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from panelkit.disclosure import Suppression
+from panelkit.publish import palette
 from panelkit.publish.texts import decimal
 from panelkit.publish.words import texts
 from panelkit.results import Estimate, EstimateKind, Lang
@@ -32,12 +33,12 @@ _MONTHS_DA = (
 )  # fmt: skip
 _NBSP = "\u00a0"
 
-_CSS = """
-:root { --ink: #1b1b1b; --muted: #595959; --rule: #d0d0d0; --band: #f3f6f9;
-  --accent: #0072b2; --box: #eef5fb; }
+_CSS = (
+    palette.css_variables()
+    + """
 * { box-sizing: border-box; }
 html { font-size: 100%; }
-body { margin: 0; color: var(--ink); background: #fff;
+body { margin: 0; color: var(--ink); background: var(--page);
   font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 header, main, footer { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
 header { padding-top: 2rem; border-bottom: 3px solid var(--accent); padding-bottom: 1rem; }
@@ -69,7 +70,24 @@ td.suppressed { color: var(--muted); font-style: italic; }
 td.ref { min-width: 9rem; }
 td.test { min-width: 7rem; }
 ul.files { columns: 2; }
-.note { border-left: 4px solid #e69f00; background: #fdf6e7; padding: .5rem 1rem; max-width: 46rem; }
+ul.files li, nav li { margin: .15rem 0; }
+ul.files a, nav a { display: inline-block; min-height: 24px; padding: .1rem 0; }
+.skip { position: absolute; left: -999rem; top: 0; }
+.skip:focus { left: 1rem; top: .5rem; background: var(--page); padding: .4rem .8rem; z-index: 1;
+  outline: 3px solid var(--accent); }
+a:focus-visible, .table-wrap:focus-visible, main:focus-visible { outline: 3px solid var(--accent);
+  outline-offset: 2px; }
+main:focus { outline: none; }
+h1, h2, h3, p, li, dd, figcaption, caption { overflow-wrap: anywhere; hyphens: auto; }
+@media (max-width: 40rem) {
+  header, main, footer { padding: 0 .75rem; }
+  nav ol, ul.files { columns: 1; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: .4rem; }
+  tbody th { min-width: 7rem; }
+  h1 { font-size: 1.5rem; }
+}
+.note { border-left: 4px solid var(--note-rule); background: var(--note-bg); padding: .5rem 1rem; max-width: 46rem; }
 .small { color: var(--muted); font-size: .9rem; }
 .contrast { display: inline-block; max-width: 8.5em; white-space: normal; color: var(--ink); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.2rem; max-width: 46rem; }
@@ -77,8 +95,18 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--rule); margin-top: 3rem;
   padding-top: .8rem; padding-bottom: 2rem; }
-@media print { nav { display: none; } h2 { break-after: avoid; } figure, table { break-inside: avoid; } }
+@media print {
+  nav, .skip { display: none; }
+  body { font-size: 10.5pt; }
+  header, main, footer { max-width: none; padding: 0; }
+  h2, h3, caption { break-after: avoid; }
+  figure, tr { break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  tbody tr:nth-child(even) { background: none; }
+  a { color: var(--ink); text-decoration: none; }
+}
 """
+)
 
 # URLs in source notes are shown without their scheme: readable and citable, but no
 # link for a browser to follow and nothing that looks like a request to another host.
@@ -519,10 +547,11 @@ def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Seque
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="panelkit {_h(content.version)}">\n'
         f"<title>{_h(content.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f'<a class="skip" href="#content">{_h(texts(lang).skip_link)}</a>\n'
         f"<header>\n<h1>{_h(content.title)}</h1>\n"
         f'<p class="lede">{" · ".join(_h(x) for x in lede)}</p>\n'
         f'<nav aria-label="{_h(t["contents"])}"><ol>{nav}</ol></nav>\n</header>\n'
-        f"<main>\n{body}\n</main>\n"
+        f'<main id="content" tabindex="-1">\n{body}\n</main>\n'
         f"<footer>{_h(made)}.</footer>\n</body>\n</html>\n"
     )
 
@@ -538,12 +567,14 @@ def _figure(chart: Chart | None, lang: Lang, note: str | None = None) -> str:
     )
 
 
-def _table(head: Sequence[tuple[str, bool]], rows: Sequence[str], caption: str = "") -> str:
+def _table(head: Sequence[tuple[str, bool]], rows: Sequence[str], caption: str) -> str:
+    """A table with its caption, in a region that scrolls sideways on a narrow screen:
+    focusable (``tabindex``) so a keyboard can scroll it, and named by the caption."""
     num_class = ' class="num"'
     cells = "".join(f'<th scope="col"{num_class if num else ""}>{_h(h)}</th>' for h, num in head)
-    cap = f"<caption>{_h(caption)}</caption>" if caption else ""
     return (
-        f'<div class="table-wrap"><table>{cap}\n<thead><tr>{cells}</tr></thead>\n<tbody>\n'
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_h(caption)}">'
+        f"<table><caption>{_h(caption)}</caption>\n<thead><tr>{cells}</tr></thead>\n<tbody>\n"
         + "".join(rows)
         + "</tbody></table></div>\n"
     )
@@ -570,7 +601,7 @@ def _estimate_cells(e: Estimate, lang: Lang) -> str:
 
 def _facts(content: ReportContent) -> str:
     box = content.factbox
-    out = box.html()
+    out = box.html(3)
     if box.omitted:
         items = ", ".join(
             content.label(o.indicator) + ("" if o.group is None else f" ({o.group})")
@@ -592,7 +623,7 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
     kinds = any(e.kind is not EstimateKind.SHARE for e in content.estimates.estimates)
     value = texts(lang).kinds["estimate_head"] if kinds else t["share"]
     head = [(t["indicator"], False), (t["n"], True), (value, True), (t["ci"], True)]
-    out = _figure(charts.get("indicators"), lang) + _table(head, rows)
+    out = _figure(charts.get("indicators"), lang) + _table(head, rows, t["indicators"])
     # The means and each distribution's answers have charts of their own (formats §8).
     answers = texts(lang).kinds["answers_note"]
     for name in sorted(n for n in charts if n == "means" or n.startswith("answers-")):
@@ -639,7 +670,7 @@ def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
                 f'<tr data-indicator="{_h(series[0])}" data-by="{_h(by)}">'
                 f'<th scope="row">{_h(series_label(content, estimates[0]))}</th>{cells}</tr>\n'
             )
-        out.append(_table(head, rows))
+        out.append(_table(head, rows, by_heading(content, by)))
     out.append(f'<p class="small">{_h(_contrast_note(content))}</p>\n')
     return "".join(out)
 
@@ -761,7 +792,7 @@ def _comparison(content: ReportContent) -> str:
         (t["p_adj"], True),
         (t["verdict"], False),
     ]
-    out.append(_table(head, rows))
+    out.append(_table(head, rows, t["comparison"]))
     out.extend(f'<p class="small">{_h(n)}</p>\n' for n in notes[1:])
     return "".join(out)
 
@@ -849,7 +880,7 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
     ]
     return (
         _figure(charts.get("waves"), lang)
-        + _table(head, rows)
+        + _table(head, rows, t["change"].format(prev=w.previous_name))
         + f'<p class="small se-method">{_h(se_method_text(w, lang))}</p>\n'
         + _attrition(content)
     )
@@ -907,7 +938,7 @@ def _attrition(content: ReportContent) -> str:
     )
     return (
         f'<h3 id="attrition">{_h("Frafald" if da else "Attrition")}</h3>\n<p>{_h(intro)}</p>\n'
-        + _table(head, rows)
+        + _table(head, rows, "Frafald" if da else "Attrition")
     )
 
 
@@ -943,7 +974,7 @@ def _weighting(content: ReportContent) -> str:
         (t["target"], True),
         (t["weighted"], True),
     ]
-    return f'<dl class="facts">{facts}</dl>\n' + _table(head, rows)
+    return f'<dl class="facts">{facts}</dl>\n' + _table(head, rows, t["weighting"])
 
 
 def kind_notes(content: ReportContent) -> list[tuple[str, str]]:
@@ -1002,7 +1033,7 @@ def _method(content: ReportContent) -> str:
         for e in hidden
     ]
     head = [(t["indicator"], False), (t["by"], False), (t["group"], False), (t["reason"], False)]
-    out.append(_table(head, rows))
+    out.append(_table(head, rows, t["suppressed_rows"]))
     return "".join(out)
 
 

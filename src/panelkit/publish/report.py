@@ -86,6 +86,10 @@ def render_report(
     out["factbox.md"] = box.markdown().encode("utf-8")
     out["factbox.html"] = _factbox_page(box, content).encode("utf-8")
     out["factbox.txt"] = box.text().encode("utf-8")
+    from panelkit.publish.statement import STATEMENT_FILE, statement_markdown
+
+    statement = statement_markdown(content.title, content.version, lang)
+    out[STATEMENT_FILE] = statement.encode("utf-8")
     out[HTML_FILE] = report_html(content, charts, files=sorted([*out, RUN_FILE])).encode("utf-8")
     step(steps["factbox_html"])
 
@@ -277,7 +281,8 @@ def _factbox_page(box: FactBox, content: ReportContent) -> str:
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{content.lang.value}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n</head>\n<body>\n{box.html()}</body>\n</html>\n"
+        f"<title>{title}</title>\n</head>\n<body>\n<main>\n"
+        f"<h1>{html.escape(content.title)}</h1>\n{box.html()}</main>\n</body>\n</html>\n"
     )
 
 

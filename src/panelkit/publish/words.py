@@ -116,6 +116,8 @@ class Texts:
     notes_sheet_head: tuple[str, ...]
     chart_indicators: str  # the charts' titles
     chart_change: str
+    skip_link: str  # the report page's first link, to its main content
+    statement: tuple[str, ...]  # tilgaengelighed.md, paragraph by paragraph ({title}, …)
     # the codebook (publish/codebook.py); kinds keyed by codebook.VariableKind's values
     codebook_kinds: Mapping[str, str]
     codebook_words: Mapping[str, str]
@@ -259,6 +261,34 @@ DANISH = Texts(
     notes_sheet_head=("Emne", "Note"),
     chart_indicators="Indikatorer",
     chart_change="Udvikling",
+    skip_link="Gå til indholdet",
+    statement=(
+        "# Tilgængelighedserklæring (udkast): {title}",
+        "Et udkast, som myndigheden selv skal gennemgå, rette og udgive (fx med Digitaliserings"
+        "styrelsens værktøj på was.digst.dk). Det gælder rapportens side index.html og "
+        "faktaboksen (factbox.html), lavet med panelkit {version}.",
+        "## Hvad er kontrolleret",
+        "- Siden er lavet efter WCAG 2.1 niveau AA (EN 301 549): en genvej til indholdet, "
+        "overskrifter i rækkefølge, tabeller med titel og kolonne- og rækkeoverskrifter, "
+        "sprog angivet på siden og på tekst på et andet sprog, ingen vandret rulning af siden "
+        "ved 320 px bredde eller 200 % zoom, og et layout til udskrift.",
+        "- Hvert diagram har en tekst, der siger, hvad det viser, og dets tal, og tabellen "
+        "med de samme tal står ved siden af. Betydning vises aldrig kun med farve (også "
+        "markørformer, linjetyper og tal).",
+        "- Farverne har kontrast mindst 4,5:1 for tekst og 3:1 for grafik, og diagrammernes "
+        "farver kan skelnes ved de almindelige former for farveblindhed (simuleret).",
+        "- panelkits egne test kontrollerer rapporter som denne automatisk med {tool} i en "
+        "Chromium-browser (reglerne {rules}), ved 1280 og 320 px bredde: ingen fejl. Denne "
+        "rapport er ikke selv kontrolleret i en browser.",
+        "## Hvad automatiske kontroller ikke dækker",
+        "- Om diagrammernes tekster, overskrifter og noter er forståelige for læseren.",
+        "- Brug med skærmlæser, forstørrelse og tastatur alene: det skal afprøves af mennesker.",
+        "- Sproget: om teksten er let at læse for målgruppen.",
+        "- Den side, faktaboksen sættes ind på, og det indhold, myndigheden selv tilføjer.",
+        "- Regnearket (report.xlsx), CSV-tabellerne og diagramfilerne i mappen charts/.",
+        "## Kontakt og klager",
+        "- Kontakt: [myndighedens kontaktoplysninger]. Klager: Digitaliseringsstyrelsen.",
+    ),
     codebook_kinds={
         "id": "id",
         "integer": "heltal",
@@ -487,6 +517,35 @@ ENGLISH = Texts(
     notes_sheet_head=("Topic", "Note"),
     chart_indicators="Indicators",
     chart_change="Change",
+    skip_link="Skip to content",
+    statement=(
+        "# Accessibility statement (draft): {title}",
+        "A draft for the public body to review, correct and publish itself (e.g. with the "
+        "Danish Agency for Digital Government's tool at was.digst.dk). It covers the report's "
+        "page index.html and the fact box (factbox.html), made with panelkit {version}.",
+        "## What was checked",
+        "- The page is made to WCAG 2.1 level AA (EN 301 549): a skip link, headings in "
+        "order, tables with captions and column and row headers, the language set on the page "
+        "and on any passage in another language, no horizontal scrolling of the page at 320 px "
+        "width or 200% zoom, and a print layout.",
+        "- Every chart has a text that says what it shows and its figures, and the table of "
+        "the same figures is beside it. Meaning is never shown by colour alone (marker shapes, "
+        "line styles and numbers as well).",
+        "- The colours have at least 4.5:1 contrast for text and 3:1 for graphics, and the "
+        "charts' colours stay apart for the common colour-vision deficiencies (simulated).",
+        "- panelkit's own tests check reports like this one automatically with {tool} in a "
+        "Chromium browser (rules {rules}), at 1280 and 320 px width: no violations. This report "
+        "itself was not checked in a browser.",
+        "## What automatic checks do not cover",
+        "- Whether the charts' texts, the headings and the notes make sense to the reader.",
+        "- Use with a screen reader, magnification and the keyboard alone: people must try it.",
+        "- The language: whether the text is easy to read for its audience.",
+        "- The page the fact box is put on, and anything the public body adds itself.",
+        "- The workbook (report.xlsx), the CSV tables and the chart files in charts/.",
+        "## Contact and complaints",
+        "- Contact: [the public body's contact details]. Complaints: the Danish Agency for "
+        "Digital Government.",
+    ),
     codebook_kinds={
         "id": "id",
         "integer": "integer",
