@@ -659,7 +659,9 @@ def in_project(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_cli_report_writes_the_folder(in_project: Path) -> None:
     code, out, err = invoke("report", "--out", "rapport")
     assert code == 0, err
-    assert out == "Rapport skrevet: rapport/index.html (22 filer)\n"  # attrition.csv, 6 kind charts, tilgaengelighed.md
+    assert (
+        out == "Rapport skrevet: rapport/index.html (22 filer)\n"
+    )  # attrition.csv, 6 kind charts, tilgaengelighed.md
     assert "Rækker læst: 1340 = brugt 1340 + afvist 0" in err
     assert "Forrige runde: Rækker læst: 1072 = brugt 1072 + afvist 0" in err
     assert (in_project / "rapport" / "index.html").is_file()
