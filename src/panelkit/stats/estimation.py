@@ -561,9 +561,16 @@ def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
     return float(xs[min(pos + 1, len(xs) - 1)])
 
 
+# The kinds that are one domain ratio each (a share of 0/1 answers, a mean of numbers),
+# and their estimators: what a linked change (stats/linked.py) can difference.
+RATIOS: dict[EstimateKind, Callable[[Domain, np.ndarray, Breakdown], Linearised]] = {
+    EstimateKind.SHARE: share,
+    EstimateKind.MEAN: mean,
+}
+
 _ESTIMATORS: dict[EstimateKind, _Estimator] = {
-    EstimateKind.SHARE: _ratio_rows(share),
-    EstimateKind.MEAN: _ratio_rows(mean),
+    EstimateKind.SHARE: _ratio_rows(RATIOS[EstimateKind.SHARE]),
+    EstimateKind.MEAN: _ratio_rows(RATIOS[EstimateKind.MEAN]),
     EstimateKind.DISTRIBUTION: _distribution_rows,
     EstimateKind.QUANTILE: _quantile_rows,
 }

@@ -36,7 +36,7 @@ from panelkit.results import EstimateKind
 from panelkit.stats.comparison import Adjust, adjust_p
 from panelkit.stats.contrasts import group_contrasts
 from panelkit.stats.design import Breakdown, Domain, Influence, SurveyDesign
-from panelkit.stats.estimation import Linearised, answers, estimate_indicators, mean, share
+from panelkit.stats.estimation import RATIOS, Linearised, answers, estimate_indicators
 
 # A variance below this fraction of the uncentred sum of squares is rounding noise
 # (as in stats/design.py).
@@ -150,29 +150,20 @@ def _uncentred(influence: Influence) -> np.ndarray:
 
 
 # The kinds whose change §9 measures: a domain ratio each (0/1 answers, or numbers).
-KINDS = (EstimateKind.SHARE, EstimateKind.MEAN)
+KINDS = tuple(RATIOS)
 
 
 def linearise(design: SurveyDesign, indicator: Indicator, breakdown: Breakdown) -> Linearised:
     """A share's or a mean's estimator on a design, per group of ``breakdown``."""
     domain, values = _domain(design, indicator)
-    return _ratio(indicator, domain, values, breakdown)
+    return RATIOS[indicator.kind](domain, values, breakdown)
 
 
 def _domain(design: SurveyDesign, indicator: Indicator) -> tuple[Domain, np.ndarray]:
     """The indicator's domain and what its ratio averages: "yes" (a share), the number."""
     if indicator.kind not in KINDS:
         raise ValueError(f"indicator {indicator.id}: a {indicator.kind} has no linked change")
-    domain, values = answers(design, indicator)
-    return domain, values
-
-
-def _ratio(
-    indicator: Indicator, domain: Domain, values: np.ndarray, breakdown: Breakdown
-) -> Linearised:
-    if indicator.kind is EstimateKind.MEAN:
-        return mean(domain, values, breakdown)
-    return share(domain, values, breakdown)
+    return answers(design, indicator)
 
 
 def linked_ses(
@@ -197,8 +188,8 @@ def linked_ses(
         dom_prev, y_prev = _domain(previous, ind_prev)
         for b_cur, b_prev in pairs:
             b_prev = _relabel(b_prev, b_cur.labels)
-            lin_cur = _ratio(ind_cur, dom_cur, y_cur, b_cur)
-            lin_prev = _ratio(ind_prev, dom_prev, y_prev, b_prev)
+            lin_cur = RATIOS[ind_cur.kind](dom_cur, y_cur, b_cur)
+            lin_prev = RATIOS[ind_prev.kind](dom_prev, y_prev, b_prev)
             var = linked_variance(current, lin_cur.influence, previous, lin_prev.influence, members)
             both = ~np.isnan(lin_cur.estimate) & ~np.isnan(lin_prev.estimate)
             for j in np.flatnonzero(both):
