@@ -322,25 +322,25 @@ def _mean_row(
     )
 
 
-def _units(text: str, column: str, cell: _Cell) -> float:
-    value_text = text.strip().replace(",", ".")
+def _finite(text: str) -> float:
+    """A cell's number, a decimal comma (Danish spreadsheets) accepted; nan if it is none."""
     try:
-        value = float(value_text)
+        value = float(text.strip().replace(",", "."))
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def _units(text: str, column: str, cell: _Cell) -> float:
+    value = _finite(text)
+    if math.isnan(value):
         raise cell.fail(column, f'"{text}" is not a number; write the mean in its units, e.g. 7.4')
     return value
 
 
 def _percent(text: str, column: str, cell: _Cell) -> float:
-    # A decimal comma (Danish spreadsheets) and a trailing percent sign are accepted.
-    value_text = text.removesuffix("%").strip().replace(",", ".")
-    try:
-        value = float(value_text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
+    value = _finite(text.removesuffix("%"))  # a trailing percent sign is accepted
+    if math.isnan(value):
         raise cell.fail(column, f'"{text}" is not a number; write the percent, e.g. 15 or 15.5')
     if not 0.0 <= value <= 100.0:
         raise cell.fail(
