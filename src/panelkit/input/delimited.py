@@ -182,9 +182,9 @@ def _cleaned_columns(table: pd.DataFrame) -> list[pd.Series]:
         return [
             clean_cells(pd.Series(cells_2d[:, j], dtype=object)) for j in range(cells_2d.shape[1])
         ]
-    # The columns by reference in a dict: popping each as it is cleaned frees it at
-    # once (the table is never held twice), and unlike popping from the frame it is
-    # not quadratic in columns.
+    # Column by column from a dict of the columns: popping from the frame instead is
+    # quadratic in columns. (This is pandas' fallback for odd files; well-formed large
+    # exports take the pyarrow path, _parse_arrow.)
     parsed = {j: table[j] for j in table.columns}
     columns = []
     for j in list(parsed):

@@ -59,6 +59,12 @@ class OutputFormat(StrEnum):
     MD = "md"
 
 
+def _figures(e: Estimate) -> tuple[Any, ...]:
+    """A row's numbers in the order of every estimates sheet: n, n positive, estimate, SE,
+    interval (None where suppressed, as the row holds them)."""
+    return (e.n, e.n_positive, e.estimate, e.se, e.ci_low, e.ci_high)
+
+
 def _label(result: EstimateSet, indicator: str, lang: Lang) -> str:
     return result.labels.get(indicator, {}).get(lang.value, indicator)
 
@@ -345,12 +351,7 @@ def estimates_xlsx(result: EstimateSet, lang: Lang) -> bytes:
         if kinds:
             row.append(measure_text(e, lang, result.scales.get(e.indicator)))
         row += [
-            e.n,
-            e.n_positive,
-            e.estimate,
-            e.se,
-            e.ci_low,
-            e.ci_high,
+            *_figures(e),
             e.ci_method,
             suppression_text(e.suppression, lang) if e.suppressed else None,
         ]
@@ -565,12 +566,7 @@ def estimates_sheet(
                 by if by else None,
                 e.group if e.group is not None else texts(lang).all_groups,
                 *measure,
-                e.n,
-                e.n_positive,
-                e.estimate,
-                e.se,
-                e.ci_low,
-                e.ci_high,
+                *_figures(e),
                 e.ci_method if not e.suppressed else None,
                 suppression_text(e.suppression, lang) if e.suppressed else None,
             )
