@@ -218,8 +218,9 @@ AdjustOpt = Annotated[
 ContrastsOpt = Annotated[
     bool | None,
     typer.Option(
-        "--contrasts",
-        help="Also each group against the rest of its domain, and tests of association.",
+        "--contrasts/--no-contrasts",
+        help="Each group against the rest of its domain, and tests of association "
+        "(summarize: off unless asked; report: on unless --no-contrasts).",
         show_default=False,
     ),
 ]
@@ -291,9 +292,8 @@ def _run(**given: Any) -> Run:
     files = _files(**{k: given.pop(k, None) for k in _FILE_OPTIONS})
     if given.get("by") is not None:
         given["by"] = tuple(given["by"]) or None  # no --by: not given
-    for flag in ("drop_invalid", "contrasts"):
-        if given.get(flag) is False:
-            given[flag] = None  # a flag left off is not given
+    if given.get("drop_invalid") is False:
+        given["drop_invalid"] = None  # a flag left off is not given
     return Run(files, resolve_settings(files, **given))
 
 
@@ -845,7 +845,7 @@ class _ProgressBar:
 
 
 @app.command()
-@_with_run(*ANALYSIS)
+@_with_run(*ANALYSIS, "contrasts")
 def report(
     run: Run,
     out: Annotated[
@@ -860,21 +860,9 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the earlier report in --out.")
     ] = False,
-    no_contrasts: Annotated[
-        bool,
-        typer.Option(
-            "--no-contrasts",
-            help="Do not test each group against the rest (the report does by default).",
-        ),
-    ] = False,
 ) -> None:
     """The yearly report: HTML, workbook, CSV tables, charts, fact boxes and run.json."""
-    from dataclasses import replace
-
     from panelkit.jobs import write_report
-
-    if no_contrasts:
-        run = Run(run.files, replace(run.settings, contrasts=False))
 
     target = out if out is not None else run.files.out
     if target is None:
