@@ -22,14 +22,20 @@ def test_nothing_is_recorded_unless_asked() -> None:
     assert seconds == {}
 
 
-def test_a_nested_step_pauses_the_outer_one() -> None:
+def test_a_nested_step_pauses_the_outer_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A clock that ticks at each reading: weight opens at 0, read runs 1-3, validate
+    # 4-6, weight closes at 7, so weight's own time is (1-0) + (4-3) + (7-6) = 3.
+    ticks = iter([0.0, 1.0, 3.0, 4.0, 6.0, 7.0])
+    monkeypatch.setattr("panelkit.timings.time.perf_counter", lambda: next(ticks))
     with recording() as seconds, step("weight"):
         with step("read"):
-            sum(range(10_000))
+            pass
         with step("validate"):
-            sum(range(10_000))
+            pass
     assert set(seconds) == {"weight", "read", "validate"}
     assert all(v >= 0 for v in seconds.values())
+    assert seconds == {"weight": 3.0, "read": 2.0, "validate": 2.0}
+    monkeypatch.undo()
     # a recording of its own sees only its own steps
     with recording() as whole, step("estimate"), recording() as inner, step("publish"):
         pass
