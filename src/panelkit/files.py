@@ -38,16 +38,154 @@ def safe_value(value: Any) -> Any:
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells (and column names) are neutralised, for CSV.
 
-    Numeric columns are left as they are, so numbers stay numbers.
+    Numeric columns are left as they are, so numbers stay numbers. Text columns are
+    neutralised once per distinct value (an id column has many, a label column few).
     """
     import pandas as pd
 
     out = frame.copy()
     for col in out.columns:
         if not pd.api.types.is_numeric_dtype(out[col].dtype):
-            out[col] = out[col].map(safe_value, na_action="ignore")
+            out[col] = _safe_column(out[col])
     out.columns = [safe_value(c) for c in out.columns]
     return out
+
+
+def _safe_column(column: pd.Series) -> pd.Series:
+    """``column.map(safe_value, na_action="ignore")``, on its distinct values."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype != object:
+        return column.map(safe_value, na_action="ignore")  # categories: already distinct
+    values = column.to_numpy()
+    codes, uniques = pd.factorize(values)
+    if not len(uniques):
+        return column.copy()
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [safe_value(u) for u in uniques]
+    out = values.copy()
+    known = codes >= 0
+    out[known] = mapped[codes[known]]  # missing cells keep their own NA object
+    return pd.Series(out, index=column.index, name=column.name, dtype=object)
+
+
+# Characters that make Python's csv writer (QUOTE_MINIMAL, ",", '"', "\n") quote a
+# field, or may: a field with none of them is written as it is; the few with one go
+# through the csv module itself, so the quoting is its own.
+_MAY_QUOTE = '[,"\r\n]'
+_FORMULA = "^[=+\\-@\t\r]"  # FORMULA_STARTS as a pattern
+
+
+def safe_csv(frame: pd.DataFrame, *, float_format: str) -> bytes:
+    """``safe_frame(frame).to_csv(index=False, float_format=..., lineterminator="\\n")`` as
+    UTF-8: the same bytes, with the text work done once per distinct cell value.
+
+    Each column is factorised; its distinct values are neutralised (:func:`safe_cell`),
+    formatted (``float_format % value``, as pandas) and quoted (by the csv module) once,
+    and pyarrow lays out the rows. Other columns (booleans, mixed objects) and frames of
+    one column go to pandas' writer as before.
+    """
+    if frame.shape[1] < 2 or not frame.columns.is_unique or len(frame) == 0:
+        return _pandas_csv(frame, float_format)
+    fields = []
+    for _, column in frame.items():
+        cells = _column_fields(column, float_format)
+        if cells is None:
+            return _pandas_csv(frame, float_format)
+        fields.append(cells)
+    return _pandas_csv(frame.iloc[:0], float_format) + _join_rows(fields)
+
+
+def _pandas_csv(frame: pd.DataFrame, float_format: str) -> bytes:
+    text = safe_frame(frame).to_csv(index=False, float_format=float_format, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def _column_fields(column: pd.Series, float_format: str) -> tuple[Any, Any] | None:
+    """(codes, the CSV field of each code as a pyarrow array) of one column, -1 missing;
+    None: leave the frame to pandas."""
+    import numpy as np
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        uniques = np.asarray(dtype.categories, dtype=object)
+        codes = np.asarray(column.cat.codes)
+    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+        # by bit pattern: -0.0 is written "-0", apart from 0.0
+        values = np.ascontiguousarray(column.to_numpy(dtype=np.float64))
+        codes, bits = pd.factorize(values.view(np.int64))
+        uniques = np.asarray(bits).view(np.float64)
+        texts = ["" if v != v else float_format % v for v in uniques.tolist()]  # NaN: na_rep
+        return codes, _text_fields(np.asarray(texts, dtype=object), neutralise=False)
+    elif dtype == object or isinstance(dtype, pd.StringDtype) or dtype.kind in "iu":
+        codes, found = pd.factorize(column)
+        uniques = np.asarray(found, dtype=object)
+    else:
+        return None
+    if (
+        isinstance(dtype, pd.CategoricalDtype)
+        or dtype == object
+        or isinstance(dtype, pd.StringDtype)
+    ):
+        if not all(type(u) is str for u in uniques):
+            return None
+        return codes, _text_fields(uniques)
+    texts = [str(v) for v in uniques.tolist()]
+    return codes, _text_fields(np.asarray(texts, dtype=object), neutralise=False)
+
+
+def _text_fields(texts: Any, *, neutralise: bool = True) -> Any:
+    """Distinct texts as CSV fields: formula starts neutralised, quoted where needed."""
+    import csv
+    import io
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(texts, type=pa.large_string())
+    if neutralise:
+        flagged = pc.match_substring_regex(arr, _FORMULA)
+        arr = pc.if_else(flagged, pc.binary_join_element_wise(_large("'"), arr, _large("")), arr)
+    quote = np.asarray(pc.match_substring_regex(arr, _MAY_QUOTE).to_numpy(zero_copy_only=False))
+    if quote.any():
+        fixed = []
+        for text in arr.filter(pa.array(quote)).to_pylist():
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerow([text, ""])
+            fixed.append(buffer.getvalue()[:-2])  # the field without ",\n"
+        arr = pc.replace_with_mask(arr, pa.array(quote), pa.array(fixed, type=pa.large_string()))
+    return arr
+
+
+def _large(text: str) -> Any:
+    import pyarrow as pa
+
+    return pa.scalar(text, type=pa.large_string())
+
+
+def _join_rows(fields: list[tuple[Any, Any]]) -> bytes:
+    """The CSV rows (",", "\n") of the columns' codes and fields, as UTF-8 bytes."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = []
+    for j, (codes, arr) in enumerate(fields):
+        end = "\n" if j == len(fields) - 1 else ","
+        # a missing cell is empty (pandas' na_rep); its code -1 points past the fields
+        arr = pa.concat_arrays([arr, pa.array([""], type=pa.large_string())])
+        arr = pc.binary_join_element_wise(arr, _large(end), _large(""))
+        index = np.where(codes < 0, len(arr) - 1, codes)
+        cells.append(arr.take(pa.array(index)))
+    rows = pc.binary_join_element_wise(*cells, _large(""))
+    if isinstance(rows, pa.ChunkedArray):
+        rows = rows.combine_chunks()
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
+    first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
+    return rows.buffers()[2][first:last].to_pybytes()
 
 
 def guard_not_input(path: Path, inputs: Iterable[Path]) -> None:

@@ -198,7 +198,7 @@ def write_weights(
     CSV text cells (ids, labels) are formula-safe; parquet keeps the values as they are
     (typed cells, which no spreadsheet runs as formulas, and ids that still join).
     """
-    from panelkit.files import guard_not_input, safe_frame
+    from panelkit.files import guard_not_input, safe_csv
 
     if files.margins is None:
         raise SettingsError(
@@ -219,8 +219,7 @@ def write_weights(
             frame.to_parquet(buffer, index=False)
             payload = buffer.getvalue()
         else:
-            text = safe_frame(frame).to_csv(index=False, float_format="%.15g", lineterminator="\n")
-            payload = text.encode("utf-8")
+            payload = safe_csv(frame, float_format="%.15g")
         write_output(
             files,
             out,
