@@ -109,6 +109,13 @@ def _column_fields(column: pd.Series, float_format: str) -> tuple[Any, Any] | No
     import pandas as pd
 
     dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        # Arrow-backed text: dictionary-encoded in Arrow, no Python string per cell
+        encoded = pa.chunked_array(pa.array(column)).combine_chunks().dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return codes, _text_fields(encoded.dictionary)
     if isinstance(dtype, pd.CategoricalDtype):
         uniques = np.asarray(dtype.categories, dtype=object)
         codes = np.asarray(column.cat.codes)
@@ -145,7 +152,9 @@ def _text_fields(texts: Any, *, neutralise: bool = True) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(texts, type=pa.large_string())
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, type=pa.large_string())
+    arr = texts.cast(pa.large_string())
     if neutralise:
         flagged = pc.match_substring_regex(arr, _FORMULA)
         arr = pc.if_else(flagged, pc.binary_join_element_wise(_large("'"), arr, _large("")), arr)
