@@ -116,31 +116,28 @@ def _column_fields(column: pd.Series, float_format: str) -> tuple[Any, Any] | No
         encoded = pa.chunked_array(pa.array(column)).combine_chunks().dictionary_encode()
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         return codes, _text_fields(encoded.dictionary)
-    if isinstance(dtype, pd.CategoricalDtype):
-        uniques = np.asarray(dtype.categories, dtype=object)
-        codes = np.asarray(column.cat.codes)
-    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
         # by bit pattern: -0.0 is written "-0", apart from 0.0
         values = np.ascontiguousarray(column.to_numpy(dtype=np.float64))
         codes, bits = pd.factorize(values.view(np.int64))
-        uniques = np.asarray(bits).view(np.float64)
-        texts = ["" if v != v else float_format % v for v in uniques.tolist()]  # NaN: na_rep
+        numbers = np.asarray(bits).view(np.float64).tolist()
+        texts = ["" if v != v else float_format % v for v in numbers]  # NaN: na_rep
         return codes, _text_fields(np.asarray(texts, dtype=object), neutralise=False)
-    elif dtype == object or isinstance(dtype, pd.StringDtype) or dtype.kind in "iu":
+    if isinstance(dtype, pd.CategoricalDtype):
+        uniques = np.asarray(dtype.categories, dtype=object)
+        codes = np.asarray(column.cat.codes)
+    elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         codes, found = pd.factorize(column)
         uniques = np.asarray(found, dtype=object)
+    elif dtype.kind in "iu":
+        codes, found = pd.factorize(column)
+        texts = [str(v) for v in found.tolist()]
+        return codes, _text_fields(np.asarray(texts, dtype=object), neutralise=False)
     else:
         return None
-    if (
-        isinstance(dtype, pd.CategoricalDtype)
-        or dtype == object
-        or isinstance(dtype, pd.StringDtype)
-    ):
-        if not all(type(u) is str for u in uniques):
-            return None
-        return codes, _text_fields(uniques)
-    texts = [str(v) for v in uniques.tolist()]
-    return codes, _text_fields(np.asarray(texts, dtype=object), neutralise=False)
+    if not all(type(u) is str for u in uniques):
+        return None
+    return codes, _text_fields(uniques)
 
 
 def _text_fields(texts: Any, *, neutralise: bool = True) -> Any:

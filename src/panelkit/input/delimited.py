@@ -296,24 +296,40 @@ def _parse_arrow(body: bytes, sep: str, header: str) -> _Parsed | None:
     return header_cells, columns, n_records
 
 
+# What Python's str.strip() removes (str.isspace): pyarrow's utf8_trim with exactly
+# these characters strips as it does, where utf8_trim_whitespace follows Unicode's
+# White_Space (which lacks the separators U+001C-U+001F).
+_PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def _categorical_cells(column: Any) -> pd.Series:
-    """A pyarrow string column as a Categorical of its stripped values ("" is missing)."""
+    """A pyarrow string column as a Categorical of its stripped values ("" is missing).
+
+    Stripping and the re-encoding of values that strip alike run in Arrow on the
+    distinct values; the categories keep their order of first appearance.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     encoded = column.combine_chunks().dictionary_encode()
-    values: list[str] = encoded.dictionary.to_pylist()
+    values = encoded.dictionary
+    stripped = pc.utf8_trim(values, characters=_PY_WHITESPACE)
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
-    stripped = [v.strip() for v in values]
-    if stripped == values and "" not in values:  # the values are the categories already
+    unchanged = pc.all(pc.equal(stripped, values)).as_py() is not False
+    if unchanged and not pc.any(pc.equal(values, "")).as_py():  # the categories already
         categories, codes = values, indices
     else:
-        position: dict[str, int] = {}
-        remap = np.fromiter(
-            (position.setdefault(v, len(position)) if v else -1 for v in stripped),
-            dtype=np.int64,
-            count=len(stripped),
-        )
-        categories, codes = list(position), remap[indices]
-    dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
-    return pd.Series(pd.Categorical.from_codes(_small_codes(codes, len(categories)), dtype=dtype))
+        empty = pc.equal(stripped, "")
+        again = pc.if_else(empty, pa.scalar(None, type=stripped.type), stripped).dictionary_encode()
+        remap = np.asarray(again.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+        categories, codes = again.dictionary, remap[indices]
+    names = categories.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    dtype = pd.CategoricalDtype(pd.Index(names, dtype=object))
+    return pd.Series(pd.Categorical.from_codes(_small_codes(codes, len(names)), dtype=dtype))
 
 
 def _small_codes(codes: np.ndarray, k: int) -> np.ndarray:
