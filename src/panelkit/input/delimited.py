@@ -231,12 +231,18 @@ def read_delimited(req: ReadRequest) -> RawExport:
     # only pandas' path, for odd files, decodes it again from the body.
     above, header = text[:hstart], text[hstart:hend]
     del text
-    parsed = _parse_arrow(body, sep, header)
-    if parsed is None:  # pyarrow refused it: pandas' parser, and its exact error messages
+    table = _parse_arrow(body, sep, header)
+    if table is None:  # pyarrow refused it: pandas' parser, and its exact error messages
         parsed = _parse_pandas(shown, body, above + body.decode("utf-8"), hstart, hline, sep)
-    names, columns, n_records = parsed
-    record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, n_records)
-    del body
+        record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, parsed[2])
+        del body
+    else:
+        record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, len(table))
+        del body  # before the columns are converted: the peak is the table and the body
+        held = [table]
+        del table  # held only in the list, so each column goes as it is converted
+        parsed = _arrow_columns(held)
+    names, columns, _ = parsed
     frame, lines = assemble(
         shown,
         names,
@@ -254,11 +260,10 @@ def read_delimited(req: ReadRequest) -> RawExport:
 _Parsed = tuple[list[str], list[pd.Series], int]  # names, columns, records (header included)
 
 
-def _parse_arrow(body: bytes, sep: str, header: str) -> _Parsed | None:
-    """Parse with pyarrow's CSV reader (all cores), each column dictionary-encoded.
+def _parse_arrow(body: bytes, sep: str, header: str) -> Any:
+    """Parse with pyarrow's CSV reader (all cores): a table of string columns, the
+    header its first row (:func:`_arrow_columns` makes the columns).
 
-    A column becomes a Categorical of its stripped distinct values (an empty cell is
-    missing), so neither the parse nor validation builds a Python string per cell.
     None where pyarrow refuses the text or would read it differently from pandas
     (a short row, a line of white space, a quote never closed): then pandas
     parses it and names the problem.
@@ -296,9 +301,18 @@ def _parse_arrow(body: bytes, sep: str, header: str) -> _Parsed | None:
         )
     except (pa.ArrowException, ValueError):
         return None
+    return table if table.num_rows else None
+
+
+def _arrow_columns(held: list[Any]) -> _Parsed:
+    """The parsed table's header and columns, each dictionary-encoded: a Categorical of its
+    stripped distinct values (an empty cell is missing), so neither the parse nor
+    validation builds a Python string per cell."""
+    import pyarrow as pa
+
+    table = held.pop()
     n_records = table.num_rows
-    if n_records == 0:
-        return None
+    names = table.column_names
     header_cells: list[str] = []
     columns: list[pd.Series] = []
     for _ in names:
@@ -306,6 +320,8 @@ def _parse_arrow(body: bytes, sep: str, header: str) -> _Parsed | None:
         table = table.remove_column(0)  # each column's memory goes as it is converted
         header_cells.append(str(column[0].as_py()).strip())
         columns.append(_categorical_cells(column.slice(1)))
+        del column
+    pa.default_memory_pool().release_unused()  # the table's memory back to the system
     return header_cells, columns, n_records
 
 
