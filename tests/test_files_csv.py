@@ -73,3 +73,11 @@ def test_other_columns_go_to_pandas() -> None:
     assert safe_csv(frame, float_format="%.15g") == pandas_bytes(frame)
     one = pd.DataFrame({"only": ["", "=x"]})  # one column: an empty row is quoted ("")
     assert safe_csv(one, float_format="%.15g") == pandas_bytes(one)
+
+
+def test_rows_laid_out_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    import panelkit.files as files
+
+    monkeypatch.setattr(files, "_ROWS_PER_PIECE", 3)  # pieces of 3, 3, 3 and 1 rows
+    frame = pd.DataFrame({"id": [f"={i}" for i in range(10)], "weight": np.arange(10) / 7})
+    assert safe_csv(frame, float_format="%.15g") == pandas_bytes(frame)

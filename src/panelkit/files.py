@@ -94,7 +94,7 @@ def safe_csv(frame: pd.DataFrame, *, float_format: str) -> bytes:
         if cells is None:
             return _pandas_csv(frame, float_format)
         fields.append(cells)
-    return _pandas_csv(frame.iloc[:0], float_format) + _join_rows(fields)
+    return _join_rows(_pandas_csv(frame.iloc[:0], float_format), fields)
 
 
 def _pandas_csv(frame: pd.DataFrame, float_format: str) -> bytes:
@@ -172,26 +172,32 @@ def _large(text: str) -> Any:
     return pa.scalar(text, type=pa.large_string())
 
 
-def _join_rows(fields: list[tuple[Any, Any]]) -> bytes:
-    """The CSV rows (",", "\n") of the columns' codes and fields, as UTF-8 bytes."""
+_ROWS_PER_PIECE = 1 << 16  # rows laid out at a time: the full-length cells never coexist
+
+
+def _join_rows(header: bytes, fields: list[tuple[Any, Any]]) -> bytes:
+    """``header`` and the CSV rows (",", "\n") of the columns' codes and fields, as UTF-8."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = []
+    texts, indices = [], []
     for j, (codes, arr) in enumerate(fields):
         end = "\n" if j == len(fields) - 1 else ","
         # a missing cell is empty (pandas' na_rep); its code -1 points past the fields
         arr = pa.concat_arrays([arr, pa.array([""], type=pa.large_string())])
-        arr = pc.binary_join_element_wise(arr, _large(end), _large(""))
-        index = np.where(codes < 0, len(arr) - 1, codes)
-        cells.append(arr.take(pa.array(index)))
-    rows = pc.binary_join_element_wise(*cells, _large(""))
-    if isinstance(rows, pa.ChunkedArray):
-        rows = rows.combine_chunks()
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
-    first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
-    return rows.buffers()[2][first:last].to_pybytes()
+        texts.append(pc.binary_join_element_wise(arr, _large(end), _large("")))
+        indices.append(np.where(codes < 0, len(arr) - 1, codes))
+    pieces = [header]
+    n = len(indices[0])
+    for start in range(0, n, _ROWS_PER_PIECE):
+        part = slice(start, start + _ROWS_PER_PIECE)
+        cells = [t.take(pa.array(i[part])) for t, i in zip(texts, indices, strict=True)]
+        rows = pc.binary_join_element_wise(*cells, _large(""))
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
+        first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
+        pieces.append(rows.buffers()[2][first:last].to_pybytes())
+    return b"".join(pieces)
 
 
 def guard_not_input(path: Path, inputs: Iterable[Path]) -> None:
