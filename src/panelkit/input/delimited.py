@@ -231,17 +231,16 @@ def read_delimited(req: ReadRequest) -> RawExport:
     # only pandas' path, for odd files, decodes it again from the body.
     above, header = text[:hstart], text[hstart:hend]
     del text
-    table = _parse_arrow(body, sep, header)
-    if table is None:  # pyarrow refused it: pandas' parser, and its exact error messages
+    encoded = _parse_arrow(body, sep, header)
+    if encoded is None:  # pyarrow refused it: pandas' parser, and its exact error messages
         parsed = _parse_pandas(shown, body, above + body.decode("utf-8"), hstart, hline, sep)
         record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, parsed[2])
         del body
     else:
-        record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, len(table))
-        del body  # before the columns are converted: the peak is the table and the body
-        held = [table]
-        del table  # held only in the list, so each column goes as it is converted
-        parsed = _arrow_columns(held)
+        record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, encoded[2])
+        del body  # before the columns are converted
+        parsed = _arrow_columns(encoded)
+        del encoded
     names, columns, _ = parsed
     frame, lines = assemble(
         shown,
@@ -260,9 +259,14 @@ def read_delimited(req: ReadRequest) -> RawExport:
 _Parsed = tuple[list[str], list[pd.Series], int]  # names, columns, records (header included)
 
 
-def _parse_arrow(body: bytes, sep: str, header: str) -> Any:
-    """Parse with pyarrow's CSV reader (all cores): a table of string columns, the
-    header its first row (:func:`_arrow_columns` makes the columns).
+# the header's cells, each column's dictionary-encoded batches, the records (header too)
+_Encoded = tuple[list[str], list[list[Any]], int]
+
+
+def _parse_arrow(body: bytes, sep: str, header: str) -> _Encoded | None:
+    """Parse with pyarrow's streaming CSV reader: the header's cells and each column
+    dictionary-encoded batch by batch (only a batch of plain strings exists at a time,
+    not the whole table), with the number of records, the header included.
 
     None where pyarrow refuses the text or would read it differently from pandas
     (a short row, a line of white space, a quote never closed): then pandas
@@ -281,8 +285,11 @@ def _parse_arrow(body: bytes, sep: str, header: str) -> Any:
         return None
     fields = next(csv.reader(io.StringIO(header), delimiter=sep, quotechar='"', strict=False), [])
     names = [f"f{j}" for j in range(max(len(fields), 1))]
+    parts: list[list[Any]] = [[] for _ in names]
+    header_cells: list[str] | None = None
+    n_records = 0
     try:
-        table = pacsv.read_csv(
+        reader = pacsv.open_csv(
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
             parse_options=pacsv.ParseOptions(
@@ -299,29 +306,39 @@ def _parse_arrow(body: bytes, sep: str, header: str) -> Any:
                 quoted_strings_can_be_null=False,
             ),
         )
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            skip = 0
+            if header_cells is None:
+                header_cells = [str(batch.column(j)[0].as_py()).strip() for j in range(len(names))]
+                skip = 1
+            n_records += batch.num_rows
+            for j, part in enumerate(parts):
+                part.append(batch.column(j).slice(skip).dictionary_encode())
     except (pa.ArrowException, ValueError):
         return None
-    return table if table.num_rows else None
+    if header_cells is None:
+        return None
+    return header_cells, parts, n_records
 
 
-def _arrow_columns(held: list[Any]) -> _Parsed:
-    """The parsed table's header and columns, each dictionary-encoded: a Categorical of its
-    stripped distinct values (an empty cell is missing), so neither the parse nor
-    validation builds a Python string per cell."""
+def _arrow_columns(encoded: _Encoded) -> _Parsed:
+    """The parsed columns, each a Categorical of its stripped distinct values (an empty
+    cell is missing), so neither the parse nor validation builds a Python string per
+    cell. Each column's batches are freed as it is converted."""
     import pyarrow as pa
 
-    table = held.pop()
-    n_records = table.num_rows
-    names = table.column_names
-    header_cells: list[str] = []
+    header_cells, parts, n_records = encoded
     columns: list[pd.Series] = []
-    for _ in names:
-        column = table.column(0)
-        table = table.remove_column(0)  # each column's memory goes as it is converted
-        header_cells.append(str(column[0].as_py()).strip())
-        columns.append(_categorical_cells(column.slice(1)))
+    for _ in range(len(parts)):
+        batches = parts.pop(0)
+        # one dictionary for all batches, in order of first appearance (as one encoding)
+        column = pa.chunked_array(batches, type=pa.dictionary(pa.int32(), pa.string()))
+        del batches
+        columns.append(_categorical_cells(column.unify_dictionaries().combine_chunks()))
         del column
-    pa.default_memory_pool().release_unused()  # the table's memory back to the system
+    pa.default_memory_pool().release_unused()  # the batches' memory back to the system
     return header_cells, columns, n_records
 
 
@@ -335,8 +352,9 @@ _PY_WHITESPACE = (
 )
 
 
-def _categorical_cells(column: Any) -> pd.Series:
-    """A pyarrow string column as a Categorical of its stripped values ("" is missing).
+def _categorical_cells(encoded: Any) -> pd.Series:
+    """A dictionary-encoded pyarrow string column as a Categorical of its stripped values
+    ("" is missing).
 
     Stripping and the re-encoding of values that strip alike run in Arrow on the
     distinct values; the categories keep their order of first appearance.
@@ -344,7 +362,6 @@ def _categorical_cells(column: Any) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = column.combine_chunks().dictionary_encode()
     values = encoded.dictionary
     stripped = pc.utf8_trim(values, characters=_PY_WHITESPACE)
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
