@@ -498,11 +498,12 @@ def _quantile_rows(
     t_crit = [
         float(special.stdtrit(int(d), 1 - (1 - level) / 2)) if d >= 1 else math.nan for d in df
     ]
+    # sorted once per group for its quantiles and their interval ends
+    ranked = [_ranked(xs[m], ws[m]) if m.size else None for m in members]
     out: list[list[Estimate]] = [[] for _ in range(groups)]
     for p in ind.quantiles:
         q = np.array(
-            [_qrule_math(xs[m], ws[m], p) if m.size else math.nan for m in members],
-            dtype=np.float64,
+            [math.nan if r is None else _qrule_ranked(r, p) for r in ranked], dtype=np.float64
         )
         # F̂: the share of the group's answers at or below its quantile, on the design.
         at_most = np.zeros(len(g_all), dtype=bool)
@@ -535,9 +536,10 @@ def _quantile_rows(
             if math.isfinite(t):
                 half = t * math.sqrt(max(float(var[j]), 0.0))
                 f = float(cdf.estimate[j])
-                xj, wj = xs[members[j]], ws[members[j]]
-                low = None if f - half < 0 else _qrule_math(xj, wj, f - half)
-                high = None if f + half > 1 else _qrule_math(xj, wj, f + half)
+                rj = ranked[j]
+                assert rj is not None  # the group has members
+                low = None if f - half < 0 else _qrule_ranked(rj, f - half)
+                high = None if f + half > 1 else _qrule_ranked(rj, f + half)
                 if low is not None and high is not None:
                     se = (high - low) / (2 * t)
             out[j].append(replace(base, estimate=float(q[j]), se=se, ci_low=low, ci_high=high))
@@ -550,15 +552,32 @@ def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
     weight is not exactly ``p · Σw``, the next answer. As R, when even the first
     answer's weight is above ``p · Σw`` the "last one" is the first, so the second is
     returned. Sums accumulate in long double, as R's ``cumsum`` and ``sum`` do."""
+    return _qrule_ranked(_ranked(x, w), p)
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """A group's answers sorted (ties in data order), their cumulative weights and the
+    total weight: one sort serves every quantile of the group and its interval ends."""
+
+    x: np.ndarray
+    cumw: np.ndarray
+    total: float
+
+
+def _ranked(x: np.ndarray, w: np.ndarray) -> _Ranked:
     order = np.argsort(x, kind="stable")
-    xs = x[order]
     cumw = np.cumsum(w[order], dtype=np.longdouble).astype(np.float64)
-    total = float(np.cumsum(w, dtype=np.longdouble)[-1])
-    below = np.flatnonzero(cumw <= p * total)
+    return _Ranked(x[order], cumw, float(np.cumsum(w, dtype=np.longdouble)[-1]))
+
+
+def _qrule_ranked(r: _Ranked, p: float) -> float:
+    """:func:`_qrule_math` on answers already sorted."""
+    below = np.flatnonzero(r.cumw <= p * r.total)
     pos = int(below[-1]) if below.size else 0
-    if p - cumw[pos] / total == 0:
-        return float(xs[pos])
-    return float(xs[min(pos + 1, len(xs) - 1)])
+    if p - r.cumw[pos] / r.total == 0:
+        return float(r.x[pos])
+    return float(r.x[min(pos + 1, len(r.x) - 1)])
 
 
 # The kinds that are one domain ratio each (a share of 0/1 answers, a mean of numbers),
