@@ -470,9 +470,7 @@ def _comparison(content: ReportContent) -> str:
     t = texts(lang).page
     cs = content.comparisons
     if not cs.comparisons:
-        return (
-            f"<p>{_h(t.no_comparison if content.baselines_given else t.no_baselines)}</p>\n"
-        )
+        return f"<p>{_h(t.no_comparison if content.baselines_given else t.no_baselines)}</p>\n"
     notes = comparison_notes(cs, lang)
     out = [f'<p class="note">{_h(notes[0])}</p>\n']
     rows = []
@@ -654,9 +652,8 @@ def _attrition(content: ReportContent) -> str:
         (t.p_adj, True),
     ]
     intro = t.attrition_intro.format(prev=w.previous_name, cur=w.current_name)
-    return (
-        f'<h3 id="attrition">{_h(t.attrition)}</h3>\n<p>{_h(intro)}</p>\n'
-        + _table(head, rows, t.attrition)
+    return f'<h3 id="attrition">{_h(t.attrition)}</h3>\n<p>{_h(intro)}</p>\n' + _table(
+        head, rows, t.attrition
     )
 
 
