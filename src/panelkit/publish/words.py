@@ -4,7 +4,8 @@ and one for English, looked up by :class:`~panelkit.results.Lang` with :func:`te
 Headings, column names, notes, verdicts and the number words (:class:`NumberWords`)
 all live here, so no other module branches on the language: it asks for
 ``texts(lang).<entry>``. A template holds ``{named}`` placeholders, the same in both
-languages (``tests/test_texts.py`` checks); a pair ``(one, many)`` is a template in
+languages (``tests/test_words.py`` checks, and that no other module
+branches on the language); a pair ``(one, many)`` is a template in
 the singular and the plural. The number formatters that use :class:`NumberWords` are
 in :mod:`panelkit.publish.texts`.
 """
