@@ -59,8 +59,9 @@ p, li {{ max-width: none; }}
 figure {{ margin: .6rem 0 1rem; }}
 figure img {{ width: auto; height: auto; max-width: 100%; max-height: 200mm; }}
 figcaption {{ max-width: none; }}
+/* Small enough that the widest table (a breakdown's five groups and all) fits A4. */
 table {{ width: 100%; min-width: 0; font-size: 7.5pt; }}
-th, td {{ padding: .15rem .3rem; }}
+th, td {{ padding: .15rem .3rem .15rem .6rem; overflow-wrap: break-word; }}
 th.num {{ white-space: normal; }}
 tbody th, td.ref, td.test {{ min-width: 0; }}
 .contrast {{ max-width: none; }}
