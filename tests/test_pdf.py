@@ -233,6 +233,7 @@ def test_the_run_record_lists_the_pdf(built: Built) -> None:
     assert listed["report.pdf"]["sha256"] == hashlib.sha256(built.pdf).hexdigest()
     assert listed["report.pdf"]["bytes"] == len(built.pdf)
     assert "report.pdf" in (built.out / "index.html").read_text(encoding="utf-8")
+    assert "report.pdf" in (built.out / "tilgaengelighed.md").read_text(encoding="utf-8")
     info = built.reader.metadata
     assert info is not None and info["/CreationDate"] == "D:20231114"  # SOURCE_DATE_EPOCH
 
@@ -299,3 +300,18 @@ def test_the_pdf_setting_is_checked_and_the_option_wins(project: Path, tmp_path:
     with pytest.raises(SettingsError) as caught:
         resolve_settings(resolve_files(cwd=copy))
     assert str(caught.value) == "panelkit.yaml: pdf: expected true or false, got 'yes please'"
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_accessibility_statement_names_the_pdf_only_when_there_is_one(lang: str) -> None:
+    from panelkit.publish.statement import statement_markdown
+    from panelkit.publish.words import texts
+    from panelkit.results import Lang
+
+    t = texts(Lang(lang))
+    without = statement_markdown("T", "1.0", Lang(lang))
+    assert "report.pdf" not in without
+    sections = statement_markdown("T", "1.0", Lang(lang), pdf=True).split("\n## ")
+    checked, not_covered = sections[1], sections[2]
+    assert checked.rstrip().endswith(t.statement_pdf[0])  # last of what was checked
+    assert not_covered.rstrip().endswith(t.statement_pdf[1])  # last of what was not
