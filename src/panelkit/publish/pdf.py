@@ -53,8 +53,8 @@ body {{ font-family: "DejaVu Sans", sans-serif; font-size: 9pt; line-height: 1.4
 * {{ hyphens: manual !important; }}
 h1 {{ font-size: 18pt; }}
 h2 {{ font-size: 14pt; margin-top: 1.2rem; }}
-h3 + p.small {{ break-after: avoid; }}
 h3 {{ font-size: 11pt; }}
+h3 + p.small {{ break-after: avoid; }}  /* a breakdown's question stays with its chart */
 p, li {{ max-width: none; }}
 figure {{ margin: .6rem 0 1rem; }}
 figure img {{ width: auto; height: auto; max-width: 100%; max-height: 200mm; }}
@@ -89,7 +89,8 @@ def report_pdf(content: ReportContent, charts: Sequence[Chart], *, files: Sequen
     identifier = hashlib.sha256(page.encode("utf-8")).hexdigest()[:32]
     options = {
         "pdf_variant": PDF_VARIANT,
-        "pdf_tags": True,  # PDF/UA's default, given because older versions do not set it
+        # The variant fills in only options left None, and pdf_tags defaults to False.
+        "pdf_tags": True,
         "pdf_identifier": identifier.encode("ascii"),
     }
     document = HTML(string=page).render(**options)
