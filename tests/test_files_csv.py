@@ -81,3 +81,11 @@ def test_rows_laid_out_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files, "_ROWS_PER_PIECE", 3)  # pieces of 3, 3, 3 and 1 rows
     frame = pd.DataFrame({"id": [f"={i}" for i in range(10)], "weight": np.arange(10) / 7})
     assert safe_csv(frame, float_format="%.15g") == pandas_bytes(frame)
+
+
+def test_safe_frame_keeps_mixed_cells_apart() -> None:
+    # True == 1 for pandas' factorize; a workbook column may hold both, and "=x"
+    mixed = pd.DataFrame({"a": pd.Series([True, 1, "=x", None], dtype=object)})
+    assert safe_frame(mixed)["a"].tolist() == [True, 1, "'=x", None]
+    frame = mixed.assign(b=1.5)
+    assert safe_csv(frame, float_format="%.15g") == b"a,b\nTrue,1.5\n1,1.5\n'=x,1.5\n,1.5\n"

@@ -60,6 +60,9 @@ def _safe_column(column: pd.Series) -> pd.Series:
         return column.map(safe_value, na_action="ignore")  # categories: already distinct
     values = column.to_numpy()
     codes, uniques = pd.factorize(values)
+    if not all(type(u) is str for u in uniques):
+        # mixed cells (a workbook's): factorize counts True and 1 as one value
+        return column.map(safe_value, na_action="ignore")
     if not len(uniques):
         return column.copy()
     mapped = np.empty(len(uniques), dtype=object)
