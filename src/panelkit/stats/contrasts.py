@@ -159,6 +159,7 @@ def contrast_indicators(
                     left_tests[_why_no_test(design, domain, answers, b)] += 1
                     continue
                 tests.append(AssociationTest(ind.id, b.by, t.f, t.ndf, t.ddf, t.p))
+        del domain, y, answers  # a million rows each: gone before the next indicator's
     p_values = [float(c.p()[j]) for _, _, _, j, c in found]
     adjusted = adjust_p(p_values, adjust)
     rows = []

@@ -136,6 +136,7 @@ def estimate_indicators(
             for group_rows in per_group:
                 cells[-1][-1].append(list(range(len(rows), len(rows) + len(group_rows))))
                 rows.extend(group_rows)
+        del domain, values  # a million rows each: gone before the next indicator's
     # Nested domains of one question that differ by a few respondents reveal them.
     groups = [(b.codes, b.groups) for b in breakdowns]
     nested = nested_domain_rows(_families(indicators), domains, groups, min_n)
