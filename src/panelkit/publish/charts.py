@@ -323,6 +323,7 @@ _LINE = _FONT_SIZE * 1.25 / 72  # inches per line of label text
 _LABEL_WIDTH = 38  # characters per line of a row label
 _TITLE_WIDTH = 80
 _PAD = 0.12  # inches of white round a saved chart
+_GAP = 3 / 72  # inches between the parts of a chart (constrained layout's pad)
 _OVERHEAD = 1.5  # inches for a one-line title, the x axis and the legend around the plot
 
 _RC: dict[RcKeyType, Any] = {
@@ -365,29 +366,75 @@ def _figure(plot_height: float, heading: str) -> Figure:
         heading = head + " " + ("(n = " + counts).replace(" ", _NBSP)
     title = _wrap(heading, _TITLE_WIDTH)
     height = plot_height + _OVERHEAD + 0.2 * title.count("\n")
-    fig = Figure(figsize=(_WIDTH, height), dpi=_DPI, layout="constrained")
+    fig = Figure(figsize=(_WIDTH, height), dpi=_DPI)  # laid out once, by `_lay_out`
     FigureCanvasAgg(fig)
     fig.suptitle(title, x=0.0, ha="left", fontsize=_FONT_SIZE + 2.5, fontweight="bold")
     return fig
 
 
+def _lay_out(fig: Figure, renderer: Any) -> None:
+    """Place the title, the stacked axes and the legend, measuring each axes once.
+
+    What matplotlib's constrained layout does for these charts (one column of axes,
+    a title on top, a legend at the bottom, ``_GAP`` round everything), in one pass
+    instead of its two: every axes' decorations (tick labels, title, axis label) are
+    measured once, they do not change as the axes moves, and the axes share the height
+    that is left in the proportions they were made with (``height_ratios``).
+    """
+    width, height = fig.bbox.width, fig.bbox.height  # pixels
+    gap = _GAP * fig.dpi
+    axes = fig.axes
+    places = [ax.get_position().transformed(fig.transFigure) for ax in axes]
+    boxes = [
+        ax.get_tightbbox(renderer, for_layout_only=True) or place
+        for ax, place in zip(axes, places, strict=True)
+    ]
+    left = gap + max(max(p.x0 - b.x0 for p, b in zip(places, boxes, strict=True)), 0.0)
+    right = width - gap - max(max(b.x1 - p.x1 for p, b in zip(places, boxes, strict=True)), 0.0)
+    tops = [max(b.y1 - p.y1, 0.0) for p, b in zip(places, boxes, strict=True)]
+    bottoms = [max(p.y0 - b.y0, 0.0) for p, b in zip(places, boxes, strict=True)]
+    top = height - gap
+    title = getattr(fig, "_suptitle", None)  # the Text of `Figure.suptitle`
+    if title is not None:
+        title.set_y(1 - gap / height)
+        title.set_va("top")
+        top -= title.get_window_extent(renderer).height + gap
+    bottom = gap
+    for legend in fig.legends:  # "outside lower center": the legend sits at the bottom
+        bottom = max(bottom, legend.get_window_extent(renderer).y1 + gap)
+    ratios = [p.height for p in places]
+    free = top - bottom - sum(tops) - sum(bottoms) - 2 * gap * (len(axes) - 1)
+    y = top
+    for ax, ratio, above, below in zip(axes, ratios, tops, bottoms, strict=True):
+        h = max(free * ratio / sum(ratios), 1.0)
+        y -= above + h
+        ax.set_position((left / width, y / height, (right - left) / width, h / height))
+        y -= below + 2 * gap
+
+
 def _images(fig: Figure) -> tuple[bytes, bytes]:
     """PNG and SVG bytes without anything that changes between runs.
 
-    The figure is laid out and drawn once: one Agg draw runs the constrained layout and
-    paints the PNG's pixels, which are cropped to the drawing's tight box (plus
-    ``_PAD``); the layout is then frozen and the SVG drawn once into the same box.
-    ``savefig(bbox_inches="tight")`` per format would lay out and draw every figure
-    twice per format, and text layout is most of a chart's cost.
+    The figure is laid out once (`_lay_out`) and drawn once per format: the Agg draw's
+    pixels are cropped to the drawing's tight box (plus ``_PAD``) for the PNG, and the SVG
+    is drawn into the same box. Constrained layout with ``savefig(bbox_inches="tight")``
+    per format laid out and drew every figure twice per format, and text layout is most
+    of a chart's cost.
     """
     import numpy as np
     from matplotlib.transforms import Bbox
     from PIL import Image
 
     canvas = fig.canvas
+    renderer = canvas.get_renderer()  # type: ignore[attr-defined]
+    _lay_out(fig, renderer)
     canvas.draw()
-    fig.set_layout_engine(None)  # the SVG keeps the layout the PNG was drawn with
-    box = fig.get_tightbbox(canvas.get_renderer()).padded(_PAD)  # type: ignore[attr-defined]
+    tight = fig.get_tightbbox(renderer)
+    if not fig.bbox_inches.padded(0.01).contains(tight.x0, tight.y0) or not (
+        fig.bbox_inches.padded(0.01).contains(tight.x1, tight.y1)
+    ):
+        return _saved_images(fig, tight.padded(_PAD))  # something reaches past the canvas
+    box = tight.padded(_PAD)
     # The box in whole pixels (rows counted from the top, as the buffer's).
     height = round(fig.get_figheight() * _DPI)
     left, right = math.floor(box.x0 * _DPI), math.ceil(box.x1 * _DPI)
@@ -410,6 +457,16 @@ def _images(fig: Figure) -> tuple[bytes, bytes]:
     fig.savefig(
         svg, format="svg", dpi=_DPI, bbox_inches=inches, metadata={"Date": None, "Creator": None}
     )
+    return png.getvalue(), _stable_ids(svg.getvalue())
+
+
+def _saved_images(fig: Figure, box: Any) -> tuple[bytes, bytes]:
+    """PNG and SVG drawn into ``box`` (inches) by ``savefig``: for a drawing wider than its
+    canvas, which a crop of the canvas would cut."""
+    png, svg = io.BytesIO(), io.BytesIO()
+    common: dict[str, Any] = {"dpi": _DPI, "bbox_inches": box}
+    fig.savefig(png, format="png", metadata={"Software": None}, **common)
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, **common)
     return png.getvalue(), _stable_ids(svg.getvalue())
 
 
