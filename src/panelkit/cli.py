@@ -26,6 +26,8 @@ from panelkit import __version__
 from panelkit.disclosure import Suppression
 from panelkit.errors import DataError, OutputError, PanelkitError, one_line, shown
 from panelkit.publish.tables import OutputFormat
+from panelkit.publish.texts import decimal
+from panelkit.publish.words import texts as catalogue
 from panelkit.results import CiMethod, Lang
 from panelkit.timings import step
 
@@ -403,9 +405,7 @@ def _emit(
 
 
 def _reconciliation_line(read: int, used: int, rejected: int, lang: Lang = Lang.EN) -> str:
-    if lang is Lang.DA:
-        return f"Rækker læst: {read} = brugt {used} + afvist {rejected}"
-    return f"Rows read: {read} = used {used} + rejected {rejected}"
+    return catalogue(lang).cli.rows.format(read=read, used=used, rejected=rejected)
 
 
 # ----------------------------------------------------------------------------- validate
@@ -441,23 +441,13 @@ def validate(
 
 
 _MAX_SHOWN_PROBLEMS = 50
-_VALIDATION_WORDS = {
-    Lang.EN: ("against", "Rows read", "Rows valid", "Rows rejected", "Variables",
-              'Missing answers (e.g. "Ved ikke")', "Problems", "Column", "Problem",
-              "… and {more} more problems (--rejects FILE lists them all).", "Valid.",
-              "{problems} problems in {rows} rows."),
-    Lang.DA: ("mod", "Rækker læst", "Rækker gyldige", "Rækker afvist", "Variable",
-              'Manglende svar (fx "Ved ikke")', "Problemer", "Kolonne", "Problem",
-              "… og {more} problemer mere (--rejects FIL viser dem alle).", "Gyldig.",
-              "{problems} problemer i {rows} rækker."),
-}  # fmt: skip
 
 
 def _render_validation(survey: SurveyData, lang: Lang) -> None:
     from rich.table import Table
 
     (against, read, valid, rejected, variables, missing, problems, column, problem, more_text,
-     ok_text, bad_text) = _VALIDATION_WORDS[lang]  # fmt: skip
+     ok_text, bad_text) = catalogue(lang).cli.validation  # fmt: skip
     report = survey.report
     console = _console()
     summary = Table(
@@ -608,7 +598,7 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
 
     console = _console()
     frame = display_frame(result, lang)
-    title = "Indikatorer" if lang is Lang.DA else "Indicators"
+    title = catalogue(lang).cli.estimates_title
     # indicator, breakdown, group (and what a row measures); the rest are numbers
     texts = list(frame.columns[: 4 if has_kinds(result.estimates) else 3])
     if not any(e.by for e in result.estimates):
@@ -628,16 +618,11 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
     console.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang))
     if result.weighting is not None:
         w = result.weighting
-        if lang is Lang.DA:
-            console.print(
-                f"Vægtet (raking): designeffekt {w.deff_kish:.2f}, effektivt n {w.n_effective:.0f}".replace(
-                    ".", ","
-                )
+        console.print(
+            catalogue(lang).cli.weighted.format(
+                deff=decimal(f"{w.deff_kish:.2f}", lang), n_effective=f"{w.n_effective:.0f}"
             )
-        else:
-            console.print(
-                f"Weighted (raking): design effect {w.deff_kish:.2f}, effective n {w.n_effective:.0f}"
-            )
+        )
     for note in suppression_notes(result.estimates, result.min_n, lang):
         console.print(note)
     if result.contrasts is not None:
@@ -650,14 +635,10 @@ def _render_contrasts(result: EstimateSet, lang: Lang) -> None:
     from panelkit.publish.tables import contrast_notes, contrasts_frame, tests_frame
 
     console = _console()
-    da = lang is Lang.DA
+    words = catalogue(lang).cli
     for frame, title, texts in (
-        (
-            contrasts_frame(result, lang),
-            "Grupper mod resten" if da else "Groups against the rest",
-            3,
-        ),
-        (tests_frame(result, lang), "Test af sammenhæng" if da else "Tests of association", 2),
+        (contrasts_frame(result, lang), words.contrasts_title, 3),
+        (tests_frame(result, lang), words.tests_title, 2),
     ):
         if frame.empty:
             continue
@@ -786,28 +767,19 @@ def factbox(
 def _print_omitted(omitted: Any, labels: dict[str, dict[str, str]], lang: Lang, min_n: int) -> None:
     """Figures the fact box left out, on stderr: never their numbers."""
     console = _console(stderr=True)
+    words = catalogue(lang).cli
     for o in omitted:
         label = labels.get(o.indicator, {}).get(lang.value, o.indicator)
         group = "" if o.group is None else f" ({o.by} = {o.group})"
         secondary = o.suppression == Suppression.SECONDARY
-        if lang is Lang.DA:
-            why = (
-                ("sekundært undertrykt" if secondary else f"undertrykt, færre end {min_n} svar")
-                if str(o.reason) == "suppressed"
-                else "intet tal"
-            )
-            console.print(f"Udeladt af faktaboksen ({why}): {o.indicator}{group}: {label}")
-        else:
-            why = (
-                (
-                    "secondary suppression"
-                    if secondary
-                    else f"suppressed, fewer than {min_n} answers"
-                )
-                if str(o.reason) == "suppressed"
-                else "no figure"
-            )
-            console.print(f"Left out of the fact box ({why}): {o.indicator}{group}: {label}")
+        why = (
+            (words.omitted_secondary if secondary else words.omitted_primary.format(min_n=min_n))
+            if str(o.reason) == "suppressed"
+            else words.omitted_none
+        )
+        console.print(
+            words.omitted.format(why=why, indicator=o.indicator, group=group, label=label)
+        )
 
 
 class _ProgressBar:
@@ -879,21 +851,18 @@ def report(
     console.print(_reconciliation_line(r.rows_read, r.rows_used, r.rows_rejected, lang_used))
     if result.previous_survey is not None:
         p = result.previous_survey
-        head = "Forrige runde: " if lang_used is Lang.DA else "Previous wave: "
+        head = catalogue(lang_used).cli.previous_wave
         console.print(
             head + _reconciliation_line(p.rows_read, p.rows_used, p.rows_rejected, lang_used)
         )
     for note in result.notes:  # primary and secondary suppression told apart
         console.print(note)
     _print_omitted(result.omitted, result.labels, lang_used, result.min_n)
-    verb = (
-        ("erstattet" if result.replaced else "skrevet")
-        if lang_used is Lang.DA
-        else ("replaced" if result.replaced else "written")
+    words = catalogue(lang_used).cli
+    verb = words.report_replaced if result.replaced else words.report_written
+    _console().print(
+        words.report_done.format(verb=verb, index=f"{target}/index.html", n=len(result.files))
     )
-    what = "Rapport" if lang_used is Lang.DA else "Report"
-    files_word = "filer" if lang_used is Lang.DA else "files"
-    _console().print(f"{what} {verb}: {target}/index.html ({len(result.files)} {files_word})")
 
 
 # ----------------------------------------------------------------------------- metadata commands
@@ -1015,7 +984,7 @@ def _render_codebook(codebook: Codebook, lang: Lang) -> None:
 
     console = _console()
     head = display_header(codebook, lang)
-    table = Table(title=f"{'Kodebog' if lang is Lang.DA else 'Codebook'}: {codebook.schema}")
+    table = Table(title=f"{catalogue(lang).codebook_words['title']}: {codebook.schema}")
     table.add_column(f"{head[0]} ({head[2].lower()})", overflow="fold")
     for i, title in enumerate(head[3:], start=3):
         table.add_column(title, justify="right" if i >= 4 else "left", overflow="fold")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from panelkit.disclosure import Suppression
 from panelkit.errors import SchemaError, SettingsError
 from panelkit.project import ProjectFiles, Settings, resolve_settings
+from panelkit.publish.words import texts
 from panelkit.results import CiMethod, Estimate, EstimateSet, Reconciliation, WeightingResult
 from panelkit.timings import step
 
@@ -370,7 +371,7 @@ def _analyse(
     from panelkit.publish.factbox import layout_from_data
     from panelkit.stats.comparison import ComparisonSet, compare
 
-    da = opts.da
+    steps = texts(opts.lang).job_steps
     indicators_file = files.indicators
     if indicators_file is None:
         raise SettingsError(
@@ -381,7 +382,7 @@ def _analyse(
             "no baselines given; pass --baselines FILE or set baselines: in panelkit.yaml"
         )
     weighted = weight_survey(files, opts)
-    step("Data læst, kontrolleret og vægtet" if da else "Data read, checked and weighted")
+    step(steps["read"])
     schema = weighted.survey.schema
     ind_file = load_indicator_file(indicators_file, schema)
     layout = None
@@ -417,7 +418,7 @@ def _analyse(
         contrasts=contrasts,
     )
     rows = estimates.estimates
-    step("Indikatorer beregnet" if da else "Indicators estimated")
+    step(steps["estimated"])
     matched = _matched_baselines(files, ind_file)
     if need_baselines and not matched:
         raise SettingsError(
@@ -442,7 +443,7 @@ def _analyse(
         min_n=opts.min_n,
         estimates=tuple(e for e in rows if (e.indicator, e.by, e.group) in compared),
     )
-    step("Sammenlignet med referencer" if da else "Compared with baselines")
+    step(steps["compared"])
     return _Analysis(
         weighted=weighted,
         margins_used=weighted.margins,
@@ -608,7 +609,7 @@ def _write_report(
     from panelkit.publish.tables import suppression_notes
     from panelkit.timings import step as timed
 
-    da = opts.da
+    steps = texts(opts.lang).job_steps
     inputs = files.inputs()
     check_report_folder(out, force=force, inputs=inputs)  # before the work, not after
     created = source_date()
@@ -634,9 +635,9 @@ def _write_report(
     previous, waves = None, None
     if files.previous is not None:
         previous, waves = _previous_wave(files, opts, analysis)
-        step("Forrige runde beregnet" if da else "Previous wave estimated")
+        step(steps["previous"])
     box = _factbox(analysis, opts.lang)
-    step("Faktaboks skrevet" if da else "Fact box written")
+    step(steps["factbox"])
 
     schema = analysis.weighted.survey.schema
     survey_title = schema.title or schema.name
@@ -671,7 +672,7 @@ def _write_report(
     with timed("publish"):
         outputs = render_report(content, step)
         replaced = write_report_folder(out, outputs, force=force, inputs=inputs)
-    step("Mappen skrevet" if da else "Folder written")
+    step(steps["folder"])
     return ReportResult(
         out=out,
         files=tuple(outputs),
@@ -743,12 +744,12 @@ def compare_previous(
     changes = compare_waves(
         current, previous.estimates, adjust=opts.adjust, rules=opts.rules, linked=linked_ses
     )
-    da = opts.da
+    names = texts(opts.lang).wave_names
     waves = WaveSet(
         changes=changes,
         labels=indicator_labels(indicators),
-        previous_name=prev.label or ("forrige runde" if da else "previous wave"),
-        current_name=_current_label(files) or ("denne runde" if da else "this wave"),
+        previous_name=prev.label or names["previous"],
+        current_name=_current_label(files) or names["current"],
         previous_survey=previous.survey,
         adjust=opts.adjust,
         rules=opts.rules,

@@ -279,10 +279,6 @@ class Settings:
             ) from None
 
     @property
-    def da(self) -> bool:
-        return self.lang is Lang.DA
-
-    @property
     def rules(self) -> VerdictRules:
         return VerdictRules(alpha=self.alpha, same_pp=self.same_pp, small_pp=self.small_pp)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from panelkit.disclosure import Suppression
 from panelkit.publish import palette
-from panelkit.publish.texts import decimal
+from panelkit.publish.texts import decimal, pct_nbsp, thousands_text
 from panelkit.publish.words import texts
 from panelkit.results import Estimate, EstimateKind, Lang
 
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     from panelkit.publish.content import ReportContent
     from panelkit.publish.texts import NumberKind
 
-_MONTHS_DA = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
 _NBSP = "\u00a0"
 
 _CSS = (
@@ -123,20 +119,16 @@ def _plain(text: str) -> str:
 
 def date_text(day: dt.date, lang: Lang) -> str:
     """ "1. januar 2024" / "1 January 2024"."""
-    if lang is Lang.DA:
-        return f"{day.day}. {_MONTHS_DA[day.month - 1]} {day.year}"
-    return f"{day.day} {day.strftime('%B')} {day.year}"
+    t = texts(lang).page
+    return t.date.format(day=day.day, month=t.months[day.month - 1], year=day.year)
 
 
 def _count(n: int, lang: Lang) -> str:
-    text = f"{n:,}"
-    return text.replace(",", ".") if lang is Lang.DA else text
+    return thousands_text(n, lang)
 
 
 def _pct(value: float, lang: Lang) -> str:
-    from panelkit.publish.tables import pct
-
-    return pct(value, lang) + (f"{_NBSP}%" if lang is Lang.DA else "%")
+    return pct_nbsp(value, lang)
 
 
 def share_text(e: Estimate, lang: Lang) -> str:
@@ -172,126 +164,6 @@ def series_label(content: ReportContent, e: Estimate) -> str:
     return label
 
 
-# --------------------------------------------------------------------------- words
-
-_T = {
-    Lang.DA: {
-        "contents": "Indhold",
-        "facts": "Faktaboks",
-        "indicators": "Indikatorer",
-        "groups": "Opdelt efter grupper",
-        "comparison": "Sammenligning med andre undersøgelser",
-        "change": "Udvikling siden {prev}",
-        "weighting": "Vægtning",
-        "method": "Metode og undertrykkelse",
-        "sources": "Kilder",
-        "files": "Filer",
-        "indicator": "Indikator",
-        "group": "Gruppe",
-        "n": "Svar (n)",
-        "share": "Andel",
-        "ci": "95\u00a0%-KI",
-        "panel": "Panelet",
-        "reference": "Reference",
-        "diff": "Forskel (pp) og 95\u00a0%-KI",
-        "test": "Test",
-        "p_adj": "p (justeret)",
-        "verdict": "Vurdering",
-        "change_col": "Ændring (pp) og 95\u00a0%-KI",
-        "change_col_means": "Ændring (pp; gennemsnit: i deres enheder) og 95\u00a0%-KI",
-        "attrition_diff": "Forskel (pp) og 95\u00a0%-KI",
-        "attrition_diff_means": "Forskel (pp; gennemsnit: i deres enheder) og 95\u00a0%-KI",
-        "means_change": (
-            " Et gennemsnits ændring er i gennemsnittets egne enheder; er den signifikant, "
-            "er vurderingen blot over eller under."
-        ),
-        "suppressed": "undertrykt",
-        "answers": "svar",
-        "all": "Alle",
-        "by": "Opdelt efter",
-        "reason": "Årsag",
-        "margin": "Margin",
-        "category": "Kategori",
-        "sample": "Stikprøve",
-        "target": "Befolkning",
-        "weighted": "Vægtet",
-        "question": "Spørgsmål",
-        "no_previous": "Der er ingen tidligere runde at sammenligne med. Angiv sidste års "
-        "eksport under previous: i panelkit.yaml for at vise udviklingen.",
-        "no_comparison": "Ingen indikator har en referenceværdi i denne kørsel.",
-        "no_baselines": "Ingen referencefil er angivet (baselines: i panelkit.yaml eller "
-        "--baselines), så der er ingen sammenligninger.",
-        "no_groups": "Rapporten er ikke opdelt efter grupper (--by).",
-        "unweighted": "Svarene er ikke vægtet: der er ikke angivet befolkningstal (margins).",
-        "suppressed_rows": "Undertrykte tal",
-        "none_suppressed": "Ingen tal er undertrykt.",
-        "omitted": "Udeladt af faktaboksen, fordi tallet er undertrykt: {items}.",
-        "made": "Lavet med panelkit {version}",
-        "rows": "Rækker læst: {read} = brugt {used} + afvist {rejected}.",
-        "chart_note": "Stregerne viser 95\u00a0%-konfidensintervaller.",
-        "files_intro": "Rapportens tal findes også i regnearket og som CSV-tabeller; "
-        "diagrammerne som PNG og SVG.",
-    },
-    Lang.EN: {
-        "contents": "Contents",
-        "facts": "Fact box",
-        "indicators": "Indicators",
-        "groups": "By group",
-        "comparison": "Comparison with other surveys",
-        "change": "Change since {prev}",
-        "weighting": "Weighting",
-        "method": "Method and suppression",
-        "sources": "Sources",
-        "files": "Files",
-        "indicator": "Indicator",
-        "group": "Group",
-        "n": "Answers (n)",
-        "share": "Share",
-        "ci": "95% CI",
-        "panel": "Panel",
-        "reference": "Reference",
-        "diff": "Difference (pp) and 95% CI",
-        "test": "Test",
-        "p_adj": "p (adjusted)",
-        "verdict": "Verdict",
-        "change_col": "Change (pp) and 95% CI",
-        "change_col_means": "Change (pp; means: in their units) and 95% CI",
-        "attrition_diff": "Difference (pp) and 95% CI",
-        "attrition_diff_means": "Difference (pp; means: in their units) and 95% CI",
-        "means_change": (
-            " A mean's change is in the mean's own units; when significant, its verdict "
-            "is simply above or below."
-        ),
-        "suppressed": "suppressed",
-        "answers": "answers",
-        "all": "All",
-        "by": "By",
-        "reason": "Reason",
-        "margin": "Margin",
-        "category": "Category",
-        "sample": "Sample",
-        "target": "Population",
-        "weighted": "Weighted",
-        "question": "Question",
-        "no_previous": "There is no previous wave to compare with. Name last year's export "
-        "under previous: in panelkit.yaml to show the change.",
-        "no_comparison": "No indicator has a reference value in this run.",
-        "no_baselines": "No baselines file was given (baselines: in panelkit.yaml or "
-        "--baselines), so there are no comparisons.",
-        "no_groups": "The report is not broken down by group (--by).",
-        "unweighted": "The answers are not weighted: no population margins were given.",
-        "suppressed_rows": "Suppressed figures",
-        "none_suppressed": "No figure is suppressed.",
-        "omitted": "Left out of the fact box because the figure is suppressed: {items}.",
-        "made": "Made with panelkit {version}",
-        "rows": "Rows read: {read} = used {used} + rejected {rejected}.",
-        "chart_note": "The lines show 95% confidence intervals.",
-        "files_intro": "The report's figures are also in the workbook and as CSV tables; "
-        "the charts as PNG and SVG.",
-    },
-}
-
-
 # --------------------------------------------------------------------------- notes
 
 
@@ -305,201 +177,62 @@ def report_notes(content: ReportContent, *, comparisons: bool = True) -> list[tu
 
     lang = content.lang
     e = content.estimates
-    da = lang is Lang.DA
+    t = texts(lang).page
     notes: list[tuple[str, str]] = []
     w = e.weighting
     if w is not None:
         margins = ", ".join(dict.fromkeys(m.margin for m in w.margins))
-        notes.append(
-            (
-                "Vægtning" if da else "Weighting",
-                (
-                    "Svarene er vægtet med raking (iterativ proportional tilpasning), så de "
-                    f"vægtede fordelinger på {margins} svarer til befolkningens. En margin med "
-                    "to variable (a|b) vægter på de fælles celler (poststratificering)."
-                )
-                if da
-                else (
-                    "The answers are weighted by raking (iterative proportional fitting), so "
-                    f"the weighted distributions of {margins} match the population's. A margin "
-                    "of two variables (a|b) weights to their joint cells (post-stratification)."
-                ),
-            )
-        )
+        notes.append((t.weighting, t.weighting_note.format(margins=margins)))
     else:
-        notes.append(("Vægtning" if da else "Weighting", _T[lang]["unweighted"]))
-    notes.append(
-        (
-            "Andele" if da else "Shares",
-            (
-                "En andel er den vægtede andel, der svarer ja (fx enig eller meget enig), blandt "
-                "dem i målgruppen, der har besvaret spørgsmålet. Tomme svar og svar, som skemaet "
-                "regner som manglende, tæller ikke med. n er antallet af svar bag tallet "
-                "(uvægtet)."
-            )
-            if da
-            else (
-                "A share is the weighted share answering yes (e.g. agree or strongly agree) "
-                "among those in the target group who answered the question. Empty answers and "
-                "answers the schema counts as missing are left out. n is the number of answers "
-                "behind the figure (unweighted)."
-            ),
-        )
-    )
-    notes.append(
-        (
-            "Standardfejl" if da else "Standard errors",
-            (
-                "Standardfejl er beregnet ved Taylor-linearisering af den vægtede andel for et "
-                "design uden strata og klynger, med justering for rakingen: de lineariserede "
-                "værdier centreres inden for hver margins celler, som R-pakken survey gør for "
-                "et design vægtet med rake(). Grupper og målgrupper beregnes på hele "
-                "stikprøven (domæneestimation)."
-            )
-            if da
-            else (
-                "Standard errors come from Taylor linearisation of the weighted share for a "
-                "design without strata or clusters, adjusted for the raking: the linearised "
-                "values are centred within the cells of each margin, as R's survey package "
-                "does for a rake()d design. Groups and target groups use the whole sample "
-                "(domain estimation)."
-            ),
-        )
-    )
-    notes.append(("Konfidensintervaller" if da else "Confidence intervals", _ci_note(content)))
-    notes.append(("Undertrykkelse" if da else "Suppression", _suppression_note(content)))
+        notes.append((t.weighting, t.unweighted))
+    notes.append((t.shares_topic, t.shares_note))
+    notes.append((t.se_topic, t.se_note))
+    notes.append((t.ci_topic, _ci_note(content)))
+    notes.append((t.suppression_topic, _suppression_note(content)))
     for text in comparison_notes(content.comparisons, lang) if comparisons else ():
-        notes.append(("Sammenligninger" if da else "Comparisons", text))
+        notes.append((t.comparisons_topic, text))
     if content.waves is not None:
-        adjust = str(content.waves.adjust)
-        method = {
-            "holm": "Holms metode" if da else "Holm's method",
-            "bh": "Benjamini–Hochbergs metode" if da else "the Benjamini–Hochberg method",
-            "none": "",
-        }[adjust]
+        method = texts(lang).adjust_methods[str(content.waves.adjust)]
         prev, cur = content.waves.previous_name, content.waves.current_name
-        if content.waves.linked and da:
-            text = (
-                f"Ændringen er andelen i {cur} minus andelen i {prev} i procentpoint med 95 %-"
-                "konfidensinterval (z-test)"
-                + (f" med p-værdier justeret med {method}" if method else "")
-                + ". Runderne er forbundne: hver runde er vægtet til sine egne befolkningstal, "
-                "og standardfejlen lægger hvert panelmedlems bidrag fra begge runder sammen "
-                "(som R's survey-pakke med begge runder i ét design, klynget på "
-                "panelmedlemmet). Vurderingen følger samme regler som sammenligningerne."
-            )
-        elif content.waves.linked:
-            text = (
-                f"The change is the share in {cur} minus the share in {prev} in percentage "
-                "points with its 95% confidence interval (z test)"
-                + (f" with p-values adjusted by {method}" if method else "")
-                + ". The waves are linked: each wave is weighted to its own population "
-                "figures, and the standard error adds up each panel member's contributions "
-                "from both waves (as R's survey package with both waves in one design, "
-                "clustered on the member). The verdict follows the rules of the comparisons."
-            )
-        elif da:
-            text = (
-                f"Ændringen er andelen i {cur} minus andelen i {prev} i procentpoint med 95 %-"
-                "konfidensinterval, testet som to uafhængige stikprøver (z-test)"
-                + (f" med p-værdier justeret med {method}" if method else "")
-                + ". Har de samme panelmedlemmer svaret begge gange, er testen forsigtig. "
-                "Vurderingen følger samme regler som sammenligningerne."
-            )
-        else:
-            text = (
-                f"The change is the share in {cur} minus the share in {prev} in percentage "
-                "points with its 95% confidence interval, tested as two independent samples "
-                "(z test)"
-                + (f" with p-values adjusted by {method}" if method else "")
-                + ". Where the same panel members answered both times the test is "
-                "conservative. The verdict follows the rules of the comparisons."
-            )
+        linked = content.waves.linked
+        text = (
+            (t.change_linked if linked else t.change_independent).format(cur=cur, prev=prev)
+            + (t.change_adjusted.format(method=method) if method else "")
+            + (t.change_linked_end if linked else t.change_independent_end)
+        )
         if any(c.kind is EstimateKind.MEAN for c in content.waves.changes):
-            text += _T[lang]["means_change"]
-        notes.append(("Udvikling" if da else "Change", text))
+            text += t.means_change
+        notes.append((t.change_plain, text))
     notes.extend(kind_notes(content))
     r = e.survey
     notes.append(
         (
-            "Data",
-            _T[lang]["rows"].format(
+            t.data_topic,
+            t.rows.format(
                 read=_count(r.rows_read, lang),
                 used=_count(r.rows_used, lang),
                 rejected=_count(r.rows_rejected, lang),
             )
-            + (
-                " Rapporten indeholder kun samlede tal: aldrig en enkelt besvarelse og aldrig "
-                "svar på åbne spørgsmål."
-                if da
-                else " The report holds aggregates only: never a single response and never "
-                "an answer to an open question."
-            ),
+            + t.aggregates_note,
         )
     )
     return notes
 
 
 def _ci_note(content: ReportContent) -> str:
-    da = content.lang is Lang.DA
+    t = texts(content.lang).page
     method = str(content.estimates.ci_method)
     fallback = any(e.ci_method != method for e in content.estimates.estimates if not e.suppressed)
-    if method == "logit":
-        text = (
-            "95 %-konfidensintervaller er logit-intervaller: expit(logit(p) ± t · SE / (p(1−p))), "
-            "med t-fordelingens fraktil og antal svar − 1 frihedsgrader (som R's svyciprop)."
-            if da
-            else "95% confidence intervals are logit intervals: expit(logit(p) ± t · SE / "
-            "(p(1−p))), with the t quantile on the number of answers − 1 degrees of freedom "
-            "(as R's svyciprop)."
-        )
-    elif method == "wilson":
-        text = (
-            "95 %-konfidensintervaller er Wilson-intervaller på den effektive stikprøvestørrelse."
-            if da
-            else "95% confidence intervals are Wilson intervals on the effective sample size."
-        )
-    else:
-        text = (
-            "95 %-konfidensintervaller er Korn–Graubard-intervaller (Clopper–Pearson på den "
-            "effektive stikprøvestørrelse)."
-            if da
-            else "95% confidence intervals are Korn–Graubard intervals (Clopper–Pearson on the "
-            "effective sample size)."
-        )
-    if fallback:
-        text += (
-            " Hvor intervallet ikke kan beregnes sådan (fx ved 0 % eller 100 %), bruges "
-            "Korn–Graubard-intervallet (metode beta i regnearket)."
-            if da
-            else " Where it cannot be computed that way (e.g. at 0% or 100%), the Korn–Graubard "
-            "interval is used (method beta in the workbook)."
-        )
-    return text
+    text = {"logit": t.ci_logit, "wilson": t.ci_wilson}.get(method, t.ci_beta)
+    return text + (t.ci_fallback if fallback else "")
 
 
 def _suppression_note(content: ReportContent) -> str:
-    da = content.lang is Lang.DA
+    t = texts(content.lang).page
     min_n = content.estimates.min_n
     if min_n <= 0:
-        return (
-            "Ingen tal er undertrykt: grænsen for antal svar er slået fra (min-n 0)."
-            if da
-            else "No figure is suppressed: the minimum number of answers is off (min-n 0)."
-        )
-    if da:
-        return (
-            f"Tal bygget på færre end {min_n} svar vises ikke (undertrykt), og heller ikke "
-            "antallet, der svarede ja. Er kun én gruppe i en opdeling undertrykt, undertrykkes "
-            "også den mindste af de øvrige grupper, så det skjulte tal ikke kan regnes ud fra "
-            "totalen (sekundær undertrykkelse)."
-        )
-    return (
-        f"Figures from fewer than {min_n} answers are not shown (suppressed), nor is the number "
-        "who answered yes. When only one group of a breakdown is suppressed, the smallest of "
-        "the other groups is suppressed too, so the hidden figure cannot be worked out from the "
-        "total (secondary suppression)."
-    )
+        return t.suppression_off
+    return t.suppression_note.format(min_n=min_n)
 
 
 # --------------------------------------------------------------------------- page
@@ -508,29 +241,27 @@ def _suppression_note(content: ReportContent) -> str:
 def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Sequence[str]) -> str:
     """The whole report page."""
     lang = content.lang
-    t = _T[lang]
+    t = texts(lang).page
     by_name = {c.name: c for c in charts}
     sections: list[tuple[str, str, str]] = []  # (id, heading, body)
 
-    sections.append(("facts", t["facts"], _facts(content)))
-    sections.append(("indicators", t["indicators"], _indicators(content, by_name)))
-    sections.append(("groups", t["groups"], _groups(content, by_name)))
-    sections.append(("comparison", t["comparison"], _comparison(content)))
+    sections.append(("facts", t.facts, _facts(content)))
+    sections.append(("indicators", t.indicators, _indicators(content, by_name)))
+    sections.append(("groups", t.groups, _groups(content, by_name)))
+    sections.append(("comparison", t.comparison, _comparison(content)))
     prev = content.waves.previous_name if content.waves is not None else None
-    change_head = (
-        t["change"].format(prev=prev) if prev else ("Udvikling" if lang is Lang.DA else "Change")
-    )
+    change_head = t.change.format(prev=prev) if prev else t.change_plain
     sections.append(("change", change_head, _waves(content, by_name)))
-    sections.append(("weighting", t["weighting"], _weighting(content)))
-    sections.append(("method", t["method"], _method(content)))
-    sections.append(("sources", t["sources"], _sources(content)))
-    sections.append(("files", t["files"], _files(files, lang)))
+    sections.append(("weighting", t.weighting, _weighting(content)))
+    sections.append(("method", t.method, _method(content)))
+    sections.append(("sources", t.sources, _sources(content)))
+    sections.append(("files", t.files, _files(files, lang)))
 
     r = content.estimates.survey
     lede = [] if content.title == content.survey_title else [content.survey_title]
     if content.area:
         lede.append(content.area)
-    lede.append(f"{_count(r.rows_used, lang)} {t['answers']}")
+    lede.append(f"{_count(r.rows_used, lang)} {t.answers}")
     if content.created is not None:
         lede.append(date_text(content.created, lang))
     nav = "".join(f'<li><a href="#{sid}">{_h(head)}</a></li>' for sid, head, _ in sections)
@@ -538,7 +269,7 @@ def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Seque
         f'<section id="{sid}">\n<h2>{_h(head)}</h2>\n{text}</section>'
         for sid, head, text in sections
     )
-    made = t["made"].format(version=content.version)
+    made = t.made.format(version=content.version)
     if content.created is not None:
         made += f", {date_text(content.created, lang)}"
     return (
@@ -550,7 +281,7 @@ def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Seque
         f'<a class="skip" href="#content">{_h(texts(lang).skip_link)}</a>\n'
         f"<header>\n<h1>{_h(content.title)}</h1>\n"
         f'<p class="lede">{" · ".join(_h(x) for x in lede)}</p>\n'
-        f'<nav aria-label="{_h(t["contents"])}"><ol>{nav}</ol></nav>\n</header>\n'
+        f'<nav aria-label="{_h(t.contents)}"><ol>{nav}</ol></nav>\n</header>\n'
         f'<main id="content" tabindex="-1">\n{body}\n</main>\n'
         f"<footer>{_h(made)}.</footer>\n</body>\n</html>\n"
     )
@@ -560,7 +291,7 @@ def _figure(chart: Chart | None, lang: Lang, note: str | None = None) -> str:
     if chart is None:
         return ""
     data = base64.b64encode(chart.png).decode("ascii")
-    caption = note or _T[lang]["chart_note"]
+    caption = note or texts(lang).page.chart_note
     return (
         f'<figure>\n<img src="data:image/png;base64,{data}" alt="{_h(chart.alt)}">\n'
         f"<figcaption>{_h(caption)}</figcaption>\n</figure>\n"
@@ -591,7 +322,7 @@ def _estimate_cells(e: Estimate, lang: Lang) -> str:
     if e.suppressed or e.estimate is None:
         return (
             '<td class="num"></td>'
-            f'<td class="num suppressed">{_h(_T[lang]["suppressed"])}</td><td class="num"></td>'
+            f'<td class="num suppressed">{_h(texts(lang).page.suppressed)}</td><td class="num"></td>'
         )
     return (
         f'<td class="num">{_count(e.n, lang)}</td><td class="num">{_h(share_text(e, lang))}</td>'
@@ -607,13 +338,13 @@ def _facts(content: ReportContent) -> str:
             content.label(o.indicator) + ("" if o.group is None else f" ({o.group})")
             for o in box.omitted
         )
-        out += f'<p class="small">{_h(_T[content.lang]["omitted"].format(items=items))}</p>\n'
+        out += f'<p class="small">{_h(texts(content.lang).page.omitted.format(items=items))}</p>\n'
     return out
 
 
 def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
     lang = content.lang
-    t = _T[lang]
+    t = texts(lang).page
     rows = [
         f'<tr{_row_attrs(e)}><th scope="row">{_h(series_label(content, e))}</th>'
         f"{_estimate_cells(e, lang)}</tr>\n"
@@ -621,9 +352,9 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
         if e.by is None
     ]
     kinds = any(e.kind is not EstimateKind.SHARE for e in content.estimates.estimates)
-    value = texts(lang).kinds["estimate_head"] if kinds else t["share"]
-    head = [(t["indicator"], False), (t["n"], True), (value, True), (t["ci"], True)]
-    out = _figure(charts.get("indicators"), lang) + _table(head, rows, t["indicators"])
+    value = texts(lang).kinds["estimate_head"] if kinds else t.share
+    head = [(t.indicator, False), (t.n, True), (value, True), (t.ci, True)]
+    out = _figure(charts.get("indicators"), lang) + _table(head, rows, t.indicators)
     # The means and each distribution's answers have charts of their own (formats §8).
     answers = texts(lang).kinds["answers_note"]
     for name in sorted(n for n in charts if n == "means" or n.startswith("answers-")):
@@ -637,16 +368,16 @@ def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
     from panelkit.publish.content import slug as _slug
 
     lang = content.lang
-    t = _T[lang]
+    t = texts(lang).page
     if not content.by:
-        return f"<p>{_h(t['no_groups'])}</p>\n"
+        return f"<p>{_h(t.no_groups)}</p>\n"
     marks = _contrast_marks(content)
     out = []
     for by in content.by:
         out.append(f"<h3>{_h(by_heading(content, by))}</h3>\n")
         question = content.by_questions.get(by)
         if question:
-            out.append(f'<p class="small">{_h(t["question"])}: {_h(question)}</p>\n')
+            out.append(f'<p class="small">{_h(t.question)}: {_h(question)}</p>\n')
         out.append(_figure(charts.get(f"groups-{_slug(by)}"), lang))
         blocks: dict[tuple[str, str | None, float | None], list[Estimate]] = {}
         for e in content.estimates.estimates:
@@ -654,7 +385,7 @@ def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
                 blocks.setdefault(e.series, []).append(e)
         overall = {e.series: e for e in content.estimates.estimates if e.by is None}
         groups = list(dict.fromkeys(e.group or "" for rows in blocks.values() for e in rows))
-        head = [(t["indicator"], False), *((g, True) for g in groups), (t["all"], True)]
+        head = [(t.indicator, False), *((g, True) for g in groups), (t.all, True)]
         rows = []
         for series, estimates in blocks.items():
             by_group = {e.group or "": e for e in estimates}
@@ -710,7 +441,7 @@ def _group_cell(e: Estimate, lang: Lang, higher: bool | None = None) -> str:
     group significantly above or below the rest (``higher``) is marked and says so."""
     attrs = _row_attrs(e)
     if e.suppressed or e.estimate is None:
-        return f'<td class="num suppressed"{attrs}>{_h(_T[lang]["suppressed"])}</td>'
+        return f'<td class="num suppressed"{attrs}>{_h(texts(lang).page.suppressed)}</td>'
     mark = ""
     if higher is not None:
         k = texts(lang).kinds
@@ -736,12 +467,10 @@ def _comparison(content: ReportContent) -> str:
     from panelkit.publish.words import verdict_text
 
     lang = content.lang
-    t = _T[lang]
+    t = texts(lang).page
     cs = content.comparisons
     if not cs.comparisons:
-        return (
-            f"<p>{_h(t['no_comparison'] if content.baselines_given else t['no_baselines'])}</p>\n"
-        )
+        return f"<p>{_h(t.no_comparison if content.baselines_given else t.no_baselines)}</p>\n"
     notes = comparison_notes(cs, lang)
     out = [f'<p class="note">{_h(notes[0])}</p>\n']
     rows = []
@@ -760,11 +489,11 @@ def _comparison(content: ReportContent) -> str:
         )
         if c.suppressed or c.difference is None or est is None or est.estimate is None:
             numbers = (
-                f'<td class="num suppressed">{_h(t["suppressed"])}</td>'
+                f'<td class="num suppressed">{_h(t.suppressed)}</td>'
                 + '<td class="num"></td>' * 2
                 + "<td></td>"
             )
-            panel = f'<td class="num suppressed">{_h(t["suppressed"])}</td>'
+            panel = f'<td class="num suppressed">{_h(t.suppressed)}</td>'
         else:
             assert c.ci_low is not None and c.ci_high is not None
             assert c.p_adjusted is not None and c.verdict is not None
@@ -784,15 +513,15 @@ def _comparison(content: ReportContent) -> str:
             f"{numbers}</tr>\n"
         )
     head = [
-        (t["indicator"], False),
-        (t["panel"], True),
-        (t["reference"], False),
-        (t["diff"], True),
-        (t["test"], False),
-        (t["p_adj"], True),
-        (t["verdict"], False),
+        (t.indicator, False),
+        (t.panel, True),
+        (t.reference, False),
+        (t.diff, True),
+        (t.test, False),
+        (t.p_adj, True),
+        (t.verdict, False),
     ]
-    out.append(_table(head, rows, t["comparison"]))
+    out.append(_table(head, rows, t.comparison))
     out.extend(f'<p class="small">{_h(n)}</p>\n' for n in notes[1:])
     return "".join(out)
 
@@ -828,10 +557,10 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
     from panelkit.publish.words import change_text
 
     lang = content.lang
-    t = _T[lang]
+    t = texts(lang).page
     w = content.waves
     if w is None:
-        return f"<p>{_h(t['no_previous'])}</p>\n"
+        return f"<p>{_h(t.no_previous)}</p>\n"
     rows = []
     for c in w.changes:
         attrs = f' data-indicator="{_h(c.indicator)}" data-by="" data-group=""'
@@ -839,7 +568,7 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
 
         def side(value: float | None, n: int, kind: EstimateKind = c.kind) -> str:
             if value is None:
-                return f'<td class="num suppressed">{_h(t["suppressed"])}</td>'
+                return f'<td class="num suppressed">{_h(t.suppressed)}</td>'
             return (
                 f'<td class="num">{_h(_value(value, kind, lang))}<br>'
                 f'<span class="small">n = {_count(n, lang)}</span></td>'
@@ -864,23 +593,21 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
             )
         rows.append(f'<tr{attrs}><th scope="row">{_h(label)}</th>{cells}</tr>\n')
     head = [
-        (t["indicator"], False),
+        (t.indicator, False),
         (w.previous_name, True),
         (w.current_name, True),
         (
-            t[
-                "change_col_means"
-                if any(c.kind is EstimateKind.MEAN for c in w.changes)
-                else "change_col"
-            ],
+            t.change_col_means
+            if any(c.kind is EstimateKind.MEAN for c in w.changes)
+            else t.change_col,
             True,
         ),
-        (t["p_adj"], True),
-        (t["verdict"], False),
+        (t.p_adj, True),
+        (t.verdict, False),
     ]
     return (
         _figure(charts.get("waves"), lang)
-        + _table(head, rows, t["change"].format(prev=w.previous_name))
+        + _table(head, rows, t.change.format(prev=w.previous_name))
         + f'<p class="small se-method">{_h(se_method_text(w, lang))}</p>\n'
         + _attrition(content)
     )
@@ -894,13 +621,12 @@ def _attrition(content: ReportContent) -> str:
     if w is None or not w.attrition:
         return ""
     lang = content.lang
-    t = _T[lang]
-    da = lang is Lang.DA
+    t = texts(lang).page
     rows = []
     for r in w.attrition:
         name = content.label(r.item) if r.category is None else f"{r.item}: {r.category}"
         if r.suppressed or r.difference is None:
-            cells = f'<td class="num suppressed" colspan="4">{_h(t["suppressed"])}</td>'
+            cells = f'<td class="num suppressed" colspan="4">{_h(t.suppressed)}</td>'
         else:
             assert r.stayed is not None and r.left is not None
             assert r.ci_low is not None and r.ci_high is not None and r.p_adjusted is not None
@@ -914,31 +640,20 @@ def _attrition(content: ReportContent) -> str:
             )
         rows.append(f'<tr><th scope="row">{_h(name)}</th>{cells}</tr>\n')
     head = [
-        ("Spørgsmål" if da else "Item", False),
-        ("Svarede igen" if da else "Answered again", True),
-        ("Faldt fra" if da else "Left", True),
+        (t.attrition_item, False),
+        (t.answered_again, True),
+        (t.left, True),
         (
-            t[
-                "attrition_diff_means"
-                if any(r.kind is EstimateKind.MEAN for r in w.attrition)
-                else "attrition_diff"
-            ],
+            t.attrition_diff_means
+            if any(r.kind is EstimateKind.MEAN for r in w.attrition)
+            else t.attrition_diff,
             True,
         ),
-        (t["p_adj"], True),
+        (t.p_adj, True),
     ]
-    intro = (
-        f"Frafald: {w.previous_name}s panelmedlemmer, der svarede igen i {w.current_name}, "
-        "sammenlignet med dem, der ikke gjorde, på vægtningsvariablerne og indikatorerne "
-        f"i {w.previous_name} (vægtede andele og gennemsnit)."
-        if da
-        else f"Attrition: the {w.previous_name} panel members who answered again in "
-        f"{w.current_name} beside those who did not, on the weighting variables and the "
-        f"indicators of {w.previous_name} (weighted shares and means)."
-    )
-    return (
-        f'<h3 id="attrition">{_h("Frafald" if da else "Attrition")}</h3>\n<p>{_h(intro)}</p>\n'
-        + _table(head, rows, "Frafald" if da else "Attrition")
+    intro = t.attrition_intro.format(prev=w.previous_name, cur=w.current_name)
+    return f'<h3 id="attrition">{_h(t.attrition)}</h3>\n<p>{_h(intro)}</p>\n' + _table(
+        head, rows, t.attrition
     )
 
 
@@ -947,10 +662,10 @@ def _weighting(content: ReportContent) -> str:
     from panelkit.publish.texts import count_text
 
     lang = content.lang
-    t = _T[lang]
+    t = texts(lang).page
     w = content.estimates.weighting
     if w is None:
-        return f"<p>{_h(t['unweighted'])}</p>\n"
+        return f"<p>{_h(t.unweighted)}</p>\n"
     facts = "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in weighting_facts(w, lang))
     min_n = content.estimates.min_n
     rows = []
@@ -967,14 +682,14 @@ def _weighting(content: ReportContent) -> str:
             f'<td class="num">{_h(_pct(m.weighted_share, lang))}</td></tr>\n'
         )
     head = [
-        (t["margin"], False),
-        (t["category"], False),
-        (t["n"], True),
-        (t["sample"], True),
-        (t["target"], True),
-        (t["weighted"], True),
+        (t.margin, False),
+        (t.category, False),
+        (t.n, True),
+        (t.sample, True),
+        (t.target, True),
+        (t.weighted, True),
     ]
-    return f'<dl class="facts">{facts}</dl>\n' + _table(head, rows, t["weighting"])
+    return f'<dl class="facts">{facts}</dl>\n' + _table(head, rows, t.weighting)
 
 
 def kind_notes(content: ReportContent) -> list[tuple[str, str]]:
@@ -1012,7 +727,7 @@ def kind_notes(content: ReportContent) -> list[tuple[str, str]]:
 
 def _method(content: ReportContent) -> str:
     lang = content.lang
-    t = _T[lang]
+    t = texts(lang).page
     out = [
         f"<h3>{_h(topic)}</h3>\n<p>{_h(text)}</p>\n"
         if i == 0 or topic != notes[i - 1][0]
@@ -1021,38 +736,38 @@ def _method(content: ReportContent) -> str:
         for i, (topic, text) in enumerate(notes)
     ]
     hidden = [e for e in content.estimates.estimates if e.suppressed]
-    out.append(f"<h3>{_h(t['suppressed_rows'])}</h3>\n")
+    out.append(f"<h3>{_h(t.suppressed_rows)}</h3>\n")
     if not hidden:
-        out.append(f"<p>{_h(t['none_suppressed'])}</p>\n")
+        out.append(f"<p>{_h(t.none_suppressed)}</p>\n")
         return "".join(out)
     rows = [
         f"<tr{_row_attrs(e)}><td>{_h(content.label(e.indicator))}</td>"
         f"<td>{_h(content.by_titles.get(e.by, e.by) if e.by else '')}</td>"
-        f"<td>{_h(e.group if e.group is not None else t['all'])}</td>"
+        f"<td>{_h(e.group if e.group is not None else t.all)}</td>"
         f"<td>{_h(_reason(e, content.estimates.min_n, lang))}</td></tr>\n"
         for e in hidden
     ]
-    head = [(t["indicator"], False), (t["by"], False), (t["group"], False), (t["reason"], False)]
-    out.append(_table(head, rows, t["suppressed_rows"]))
+    head = [(t.indicator, False), (t.by, False), (t.group, False), (t.reason, False)]
+    out.append(_table(head, rows, t.suppressed_rows))
     return "".join(out)
 
 
 def _reason(e: Estimate, min_n: int, lang: Lang) -> str:
+    t = texts(lang).page
     if e.suppression == Suppression.PRIMARY:
-        return f"færre end {min_n} svar" if lang is Lang.DA else f"fewer than {min_n} answers"
+        return t.reason_primary.format(min_n=min_n)
     if e.suppression == Suppression.SECONDARY:
-        return "sekundær undertrykkelse" if lang is Lang.DA else "secondary suppression"
-    return "ingen svar" if lang is Lang.DA else "no answers"
+        return t.reason_secondary
+    return t.reason_empty
 
 
 def _sources(content: ReportContent) -> str:
     lang = content.lang
-    da = lang is Lang.DA
     items: list[str] = []
     names = {i.role: i.name for i in content.inputs}
     r = content.estimates.survey
     items.append(
-        f"{_h(content.survey_title)}: {_count(r.rows_used, lang)} {_h(_T[lang]['answers'])}"
+        f"{_h(content.survey_title)}: {_count(r.rows_used, lang)} {_h(texts(lang).page.answers)}"
         + (f" ({_h(names['data'])})" if "data" in names else "")
         + "."
     )
@@ -1060,13 +775,13 @@ def _sources(content: ReportContent) -> str:
         pr = content.previous_estimates.survey
         items.append(
             f"{_h(content.waves.previous_name)}: {_count(pr.rows_used, lang)} "
-            f"{_h(_T[lang]['answers'])}"
+            f"{_h(texts(lang).page.answers)}"
             + (f" ({_h(names['previous data'])})" if "previous data" in names else "")
             + "."
         )
     if content.margins is not None:
         lines = " ".join(content.margins.comments)
-        what = "Befolkningstal" if da else "Population margins"
+        what = texts(lang).page.population_margins
         file = f" ({_h(names['margins'])})" if "margins" in names else ""
         items.append(
             f'{what}{file}: <span class="small">{_plain(lines)}</span>'
@@ -1095,4 +810,4 @@ def _files(files: Sequence[str], lang: Lang) -> str:
     links = "".join(
         f'<li><a href="{_h(name)}">{_h(name)}</a></li>\n' for name in files if name != "index.html"
     )
-    return f'<p>{_h(_T[lang]["files_intro"])}</p>\n<ul class="small files">\n{links}</ul>\n'
+    return f'<p>{_h(texts(lang).page.files_intro)}</p>\n<ul class="small files">\n{links}</ul>\n'

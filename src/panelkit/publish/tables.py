@@ -171,18 +171,6 @@ def display_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=head)
 
 
-_CONTRAST_HEAD = {
-    Lang.DA: ("Indikator", "Opdelt efter", "Gruppe", "I gruppen", "I resten", "Forskel",
-              "95 % KI", "p", "p justeret"),
-    Lang.EN: ("Indicator", "By", "Group", "In the group", "In the rest", "Difference",
-              "95% CI", "p", "p adjusted"),
-}  # fmt: skip
-_TEST_HEAD = {
-    Lang.DA: ("Indikator", "Opdelt efter", "F", "ndf", "ddf", "p"),
-    Lang.EN: ("Indicator", "By", "F", "ndf", "ddf", "p"),
-}
-
-
 def contrasts_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
     """Each group against the rest of its domain as text cells (shares in percent and
     points, means in their units), with the p-value and the adjusted one."""
@@ -204,7 +192,7 @@ def contrasts_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
                 p_text(c.p_adjusted, lang),
             )
         )
-    return pd.DataFrame(rows, columns=list(_CONTRAST_HEAD[lang]))
+    return pd.DataFrame(rows, columns=list(texts(lang).contrast_head))
 
 
 def tests_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
@@ -222,7 +210,7 @@ def tests_frame(result: EstimateSet, lang: Lang) -> pd.DataFrame:
         )
         for t in (result.contrasts.tests if result.contrasts else ())
     ]
-    return pd.DataFrame(rows, columns=list(_TEST_HEAD[lang]))
+    return pd.DataFrame(rows, columns=list(texts(lang).test_head))
 
 
 def contrast_notes(result: EstimateSet, lang: Lang) -> tuple[str, ...]:
@@ -230,24 +218,7 @@ def contrast_notes(result: EstimateSet, lang: Lang) -> tuple[str, ...]:
     if result.contrasts is None:
         return ()
     notes = result.contrasts.notes()
-    words = {
-        Lang.DA: {
-            "contrasts_left_out": "sammenligninger med resten udeladt",
-            "tests_left_out": "test udeladt",
-            "suppressed": "undertrykt",
-            "empty": "ingen i gruppen eller resten",
-            "too_few": "færre end to grupper eller svar",
-            "undefined": "ingen varians",
-        },
-        Lang.EN: {
-            "contrasts_left_out": "contrasts with the rest left out",
-            "tests_left_out": "tests left out",
-            "suppressed": "suppressed",
-            "empty": "no one in the group or the rest",
-            "too_few": "fewer than two groups or answers",
-            "undefined": "no variance",
-        },
-    }[lang]
+    words = texts(lang).contrast_left_out
     out = []
     for what, counts in notes.items():
         total = sum(counts.values())
@@ -914,29 +885,8 @@ def se_method_text(result: WaveSet, lang: Lang) -> str:
     prev, cur = result.previous_name, result.current_name
     if result.linked and result.linked_members is not None:
         k = swap_separators(f"{result.linked_members:,}", lang)
-        if lang is Lang.DA:
-            return (
-                f"Runderne er forbundne: {k} panelmedlemmer svarede både i {prev} og {cur}. "
-                "Ændringens standardfejl bruger, at deres svar hænger sammen (forbundne "
-                "runder), og er derfor mindre end hvis runderne var uafhængige stikprøver."
-            )
-        return (
-            f"The waves are linked: {k} panel members answered both in {prev} and {cur}. "
-            "The change's standard error uses that their answers are related (linked "
-            "waves), so it is smaller than if the waves were independent samples."
-        )
-    if lang is Lang.DA:
-        return "Ændringens standardfejl behandler runderne som uafhængige stikprøver."
-    return "The change's standard error treats the waves as independent samples."
-
-
-_ATTRITION_HEAD = {
-    Lang.DA: ("Spørgsmål", "Kategori", "n svarede igen", "n faldt fra", "Svarede igen",
-              "Faldt fra", "Forskel (pp; gennemsnit: enheder)", "KI nedre", "KI øvre", "p",
-              "p (justeret)"),
-    Lang.EN: ("Item", "Category", "n answered again", "n left", "Answered again", "Left",
-              "Difference (pp; means: units)", "CI low", "CI high", "p", "p (adjusted)"),
-}  # fmt: skip
+        return texts(lang).se_linked.format(k=k, prev=prev, cur=cur)
+    return texts(lang).se_independent
 
 
 def attrition_frame(result: WaveSet, lang: Lang) -> pd.DataFrame:
@@ -960,7 +910,7 @@ def attrition_frame(result: WaveSet, lang: Lang) -> pd.DataFrame:
         )
         for r in result.attrition or ()
     ]  # fmt: skip
-    return pd.DataFrame(rows, columns=list(_ATTRITION_HEAD[lang]))
+    return pd.DataFrame(rows, columns=list(texts(lang).attrition_head))
 
 
 def attrition_sheet(result: WaveSet, lang: Lang, *, name: str) -> Sheet:

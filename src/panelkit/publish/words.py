@@ -4,7 +4,8 @@ and one for English, looked up by :class:`~panelkit.results.Lang` with :func:`te
 Headings, column names, notes, verdicts and the number words (:class:`NumberWords`)
 all live here, so no other module branches on the language: it asks for
 ``texts(lang).<entry>``. A template holds ``{named}`` placeholders, the same in both
-languages (``tests/test_texts.py`` checks); a pair ``(one, many)`` is a template in
+languages (``tests/test_words.py`` checks, and that no other module
+branches on the language); a pair ``(one, many)`` is a template in
 the singular and the plural. The number formatters that use :class:`NumberWords` are
 in :mod:`panelkit.publish.texts`.
 """
@@ -51,6 +52,119 @@ class ChartWords:
     bar_intro: str  # after the bar chart's heading in its alt text
     group_alt: str
     wave_alt: str
+
+
+@dataclass(frozen=True)
+class PageWords:
+    """The words of the report page and its method notes (publish/html.py)."""
+
+    contents: str
+    facts: str
+    indicators: str
+    groups: str
+    comparison: str
+    change: str  # {prev}
+    change_plain: str  # the change's heading and topic when the previous wave has no name
+    weighting: str
+    method: str
+    sources: str
+    files: str
+    indicator: str
+    group: str
+    n: str
+    share: str
+    ci: str
+    panel: str
+    reference: str
+    diff: str
+    test: str
+    p_adj: str
+    verdict: str
+    change_col: str
+    change_col_means: str
+    attrition_diff: str
+    attrition_diff_means: str
+    means_change: str
+    suppressed: str
+    answers: str
+    all: str
+    by: str
+    reason: str
+    margin: str
+    category: str
+    sample: str
+    target: str
+    weighted: str
+    question: str
+    no_previous: str
+    no_comparison: str
+    no_baselines: str
+    no_groups: str
+    unweighted: str
+    suppressed_rows: str
+    none_suppressed: str
+    omitted: str  # {items}
+    made: str  # {version}
+    rows: str  # {read} {used} {rejected}
+    chart_note: str
+    files_intro: str
+    months: tuple[str, ...]  # January … December
+    date: str  # {day} {month} {year}
+    # the method notes: (topic, text)
+    weighting_note: str  # {margins}
+    shares_topic: str
+    shares_note: str
+    se_topic: str
+    se_note: str
+    ci_topic: str
+    ci_logit: str
+    ci_wilson: str
+    ci_beta: str
+    ci_fallback: str
+    suppression_topic: str
+    suppression_off: str
+    suppression_note: str  # {min_n}
+    comparisons_topic: str
+    change_linked: str  # {cur} {prev}; then change_adjusted, then change_linked_end
+    change_independent: str  # {cur} {prev}; then change_adjusted, then change_independent_end
+    change_adjusted: str  # {method}
+    change_linked_end: str
+    change_independent_end: str
+    data_topic: str
+    aggregates_note: str  # after the rows line
+    # the attrition table of linked waves
+    attrition: str
+    attrition_item: str
+    answered_again: str
+    left: str
+    attrition_intro: str  # {prev} {cur}
+    # why a figure is suppressed, in the method's table
+    reason_primary: str  # {min_n}
+    reason_secondary: str
+    reason_empty: str
+    population_margins: str  # the margins' entry under sources
+
+
+@dataclass(frozen=True)
+class CliWords:
+    """The words the command line prints (cli.py)."""
+
+    rows: str  # {read} {used} {rejected}
+    # validate: against, rows read, valid, rejected, variables, missing, problems, column,
+    # problem, "… {more} more", valid, "{problems} problems in {rows} rows"
+    validation: tuple[str, ...]
+    estimates_title: str
+    weighted: str  # {deff} {n_effective}
+    contrasts_title: str
+    tests_title: str
+    omitted: str  # {why} {indicator}{group}: {label}
+    omitted_primary: str  # {min_n}
+    omitted_secondary: str
+    omitted_none: str
+    previous_wave: str  # before the previous wave's rows line
+    report_done: str  # {verb} {index} {n}
+    report_written: str
+    report_replaced: str
 
 
 Pair = tuple[str, str]  # (singular, plural) of a template
@@ -132,6 +246,291 @@ class Texts:
     codebook_weighted: str
     # the kinds beyond a share (formats §8): tables, fact boxes, charts, the report
     kinds: Mapping[str, str]
+    # groups against the rest and tests of association (publish/tables.py)
+    contrast_head: tuple[str, ...]
+    test_head: tuple[str, ...]
+    contrast_left_out: Mapping[str, str]  # ContrastSet.notes() keys → words
+    # linked waves (publish/tables.py): the attrition sheet and the changes' SE in words
+    attrition_head: tuple[str, ...]
+    se_linked: str  # {k} {prev} {cur}
+    se_independent: str
+    # the report's progress labels in jobs.py, and the waves' names when none is given
+    job_steps: Mapping[str, str]
+    wave_names: Mapping[str, str]
+    page: PageWords
+    cli: CliWords
+
+
+_DANISH_PAGE = PageWords(
+    contents="Indhold",
+    facts="Faktaboks",
+    indicators="Indikatorer",
+    groups="Opdelt efter grupper",
+    comparison="Sammenligning med andre undersøgelser",
+    change="Udvikling siden {prev}",
+    change_plain="Udvikling",
+    weighting="Vægtning",
+    method="Metode og undertrykkelse",
+    sources="Kilder",
+    files="Filer",
+    indicator="Indikator",
+    group="Gruppe",
+    n="Svar (n)",
+    share="Andel",
+    ci="95\u00a0%-KI",
+    panel="Panelet",
+    reference="Reference",
+    diff="Forskel (pp) og 95\u00a0%-KI",
+    test="Test",
+    p_adj="p (justeret)",
+    verdict="Vurdering",
+    change_col="Ændring (pp) og 95\u00a0%-KI",
+    change_col_means="Ændring (pp; gennemsnit: i deres enheder) og 95\u00a0%-KI",
+    attrition_diff="Forskel (pp) og 95\u00a0%-KI",
+    attrition_diff_means="Forskel (pp; gennemsnit: i deres enheder) og 95\u00a0%-KI",
+    means_change=" Et gennemsnits ændring er i gennemsnittets egne enheder; er den signifikant, "
+    "er vurderingen blot over eller under.",
+    suppressed="undertrykt",
+    answers="svar",
+    all="Alle",
+    by="Opdelt efter",
+    reason="Årsag",
+    margin="Margin",
+    category="Kategori",
+    sample="Stikprøve",
+    target="Befolkning",
+    weighted="Vægtet",
+    question="Spørgsmål",
+    no_previous="Der er ingen tidligere runde at sammenligne med. Angiv sidste års "
+    "eksport under previous: i panelkit.yaml for at vise udviklingen.",
+    no_comparison="Ingen indikator har en referenceværdi i denne kørsel.",
+    no_baselines="Ingen referencefil er angivet (baselines: i panelkit.yaml eller "
+    "--baselines), så der er ingen sammenligninger.",
+    no_groups="Rapporten er ikke opdelt efter grupper (--by).",
+    unweighted="Svarene er ikke vægtet: der er ikke angivet befolkningstal (margins).",
+    suppressed_rows="Undertrykte tal",
+    none_suppressed="Ingen tal er undertrykt.",
+    omitted="Udeladt af faktaboksen, fordi tallet er undertrykt: {items}.",
+    made="Lavet med panelkit {version}",
+    rows="Rækker læst: {read} = brugt {used} + afvist {rejected}.",
+    chart_note="Stregerne viser 95\u00a0%-konfidensintervaller.",
+    files_intro="Rapportens tal findes også i regnearket og som CSV-tabeller; "
+    "diagrammerne som PNG og SVG.",
+    months=("januar", "februar", "marts", "april", "maj", "juni",
+            "juli", "august", "september", "oktober", "november", "december"),
+    date="{day}. {month} {year}",
+    weighting_note="Svarene er vægtet med raking (iterativ proportional tilpasning), så de "
+    "vægtede fordelinger på {margins} svarer til befolkningens. En margin med "
+    "to variable (a|b) vægter på de fælles celler (poststratificering).",
+    shares_topic="Andele",
+    shares_note="En andel er den vægtede andel, der svarer ja (fx enig eller meget enig), blandt "
+    "dem i målgruppen, der har besvaret spørgsmålet. Tomme svar og svar, som skemaet "
+    "regner som manglende, tæller ikke med. n er antallet af svar bag tallet "
+    "(uvægtet).",
+    se_topic="Standardfejl",
+    se_note="Standardfejl er beregnet ved Taylor-linearisering af den vægtede andel for et "
+    "design uden strata og klynger, med justering for rakingen: de lineariserede "
+    "værdier centreres inden for hver margins celler, som R-pakken survey gør for "
+    "et design vægtet med rake(). Grupper og målgrupper beregnes på hele "
+    "stikprøven (domæneestimation).",
+    ci_topic="Konfidensintervaller",
+    ci_logit="95 %-konfidensintervaller er logit-intervaller: expit(logit(p) ± t · SE / (p(1−p))), "
+    "med t-fordelingens fraktil og antal svar − 1 frihedsgrader (som R's svyciprop).",
+    ci_wilson="95 %-konfidensintervaller er Wilson-intervaller på den effektive stikprøvestørrelse.",
+    ci_beta="95 %-konfidensintervaller er Korn–Graubard-intervaller (Clopper–Pearson på den "
+    "effektive stikprøvestørrelse).",
+    ci_fallback=" Hvor intervallet ikke kan beregnes sådan (fx ved 0 % eller 100 %), bruges "
+    "Korn–Graubard-intervallet (metode beta i regnearket).",
+    suppression_topic="Undertrykkelse",
+    suppression_off="Ingen tal er undertrykt: grænsen for antal svar er slået fra (min-n 0).",
+    suppression_note="Tal bygget på færre end {min_n} svar vises ikke (undertrykt), og heller ikke "
+    "antallet, der svarede ja. Er kun én gruppe i en opdeling undertrykt, undertrykkes "
+    "også den mindste af de øvrige grupper, så det skjulte tal ikke kan regnes ud fra "
+    "totalen (sekundær undertrykkelse).",
+    comparisons_topic="Sammenligninger",
+    change_linked="Ændringen er andelen i {cur} minus andelen i {prev} i procentpoint med 95 %-"
+    "konfidensinterval (z-test)",
+    change_independent="Ændringen er andelen i {cur} minus andelen i {prev} i procentpoint med "
+    "95 %-konfidensinterval, testet som to uafhængige stikprøver (z-test)",
+    change_adjusted=" med p-værdier justeret med {method}",
+    change_linked_end=". Runderne er forbundne: hver runde er vægtet til sine egne befolkningstal, "
+    "og standardfejlen lægger hvert panelmedlems bidrag fra begge runder sammen "
+    "(som R's survey-pakke med begge runder i ét design, klynget på "
+    "panelmedlemmet). Vurderingen følger samme regler som sammenligningerne.",
+    change_independent_end=". Har de samme panelmedlemmer svaret begge gange, er testen "
+    "forsigtig. Vurderingen følger samme regler som sammenligningerne.",
+    data_topic="Data",
+    aggregates_note=" Rapporten indeholder kun samlede tal: aldrig en enkelt besvarelse og aldrig "
+    "svar på åbne spørgsmål.",
+    attrition="Frafald",
+    attrition_item="Spørgsmål",
+    answered_again="Svarede igen",
+    left="Faldt fra",
+    attrition_intro="Frafald: {prev}s panelmedlemmer, der svarede igen i {cur}, "
+    "sammenlignet med dem, der ikke gjorde, på vægtningsvariablerne og indikatorerne "
+    "i {prev} (vægtede andele og gennemsnit).",
+    reason_primary="færre end {min_n} svar",
+    reason_secondary="sekundær undertrykkelse",
+    reason_empty="ingen svar",
+    population_margins="Befolkningstal",
+)  # fmt: skip
+
+_DANISH_CLI = CliWords(
+    rows="Rækker læst: {read} = brugt {used} + afvist {rejected}",
+    validation=("mod", "Rækker læst", "Rækker gyldige", "Rækker afvist", "Variable",
+                'Manglende svar (fx "Ved ikke")', "Problemer", "Kolonne", "Problem",
+                "… og {more} problemer mere (--rejects FIL viser dem alle).", "Gyldig.",
+                "{problems} problemer i {rows} rækker."),
+    estimates_title="Indikatorer",
+    weighted="Vægtet (raking): designeffekt {deff}, effektivt n {n_effective}",
+    contrasts_title="Grupper mod resten",
+    tests_title="Test af sammenhæng",
+    omitted="Udeladt af faktaboksen ({why}): {indicator}{group}: {label}",
+    omitted_primary="undertrykt, færre end {min_n} svar",
+    omitted_secondary="sekundært undertrykt",
+    omitted_none="intet tal",
+    previous_wave="Forrige runde: ",
+    report_done="Rapport {verb}: {index} ({n} filer)",
+    report_written="skrevet",
+    report_replaced="erstattet",
+)  # fmt: skip
+
+
+_ENGLISH_PAGE = PageWords(
+    contents="Contents",
+    facts="Fact box",
+    indicators="Indicators",
+    groups="By group",
+    comparison="Comparison with other surveys",
+    change="Change since {prev}",
+    change_plain="Change",
+    weighting="Weighting",
+    method="Method and suppression",
+    sources="Sources",
+    files="Files",
+    indicator="Indicator",
+    group="Group",
+    n="Answers (n)",
+    share="Share",
+    ci="95% CI",
+    panel="Panel",
+    reference="Reference",
+    diff="Difference (pp) and 95% CI",
+    test="Test",
+    p_adj="p (adjusted)",
+    verdict="Verdict",
+    change_col="Change (pp) and 95% CI",
+    change_col_means="Change (pp; means: in their units) and 95% CI",
+    attrition_diff="Difference (pp) and 95% CI",
+    attrition_diff_means="Difference (pp; means: in their units) and 95% CI",
+    means_change=" A mean's change is in the mean's own units; when significant, its verdict "
+    "is simply above or below.",
+    suppressed="suppressed",
+    answers="answers",
+    all="All",
+    by="By",
+    reason="Reason",
+    margin="Margin",
+    category="Category",
+    sample="Sample",
+    target="Population",
+    weighted="Weighted",
+    question="Question",
+    no_previous="There is no previous wave to compare with. Name last year's export "
+    "under previous: in panelkit.yaml to show the change.",
+    no_comparison="No indicator has a reference value in this run.",
+    no_baselines="No baselines file was given (baselines: in panelkit.yaml or "
+    "--baselines), so there are no comparisons.",
+    no_groups="The report is not broken down by group (--by).",
+    unweighted="The answers are not weighted: no population margins were given.",
+    suppressed_rows="Suppressed figures",
+    none_suppressed="No figure is suppressed.",
+    omitted="Left out of the fact box because the figure is suppressed: {items}.",
+    made="Made with panelkit {version}",
+    rows="Rows read: {read} = used {used} + rejected {rejected}.",
+    chart_note="The lines show 95% confidence intervals.",
+    files_intro="The report's figures are also in the workbook and as CSV tables; "
+    "the charts as PNG and SVG.",
+    months=("January", "February", "March", "April", "May", "June",
+            "July", "August", "September", "October", "November", "December"),
+    date="{day} {month} {year}",
+    weighting_note="The answers are weighted by raking (iterative proportional fitting), so "
+    "the weighted distributions of {margins} match the population's. A margin "
+    "of two variables (a|b) weights to their joint cells (post-stratification).",
+    shares_topic="Shares",
+    shares_note="A share is the weighted share answering yes (e.g. agree or strongly agree) "
+    "among those in the target group who answered the question. Empty answers and "
+    "answers the schema counts as missing are left out. n is the number of answers "
+    "behind the figure (unweighted).",
+    se_topic="Standard errors",
+    se_note="Standard errors come from Taylor linearisation of the weighted share for a "
+    "design without strata or clusters, adjusted for the raking: the linearised "
+    "values are centred within the cells of each margin, as R's survey package "
+    "does for a rake()d design. Groups and target groups use the whole sample "
+    "(domain estimation).",
+    ci_topic="Confidence intervals",
+    ci_logit="95% confidence intervals are logit intervals: expit(logit(p) ± t · SE / "
+    "(p(1−p))), with the t quantile on the number of answers − 1 degrees of freedom "
+    "(as R's svyciprop).",
+    ci_wilson="95% confidence intervals are Wilson intervals on the effective sample size.",
+    ci_beta="95% confidence intervals are Korn–Graubard intervals (Clopper–Pearson on the "
+    "effective sample size).",
+    ci_fallback=" Where it cannot be computed that way (e.g. at 0% or 100%), the Korn–Graubard "
+    "interval is used (method beta in the workbook).",
+    suppression_topic="Suppression",
+    suppression_off="No figure is suppressed: the minimum number of answers is off (min-n 0).",
+    suppression_note="Figures from fewer than {min_n} answers are not shown (suppressed), nor is "
+    "the number who answered yes. When only one group of a breakdown is suppressed, the "
+    "smallest of the other groups is suppressed too, so the hidden figure cannot be worked "
+    "out from the total (secondary suppression).",
+    comparisons_topic="Comparisons",
+    change_linked="The change is the share in {cur} minus the share in {prev} in percentage "
+    "points with its 95% confidence interval (z test)",
+    change_independent="The change is the share in {cur} minus the share in {prev} in "
+    "percentage points with its 95% confidence interval, tested as two independent samples "
+    "(z test)",
+    change_adjusted=" with p-values adjusted by {method}",
+    change_linked_end=". The waves are linked: each wave is weighted to its own population "
+    "figures, and the standard error adds up each panel member's contributions "
+    "from both waves (as R's survey package with both waves in one design, "
+    "clustered on the member). The verdict follows the rules of the comparisons.",
+    change_independent_end=". Where the same panel members answered both times the test is "
+    "conservative. The verdict follows the rules of the comparisons.",
+    data_topic="Data",
+    aggregates_note=" The report holds aggregates only: never a single response and never "
+    "an answer to an open question.",
+    attrition="Attrition",
+    attrition_item="Item",
+    answered_again="Answered again",
+    left="Left",
+    attrition_intro="Attrition: the {prev} panel members who answered again in "
+    "{cur} beside those who did not, on the weighting variables and the "
+    "indicators of {prev} (weighted shares and means).",
+    reason_primary="fewer than {min_n} answers",
+    reason_secondary="secondary suppression",
+    reason_empty="no answers",
+    population_margins="Population margins",
+)  # fmt: skip
+
+_ENGLISH_CLI = CliWords(
+    rows="Rows read: {read} = used {used} + rejected {rejected}",
+    validation=("against", "Rows read", "Rows valid", "Rows rejected", "Variables",
+                'Missing answers (e.g. "Ved ikke")', "Problems", "Column", "Problem",
+                "… and {more} more problems (--rejects FILE lists them all).", "Valid.",
+                "{problems} problems in {rows} rows."),
+    estimates_title="Indicators",
+    weighted="Weighted (raking): design effect {deff}, effective n {n_effective}",
+    contrasts_title="Groups against the rest",
+    tests_title="Tests of association",
+    omitted="Left out of the fact box ({why}): {indicator}{group}: {label}",
+    omitted_primary="suppressed, fewer than {min_n} answers",
+    omitted_secondary="secondary suppression",
+    omitted_none="no figure",
+    previous_wave="Previous wave: ",
+    report_done="Report {verb}: {index} ({n} files)",
+    report_written="written",
+    report_replaced="replaced",
+)  # fmt: skip
 
 
 DANISH = Texts(
@@ -384,6 +783,35 @@ DANISH = Texts(
         "målgruppe (fx 17-29-årige mod alle andre); forskellens standardfejl tager højde for "
         "vægtningen, og p-værdierne er justeret med {method} på tværs af {n} sammenligninger.",
     },
+    contrast_head=("Indikator", "Opdelt efter", "Gruppe", "I gruppen", "I resten", "Forskel",
+                   "95 % KI", "p", "p justeret"),
+    test_head=("Indikator", "Opdelt efter", "F", "ndf", "ddf", "p"),
+    contrast_left_out={
+        "contrasts_left_out": "sammenligninger med resten udeladt",
+        "tests_left_out": "test udeladt",
+        "suppressed": "undertrykt",
+        "empty": "ingen i gruppen eller resten",
+        "too_few": "færre end to grupper eller svar",
+        "undefined": "ingen varians",
+    },
+    attrition_head=("Spørgsmål", "Kategori", "n svarede igen", "n faldt fra", "Svarede igen",
+                    "Faldt fra", "Forskel (pp; gennemsnit: enheder)", "KI nedre", "KI øvre", "p",
+                    "p (justeret)"),
+    se_linked="Runderne er forbundne: {k} panelmedlemmer svarede både i {prev} og {cur}. "
+    "Ændringens standardfejl bruger, at deres svar hænger sammen (forbundne "
+    "runder), og er derfor mindre end hvis runderne var uafhængige stikprøver.",
+    se_independent="Ændringens standardfejl behandler runderne som uafhængige stikprøver.",
+    job_steps={
+        "read": "Data læst, kontrolleret og vægtet",
+        "estimated": "Indikatorer beregnet",
+        "compared": "Sammenlignet med referencer",
+        "previous": "Forrige runde beregnet",
+        "factbox": "Faktaboks skrevet",
+        "folder": "Mappen skrevet",
+    },
+    wave_names={"previous": "forrige runde", "current": "denne runde"},
+    page=_DANISH_PAGE,
+    cli=_DANISH_CLI,
 )  # fmt: skip
 
 ENGLISH = Texts(
@@ -643,6 +1071,34 @@ ENGLISH = Texts(
         "standard error allows for the weighting, and the p-values are adjusted with {method} "
         "across {n} contrasts.",
     },
+    contrast_head=("Indicator", "By", "Group", "In the group", "In the rest", "Difference",
+                   "95% CI", "p", "p adjusted"),
+    test_head=("Indicator", "By", "F", "ndf", "ddf", "p"),
+    contrast_left_out={
+        "contrasts_left_out": "contrasts with the rest left out",
+        "tests_left_out": "tests left out",
+        "suppressed": "suppressed",
+        "empty": "no one in the group or the rest",
+        "too_few": "fewer than two groups or answers",
+        "undefined": "no variance",
+    },
+    attrition_head=("Item", "Category", "n answered again", "n left", "Answered again", "Left",
+                    "Difference (pp; means: units)", "CI low", "CI high", "p", "p (adjusted)"),
+    se_linked="The waves are linked: {k} panel members answered both in {prev} and {cur}. "
+    "The change's standard error uses that their answers are related (linked "
+    "waves), so it is smaller than if the waves were independent samples.",
+    se_independent="The change's standard error treats the waves as independent samples.",
+    job_steps={
+        "read": "Data read, checked and weighted",
+        "estimated": "Indicators estimated",
+        "compared": "Compared with baselines",
+        "previous": "Previous wave estimated",
+        "factbox": "Fact box written",
+        "folder": "Folder written",
+    },
+    wave_names={"previous": "previous wave", "current": "this wave"},
+    page=_ENGLISH_PAGE,
+    cli=_ENGLISH_CLI,
 )  # fmt: skip
 
 CATALOGUE: Mapping[Lang, Texts] = {Lang.DA: DANISH, Lang.EN: ENGLISH}
