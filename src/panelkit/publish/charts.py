@@ -31,6 +31,7 @@ from panelkit.results import Estimate, EstimateKind, Lang
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
     from matplotlib.typing import RcKeyType
 
 __all__ = [
@@ -372,15 +373,19 @@ def _figure(plot_height: float, heading: str) -> Figure:
     return fig
 
 
-def _lay_out(fig: Figure, renderer: Any) -> None:
-    """Place the title, the stacked axes and the legend, measuring each axes once.
+def _lay_out(fig: Figure, renderer: Any) -> Bbox:
+    """Place the title, the stacked axes and the legend, measuring each axes once; return
+    the drawing's box (pixels).
 
     What matplotlib's constrained layout does for these charts (one column of axes,
     a title on top, a legend at the bottom, ``_GAP`` round everything), in one pass
     instead of its two: every axes' decorations (tick labels, title, axis label) are
     measured once, they do not change as the axes moves, and the axes share the height
-    that is left in the proportions they were made with (``height_ratios``).
+    that is left in the proportions they were made with (``height_ratios``). The same
+    measurements give the box a tight bounding box would, without measuring again.
     """
+    from matplotlib.transforms import Bbox
+
     width, height = fig.bbox.width, fig.bbox.height  # pixels
     gap = _GAP * fig.dpi
     axes = fig.axes
@@ -389,27 +394,43 @@ def _lay_out(fig: Figure, renderer: Any) -> None:
         ax.get_tightbbox(renderer, for_layout_only=True) or place
         for ax, place in zip(axes, places, strict=True)
     ]
-    left = gap + max(max(p.x0 - b.x0 for p, b in zip(places, boxes, strict=True)), 0.0)
-    right = width - gap - max(max(b.x1 - p.x1 for p, b in zip(places, boxes, strict=True)), 0.0)
+    lefts = [max(p.x0 - b.x0, 0.0) for p, b in zip(places, boxes, strict=True)]
+    rights = [max(b.x1 - p.x1, 0.0) for p, b in zip(places, boxes, strict=True)]
     tops = [max(b.y1 - p.y1, 0.0) for p, b in zip(places, boxes, strict=True)]
     bottoms = [max(p.y0 - b.y0, 0.0) for p, b in zip(places, boxes, strict=True)]
-    top = height - gap
+    # For layout only, an axes title and axis label count as one pixel wide: their widths.
+    titles = [ax.title.get_window_extent(renderer).width if ax.get_title() else 0.0 for ax in axes]
+    labels = [ax.xaxis.label.get_window_extent(renderer).width for ax in axes]
+    left, right = gap + max(lefts, default=0.0), width - gap - max(rights, default=0.0)
+    top, bottom = height - gap, gap
+    parts: list[Bbox] = []
     title = getattr(fig, "_suptitle", None)  # the Text of `Figure.suptitle`
     if title is not None:
         title.set_y(1 - gap / height)
         title.set_va("top")
-        top -= title.get_window_extent(renderer).height + gap
-    bottom = gap
+        parts.append(title.get_window_extent(renderer))
+        top -= parts[-1].height + gap
     for legend in fig.legends:  # "outside lower center": the legend sits at the bottom
-        bottom = max(bottom, legend.get_window_extent(renderer).y1 + gap)
+        parts.append(legend.get_window_extent(renderer))
+        bottom = max(bottom, parts[-1].y1 + gap)
     ratios = [p.height for p in places]
     free = top - bottom - sum(tops) - sum(bottoms) - 2 * gap * (len(axes) - 1)
     y = top
-    for ax, ratio, above, below in zip(axes, ratios, tops, bottoms, strict=True):
-        h = max(free * ratio / sum(ratios), 1.0)
-        y -= above + h
+    centre = (left + right) / 2
+    for i, ax in enumerate(axes):
+        h = max(free * ratios[i] / sum(ratios), 1.0)
+        y -= tops[i] + h
         ax.set_position((left / width, y / height, (right - left) / width, h / height))
-        y -= below + 2 * gap
+        parts.append(
+            Bbox.from_extents(
+                min(left - lefts[i], centre - labels[i] / 2),
+                y - bottoms[i],
+                max(right + rights[i], left + titles[i], centre + labels[i] / 2),
+                y + h + tops[i],
+            )
+        )
+        y -= bottoms[i] + 2 * gap
+    return Bbox.union(parts)
 
 
 def _images(fig: Figure) -> tuple[bytes, bytes]:
@@ -426,10 +447,10 @@ def _images(fig: Figure) -> tuple[bytes, bytes]:
     from PIL import Image
 
     canvas = fig.canvas
-    renderer = canvas.get_renderer()  # type: ignore[attr-defined]
-    _lay_out(fig, renderer)
+    tight = _lay_out(fig, canvas.get_renderer()).transformed(  # type: ignore[attr-defined]
+        fig.dpi_scale_trans.inverted()
+    )  # inches
     canvas.draw()
-    tight = fig.get_tightbbox(renderer)
     if not fig.bbox_inches.padded(0.01).contains(tight.x0, tight.y0) or not (
         fig.bbox_inches.padded(0.01).contains(tight.x1, tight.y1)
     ):
