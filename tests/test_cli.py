@@ -173,6 +173,18 @@ def test_bundled_demo_is_used_and_said(in_tmp: Path) -> None:
     assert "Valid." in out
 
 
+def test_demo_table_fits_an_80_column_terminal(in_tmp: Path) -> None:
+    # Every column of every row is shown at 80 columns: the label and the measure
+    # wrap, the numbers never do, and nothing is cut off at the right edge.
+    result = CliRunner().invoke(app, ["summarize"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    table = [line for line in result.stdout.splitlines() if line.startswith(("┃", "│"))]
+    assert table and all(len(line) <= 80 and line.endswith(("┃", "│")) for line in table)
+    assert "95 % KI" in result.stdout and "Metode" in result.stdout
+    assert "6,96–7,25" in result.stdout  # the last rows' intervals are whole
+    assert result.stdout.count("woodruff") == 3
+
+
 def test_demo_project_then_summarize_from_panelkit_yaml(in_tmp: Path) -> None:
     code, out, err = invoke("demo", "proj")
     assert code == 0, err

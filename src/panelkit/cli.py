@@ -608,9 +608,13 @@ def _render_estimates(result: EstimateSet, lang: Lang) -> None:
     for col in frame.columns:
         if col == texts[0]:
             # the label takes what the numbers leave; numbers never wrap
-            table.add_column(str(col), ratio=1, min_width=20, overflow="fold")
+            table.add_column(str(col), ratio=1, min_width=12, overflow="fold")
+        elif col in texts:
+            # what a row measures ("gennemsnit (0–10)", an answer) wraps too, so the
+            # numbers still fit an 80-column terminal
+            table.add_column(str(col), min_width=8, overflow="fold")
         else:
-            table.add_column(str(col), justify="left" if col in texts else "right", no_wrap=True)
+            table.add_column(str(col), justify="right", no_wrap=True)
     for row in frame.itertuples(index=False):
         table.add_row(*(Text("" if v is None else shown(v, 200)) for v in row))
     console.print(table)
