@@ -226,6 +226,15 @@ ContrastsOpt = Annotated[
         show_default=False,
     ),
 ]
+PdfOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--pdf/--no-pdf",
+        help="Also write report.pdf: tagged (PDF/UA), fonts embedded, charts as vectors "
+        "(needs WeasyPrint and the Pango library).",
+        show_default=False,
+    ),
+]
 AlphaOpt = Annotated[
     float | None,
     typer.Option(
@@ -266,6 +275,7 @@ def _run_template(
     drop_invalid: DropOpt = None,
     adjust: AdjustOpt = None,
     contrasts: ContrastsOpt = None,
+    pdf: PdfOpt = None,
     alpha: AlphaOpt = None,
     same_pp: SamePpOpt = None,
     small_pp: SmallPpOpt = None,
@@ -821,7 +831,7 @@ class _ProgressBar:
 
 
 @app.command()
-@_with_run(*ANALYSIS, "contrasts")
+@_with_run(*ANALYSIS, "contrasts", "pdf")
 def report(
     run: Run,
     out: Annotated[
@@ -837,7 +847,8 @@ def report(
         bool, typer.Option("--force", help="Replace the earlier report in --out.")
     ] = False,
 ) -> None:
-    """The yearly report: HTML, workbook, CSV tables, charts, fact boxes and run.json."""
+    """The yearly report: HTML, workbook, CSV tables, charts, fact boxes and run.json
+    (with --pdf also report.pdf)."""
     from panelkit.jobs import write_report
 
     target = out if out is not None else run.files.out

@@ -40,6 +40,10 @@ class AuditError(PanelkitError):
     """A run record cannot be read, or the files it names no longer match it."""
 
 
+class DependencyError(PanelkitError):
+    """An optional output needs a library that is not installed (``report --pdf``)."""
+
+
 # Longest name or value the terminal shows, and longest Error: line.
 SHOWN_CHARS = 80
 WORD_CHARS = 300  # a word of an error line longer than any real path is a hostile name

@@ -575,10 +575,15 @@ def write_report(
     **given: Any,
 ) -> ReportResult:
     """Build the yearly report and write it as the folder ``out``, atomically, holding
-    the folder's lock from the first check to the swap (a second run is refused)."""
+    the folder's lock from the first check to the swap (a second run is refused).
+    With ``pdf`` (setting) also ``report.pdf``; WeasyPrint and Pango are checked first."""
     from panelkit.publish.report import report_lock
 
     opts = _settings(files, settings, given)
+    if opts.pdf:  # say what to install before any work, not after it
+        from panelkit.publish.pdf import check_pdf_support
+
+        check_pdf_support()
     with report_lock(out):
         return _write_report(files, out, opts, force=force, progress=progress)
 
@@ -615,7 +620,7 @@ def _write_report(
     created = source_date()
     # Steps: read+weight, estimate, compare, (previous wave), fact box, charts, render, write.
     done = 0
-    total = 4 + (1 if files.previous is not None else 0) + RENDER_STEPS + 1
+    total = 4 + (1 if files.previous is not None else 0) + RENDER_STEPS + (1 if opts.pdf else 0) + 1
 
     def step(label: str) -> None:
         nonlocal done
@@ -670,7 +675,7 @@ def _write_report(
     )
     total += chart_count(content)
     with timed("publish"):
-        outputs = render_report(content, step)
+        outputs = render_report(content, step, pdf=opts.pdf)
         replaced = write_report_folder(out, outputs, force=force, inputs=inputs)
     step(steps["folder"])
     return ReportResult(

@@ -32,6 +32,7 @@ _SETTING_KEYS = (
     "small_pp",
     "drop_invalid",
     "contrasts",
+    "pdf",
 )
 _CHOICES = {
     "lang": ("da", "en"),
@@ -258,6 +259,7 @@ class Settings:
     # Contrasts and tests (formats §8.4): summarize only with True (--contrasts); the
     # report unless False (--no-contrasts, or contrasts: false in panelkit.yaml).
     contrasts: bool | None = None
+    pdf: bool = False  # the report also as report.pdf (--pdf, or pdf: true in panelkit.yaml)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
@@ -339,7 +341,7 @@ def _setting(key: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise fail("a whole number, 0 or more (0 turns suppression off)")
         return value
-    if key in ("drop_invalid", "contrasts"):
+    if key in ("drop_invalid", "contrasts", "pdf"):
         if not isinstance(value, bool):
             raise fail("true or false")
         return value

@@ -238,20 +238,28 @@ def _suppression_note(content: ReportContent) -> str:
 # --------------------------------------------------------------------------- page
 
 
-def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Sequence[str]) -> str:
-    """The whole report page."""
+def report_html(
+    content: ReportContent,
+    charts: Sequence[Chart],
+    *,
+    files: Sequence[str],
+    vector: bool = False,
+    extra_css: str = "",
+) -> str:
+    """The whole report page. For the PDF: ``vector``, the charts as SVG rather than PNG;
+    ``extra_css``, rules after the page's own (so they win over them)."""
     lang = content.lang
     t = texts(lang).page
     by_name = {c.name: c for c in charts}
     sections: list[tuple[str, str, str]] = []  # (id, heading, body)
 
     sections.append(("facts", t.facts, _facts(content)))
-    sections.append(("indicators", t.indicators, _indicators(content, by_name)))
-    sections.append(("groups", t.groups, _groups(content, by_name)))
+    sections.append(("indicators", t.indicators, _indicators(content, by_name, vector)))
+    sections.append(("groups", t.groups, _groups(content, by_name, vector)))
     sections.append(("comparison", t.comparison, _comparison(content)))
     prev = content.waves.previous_name if content.waves is not None else None
     change_head = t.change.format(prev=prev) if prev else t.change_plain
-    sections.append(("change", change_head, _waves(content, by_name)))
+    sections.append(("change", change_head, _waves(content, by_name, vector)))
     sections.append(("weighting", t.weighting, _weighting(content)))
     sections.append(("method", t.method, _method(content)))
     sections.append(("sources", t.sources, _sources(content)))
@@ -277,7 +285,7 @@ def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Seque
         f'<html lang="{lang.value}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="panelkit {_h(content.version)}">\n'
-        f"<title>{_h(content.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{_h(content.title)}</title>\n<style>{_CSS}{extra_css}</style>\n</head>\n<body>\n"
         f'<a class="skip" href="#content">{_h(texts(lang).skip_link)}</a>\n'
         f"<header>\n<h1>{_h(content.title)}</h1>\n"
         f'<p class="lede">{" · ".join(_h(x) for x in lede)}</p>\n'
@@ -287,13 +295,14 @@ def report_html(content: ReportContent, charts: Sequence[Chart], *, files: Seque
     )
 
 
-def _figure(chart: Chart | None, lang: Lang, note: str | None = None) -> str:
+def _figure(chart: Chart | None, lang: Lang, vector: bool, note: str | None = None) -> str:
     if chart is None:
         return ""
-    data = base64.b64encode(chart.png).decode("ascii")
+    kind, image = ("svg+xml", chart.svg) if vector else ("png", chart.png)
+    data = base64.b64encode(image).decode("ascii")
     caption = note or texts(lang).page.chart_note
     return (
-        f'<figure>\n<img src="data:image/png;base64,{data}" alt="{_h(chart.alt)}">\n'
+        f'<figure>\n<img src="data:image/{kind};base64,{data}" alt="{_h(chart.alt)}">\n'
         f"<figcaption>{_h(caption)}</figcaption>\n</figure>\n"
     )
 
@@ -342,7 +351,7 @@ def _facts(content: ReportContent) -> str:
     return out
 
 
-def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
+def _indicators(content: ReportContent, charts: dict[str, Chart], vector: bool) -> str:
     lang = content.lang
     t = texts(lang).page
     rows = [
@@ -354,15 +363,16 @@ def _indicators(content: ReportContent, charts: dict[str, Chart]) -> str:
     kinds = any(e.kind is not EstimateKind.SHARE for e in content.estimates.estimates)
     value = texts(lang).kinds["estimate_head"] if kinds else t.share
     head = [(t.indicator, False), (t.n, True), (value, True), (t.ci, True)]
-    out = _figure(charts.get("indicators"), lang) + _table(head, rows, t.indicators)
+    out = _figure(charts.get("indicators"), lang, vector) + _table(head, rows, t.indicators)
     # The means and each distribution's answers have charts of their own (formats §8).
     answers = texts(lang).kinds["answers_note"]
     for name in sorted(n for n in charts if n == "means" or n.startswith("answers-")):
-        out += _figure(charts[name], lang, answers if name.startswith("answers-") else None)
+        note = answers if name.startswith("answers-") else None
+        out += _figure(charts[name], lang, vector, note)
     return out
 
 
-def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
+def _groups(content: ReportContent, charts: dict[str, Chart], vector: bool) -> str:
     """Per breakdown: its chart, and a table with one row per indicator, one column per group."""
     from panelkit.publish.content import by_heading
     from panelkit.publish.content import slug as _slug
@@ -378,7 +388,7 @@ def _groups(content: ReportContent, charts: dict[str, Chart]) -> str:
         question = content.by_questions.get(by)
         if question:
             out.append(f'<p class="small">{_h(t.question)}: {_h(question)}</p>\n')
-        out.append(_figure(charts.get(f"groups-{_slug(by)}"), lang))
+        out.append(_figure(charts.get(f"groups-{_slug(by)}"), lang, vector))
         blocks: dict[tuple[str, str | None, float | None], list[Estimate]] = {}
         for e in content.estimates.estimates:
             if e.by == by:
@@ -552,7 +562,7 @@ def _difference(difference: float, low: float, high: float, kind: EstimateKind, 
     )
 
 
-def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
+def _waves(content: ReportContent, charts: dict[str, Chart], vector: bool) -> str:
     from panelkit.publish.tables import p_text, se_method_text
     from panelkit.publish.words import change_text
 
@@ -606,7 +616,7 @@ def _waves(content: ReportContent, charts: dict[str, Chart]) -> str:
         (t.verdict, False),
     ]
     return (
-        _figure(charts.get("waves"), lang)
+        _figure(charts.get("waves"), lang, vector)
         + _table(head, rows, t.change.format(prev=w.previous_name))
         + f'<p class="small se-method">{_h(se_method_text(w, lang))}</p>\n'
         + _attrition(content)

@@ -41,6 +41,7 @@ Progress = Callable[[str, int, int], None]
 
 HTML_FILE = "index.html"
 WORKBOOK_FILE = "report.xlsx"
+PDF_FILE = "report.pdf"  # with --pdf (publish/pdf.py)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -60,9 +61,10 @@ RENDER_STEPS = 4  # tables, workbook, fact boxes and HTML, run.json (plus one pe
 
 
 def render_report(
-    content: ReportContent, progress: Callable[[str], None] | None = None
+    content: ReportContent, progress: Callable[[str], None] | None = None, *, pdf: bool = False
 ) -> dict[str, bytes]:
-    """Every file of the report folder: relative name → bytes, run.json last."""
+    """Every file of the report folder: relative name → bytes, run.json last; ``pdf``:
+    also ``report.pdf`` (:mod:`panelkit.publish.pdf`, one step more)."""
     step = progress or (lambda _label: None)
     lang = content.lang
     out: dict[str, bytes] = {}
@@ -88,10 +90,16 @@ def render_report(
     out["factbox.txt"] = box.text().encode("utf-8")
     from panelkit.publish.statement import STATEMENT_FILE, statement_markdown
 
-    statement = statement_markdown(content.title, content.version, lang)
+    statement = statement_markdown(content.title, content.version, lang, pdf=pdf)
     out[STATEMENT_FILE] = statement.encode("utf-8")
-    out[HTML_FILE] = report_html(content, charts, files=sorted([*out, RUN_FILE])).encode("utf-8")
+    listed = sorted([*out, RUN_FILE, *([PDF_FILE] if pdf else [])])
+    out[HTML_FILE] = report_html(content, charts, files=listed).encode("utf-8")
     step(steps["factbox_html"])
+    if pdf:
+        from panelkit.publish.pdf import report_pdf
+
+        out[PDF_FILE] = report_pdf(content, charts, files=listed)
+        step(steps["pdf"])
 
     out[RUN_FILE] = run_json(content, out)
     step(steps["run_record"])

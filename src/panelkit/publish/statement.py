@@ -16,16 +16,23 @@ AXE_VERSION = "4.14.1"
 AXE_RULES = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
 
 
-def statement_markdown(title: str, version: str, lang: Lang) -> str:
-    """The draft as Markdown, one blank line between paragraphs (list items kept together)."""
+def statement_markdown(title: str, version: str, lang: Lang, *, pdf: bool = False) -> str:
+    """The draft as Markdown, one blank line between paragraphs (list items kept together);
+    ``pdf``: the folder has report.pdf, which the lists of what was and was not checked name."""
     fields = {
         "title": title,
         "version": version,
         "tool": f"axe-core {AXE_VERSION}",
         "rules": ", ".join(AXE_RULES),
     }
+    t = texts(lang)
+    parts = list(t.statement)
+    if pdf:  # each item last in its list: before the second and the third heading
+        heads = [i for i, part in enumerate(parts) if part.startswith("## ")]
+        parts.insert(heads[2], t.statement_pdf[1])
+        parts.insert(heads[1], t.statement_pdf[0])
     out: list[str] = []
-    for part in texts(lang).statement:
+    for part in parts:
         line = part.format(**fields)
         if out and not (line.startswith("- ") and out[-1].startswith("- ")):
             out.append("")

@@ -232,6 +232,8 @@ class Texts:
     chart_change: str
     skip_link: str  # the report page's first link, to its main content
     statement: tuple[str, ...]  # tilgaengelighed.md, paragraph by paragraph ({title}, …)
+    # with report.pdf: one item more for what was checked, one for what was not
+    statement_pdf: tuple[str, str]
     # the codebook (publish/codebook.py); kinds keyed by codebook.VariableKind's values
     codebook_kinds: Mapping[str, str]
     codebook_words: Mapping[str, str]
@@ -645,6 +647,7 @@ DANISH = Texts(
         "factbox_html": "Faktaboks og HTML",
         "run_record": "Kørselsoplysninger",
         "chart": "Diagram: {what}",
+        "pdf": "PDF",
     },
     report_sheets={
         "overall": "Indikatorer",
@@ -687,6 +690,14 @@ DANISH = Texts(
         "- Regnearket (report.xlsx), CSV-tabellerne og diagramfilerne i mappen charts/.",
         "## Kontakt og klager",
         "- Kontakt: [myndighedens kontaktoplysninger]. Klager: Digitaliseringsstyrelsen.",
+    ),
+    statement_pdf=(
+        "- PDF-udgaven (report.pdf) har samme indhold som siden: tagget efter PDF/UA-1 "
+        "(struktur, overskrifter, tabeller, diagrammernes tekster), tekst der kan søges i, "
+        "skrifttyper indlejret og sidetal. panelkits egne test kontrollerer tags, skrifttyper "
+        "og teksten.",
+        "- Om PDF-udgaven opfylder PDF/UA fuldt ud: den er ikke kontrolleret med et "
+        "PDF/UA-værktøj (fx veraPDF eller PAC).",
     ),
     codebook_kinds={
         "id": "id",
@@ -930,6 +941,7 @@ ENGLISH = Texts(
         "factbox_html": "Fact box and HTML",
         "run_record": "Run record",
         "chart": "Chart: {what}",
+        "pdf": "PDF",
     },
     report_sheets={
         "overall": "Indicators",
@@ -973,6 +985,13 @@ ENGLISH = Texts(
         "## Contact and complaints",
         "- Contact: [the public body's contact details]. Complaints: the Danish Agency for "
         "Digital Government.",
+    ),
+    statement_pdf=(
+        "- The PDF version (report.pdf) has the page's content: tagged to PDF/UA-1 "
+        "(structure, headings, tables, the charts' texts), searchable text, embedded fonts "
+        "and page numbers. panelkit's own tests check its tags, fonts and text.",
+        "- Whether the PDF version fully meets PDF/UA: it was not checked with a PDF/UA "
+        "tool (e.g. veraPDF or PAC).",
     ),
     codebook_kinds={
         "id": "id",
