@@ -19,6 +19,7 @@ import math
 import re
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -474,13 +475,23 @@ def _images(fig: Figure) -> tuple[bytes, bytes]:
     png, svg = io.BytesIO(), io.BytesIO()
     # RGB (the background is white, so alpha says nothing) at zlib level 3: half the time
     # of matplotlib's RGBA at level 6, and a smaller file. No text chunks: no software name.
-    Image.fromarray(pixels).save(png, format="png", compress_level=3, dpi=(_DPI, _DPI))
-    inches = Bbox.from_extents(left, height - bottom, right, height - top).transformed(
-        fig.dpi_scale_trans.inverted()
-    )
-    fig.savefig(
-        svg, format="svg", dpi=_DPI, bbox_inches=inches, metadata={"Date": None, "Creator": None}
-    )
+    # The pixels are ours alone by now: Pillow compresses them without the GIL, on the
+    # other core, while matplotlib draws the SVG.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        encoded = pool.submit(
+            Image.fromarray(pixels).save, png, format="png", compress_level=3, dpi=(_DPI, _DPI)
+        )
+        inches = Bbox.from_extents(left, height - bottom, right, height - top).transformed(
+            fig.dpi_scale_trans.inverted()
+        )
+        fig.savefig(
+            svg,
+            format="svg",
+            dpi=_DPI,
+            bbox_inches=inches,
+            metadata={"Date": None, "Creator": None},
+        )
+        encoded.result()
     return png.getvalue(), _stable_ids(svg.getvalue())
 
 
