@@ -275,8 +275,8 @@ def test_a_drawing_wider_than_its_canvas_is_saved_whole() -> None:
     rows = [ChartRow("a", 0.2, 0.15, 0.25, baseline=0.18, baseline_label=long.strip())]
     usual = indicator_chart([ChartRow("a", 0.2, 0.15, 0.25)], lang=Lang.DA, title=TITLE)
     wide = indicator_chart(rows, lang=Lang.DA, title=TITLE)
-    assert _png_size(usual.png)[0] <= 7.5 * 150 + 2 * 0.12 * 150 + 2
-    assert _png_size(wide.png)[0] > 7.5 * 150 + 2 * 0.12 * 150 + 2
+    assert _png_size(usual.png)[0] <= 7.5 * 150 + 2 * 0.125 * 150 + 2
+    assert _png_size(wide.png)[0] > 7.5 * 150 + 2 * 0.125 * 150 + 2
     assert long.strip() in texts(wide)  # the whole legend entry, in the SVG as well
     again = indicator_chart(rows, lang=Lang.DA, title=TITLE)
     assert (wide.png, wide.svg) == (again.png, again.svg)

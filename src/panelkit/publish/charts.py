@@ -324,7 +324,7 @@ _FONT_SIZE = 8.5
 _LINE = _FONT_SIZE * 1.25 / 72  # inches per line of label text
 _LABEL_WIDTH = 38  # characters per line of a row label
 _TITLE_WIDTH = 80
-_PAD = 0.12  # inches of white round a saved chart
+_PAD = 0.125  # inches (9 pt) of white round a saved chart
 _GAP = 3 / 72  # inches between the parts of a chart (constrained layout's pad)
 _OVERHEAD = 1.5  # inches for a one-line title, the x axis and the legend around the plot
 
