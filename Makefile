@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+PDF_STAMP := $(VENV)/.installed-pdf
 
 .PHONY: demo test lint bench report clean
 
@@ -17,6 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+$(PDF_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[pdf]'
 	touch $(STAMP) $@
 
 demo: $(STAMP)
@@ -33,8 +38,9 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-report: $(STAMP)
-	$(BIN)/panelkit report --out build/report --force
+# The yearly report with its PDF (WeasyPrint needs Pango: see the README).
+report: $(PDF_STAMP)
+	$(BIN)/panelkit report --pdf --out build/report --force
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
