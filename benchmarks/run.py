@@ -1,7 +1,7 @@
 """Benchmark: panelkit's jobs as fresh processes, beside their yardsticks in the same run.
 
 Usage: python benchmarks/run.py [--sizes 10000,100000,1000000] [--keep DIR] [--no-r]
-                                [--r-size 100000] [--repeat 1]
+                                [--r-size 100000] [--repeat 1] [--demo-only] [--demo-repeat 3]
 
 For each size it writes a synthetic export with the demo generator, then times as
 fresh processes (wall time; peak memory = the child's own max RSS via os.wait4):
@@ -14,7 +14,8 @@ fresh processes (wall time; peak memory = the child's own max RSS via os.wait4):
 - R ``survey`` on the same job at ``--r-size`` (``benchmarks/r_job.py``; needs
   ``Rscript`` with the survey package).
 Then the bundled demo's ``summarize`` and ``report`` against ``python -c "import
-pandas"``. Each panelkit job runs with ``PANELKIT_TIMINGS`` so that its seconds per
+pandas"``, interleaved in ``--demo-repeat`` rounds (``--demo-only``: that part alone).
+Each panelkit job runs with ``PANELKIT_TIMINGS`` so that its seconds per
 step (read, validate, weight, estimate, publish) are printed per respondent: a
 regression shows in the step it is in. A yardstick that is not installed is
 named as missing. Numbers are printed, never asserted; the last table is Markdown
@@ -84,13 +85,13 @@ def run_timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> R
     return Run(wall, usage.ru_maxrss / 1024, code)
 
 
-def panelkit_job(cmd: list[str], cwd: Path, repeat: int) -> Run:
+def panelkit_job(cmd: list[str], cwd: Path, repeat: int, env: dict[str, str] | None = None) -> Run:
     """The fastest of ``repeat`` runs of a panelkit command, with its seconds per step."""
     best: Run | None = None
     for _ in range(repeat):
         record = cwd / "timings.jsonl"
         record.unlink(missing_ok=True)
-        run = run_timed(cmd, cwd, env={**os.environ, "PANELKIT_TIMINGS": str(record)})
+        run = run_timed(cmd, cwd, env={**(env or os.environ), "PANELKIT_TIMINGS": str(record)})
         if run.ok and record.exists():
             run.steps = json.loads(record.read_text().splitlines()[-1])["steps"]
         if best is None or (run.ok and run.wall < best.wall):
@@ -171,8 +172,12 @@ def main() -> None:
     parser.add_argument("--no-r", action="store_true", help="skip R even when installed")
     parser.add_argument("--r-size", type=int, default=100_000, help="the size R runs at")
     parser.add_argument("--repeat", type=int, default=1, help="runs per panelkit job (fastest)")
+    parser.add_argument("--demo-only", action="store_true", help="only the bundled demo's part")
+    parser.add_argument(
+        "--demo-repeat", type=int, default=3, help="interleaved rounds of the demo (fastest)"
+    )
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [] if args.demo_only else [int(s) for s in args.sizes.split(",")]
 
     # The demo's files by path: importing panelkit here would load numpy and pandas
     # into the parent, whose memory every child's peak starts from.
@@ -268,14 +273,22 @@ def main() -> None:
                     )
                 )
 
-    # The bundled demo against the start-up of pandas alone.
-    pandas = best_of([sys.executable, "-c", "import pandas"], work)
-    demo_summary = min(
-        run_timed([*panelkit, "summarize", "--out", str(work / "demo.json")], work).wall
-        for _ in range(3)
-    )
+    # The bundled demo against the start-up of pandas alone, interleaved (pandas, summarize,
+    # report; again), so that a shared machine's load falls on both sides of a ratio.
+    # With PYTHONDONTWRITEBYTECODE set, every run would compile panelkit's modules anew
+    # (0.3 s), which an installed panelkit never does: the children may write bytecode.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    pandas_cmd = [sys.executable, "-c", "import pandas"]
+    summary_cmd = [*panelkit, "summarize", "--out", str(work / "demo.json")]
     report_cmd = [*panelkit, "report", "--out", str(work / "report"), "--force"]
-    report = panelkit_job(report_cmd, work, 3)
+    run_timed(summary_cmd, work, env)  # compiles the bytecode once
+    pandas_runs, summary_runs, report_runs = [], [], []
+    for _ in range(args.demo_repeat):
+        pandas_runs.append(run_timed(pandas_cmd, work, env).wall)
+        summary_runs.append(run_timed(summary_cmd, work, env).wall)
+        report_runs.append(panelkit_job(report_cmd, work, 1, env))
+    pandas, demo_summary = min(pandas_runs), min(summary_runs)
+    report = min(report_runs, key=lambda r: r.wall)
     print(f"\ndemo: import pandas {pandas:.2f} s")
     print(f"  summarize    {demo_summary:6.2f} s  {demo_summary / pandas:4.1f}× import pandas")
     print(

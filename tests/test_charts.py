@@ -261,3 +261,22 @@ def test_wave_chart_english() -> None:
     )
     assert "2022: suppressed" in words
     assert "50.0%" in words
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png.startswith(PNG_SIGNATURE)
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_a_drawing_wider_than_its_canvas_is_saved_whole() -> None:
+    """A legend entry longer than the page is not cut at the canvas edge: the chart is
+    saved into the drawing's own box, wider than the usual 7.5 inches at 150 dpi."""
+    long = "Region Hovedstadens Sundhedsprofil " * 8
+    rows = [ChartRow("a", 0.2, 0.15, 0.25, baseline=0.18, baseline_label=long.strip())]
+    usual = indicator_chart([ChartRow("a", 0.2, 0.15, 0.25)], lang=Lang.DA, title=TITLE)
+    wide = indicator_chart(rows, lang=Lang.DA, title=TITLE)
+    assert _png_size(usual.png)[0] <= 7.5 * 150 + 2 * 0.125 * 150 + 2
+    assert _png_size(wide.png)[0] > 7.5 * 150 + 2 * 0.125 * 150 + 2
+    assert long.strip() in texts(wide)  # the whole legend entry, in the SVG as well
+    again = indicator_chart(rows, lang=Lang.DA, title=TITLE)
+    assert (wide.png, wide.svg) == (again.png, again.svg)

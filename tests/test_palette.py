@@ -105,10 +105,51 @@ def test_series_colours_stay_apart(deficiency: str | None) -> None:
 def test_charts_and_page_use_no_colour_outside_the_palette() -> None:
     """Every hex colour in the publishing code is one of the palette's."""
     named = {v.upper() for k, v in vars(palette).items() if k.isupper() and isinstance(v, str)}
+    named |= set(palette.ANSWER_SHADES)
     src = Path(palette.__file__).parent
-    for module in ("charts.py", "html.py", "factbox.py", "report.py"):
-        used = {c.upper() for c in re.findall(r"#[0-9A-Fa-f]{6}\b", (src / module).read_text())}
-        assert used <= named, (module, sorted(used - named))
+    modules = sorted(p for p in src.glob("*.py") if p.name != "palette.py")
+    assert {"charts.py", "kindcharts.py", "html.py", "report.py"} <= {p.name for p in modules}
+    for module in modules:
+        text = module.read_text(encoding="utf-8")
+        # Six or eight hex digits (#RRGGBB, #RRGGBBAA), and the short #RGB outside "&#123;".
+        used = {c.upper() for c in re.findall(r"#(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{6})\b", text)}
+        assert used <= named, (module.name, sorted(used - named))
+        assert not re.findall(r"(?<![&\w])#[0-9A-Fa-f]{3}\b", text), module.name
+
+
+def test_the_answer_scales_come_from_the_palette() -> None:
+    from panelkit.publish import kindcharts
+
+    assert kindcharts.ANSWER_COLOURS is palette.ANSWER_COLOURS
+    for k, colours in palette.ANSWER_COLOURS.items():
+        assert len(colours) == k and kindcharts.answer_colours(k) == colours
+
+
+@pytest.mark.parametrize("fill", palette.ANSWER_SHADES)
+def test_an_answer_segment_stands_out_and_its_label_reads(fill: str) -> None:
+    # The label is in TEXT_PAIRS (4.5:1); the segment itself reaches 3:1 against the page
+    # or against the outline drawn round it, so its edge is seen either way.
+    assert (palette.text_colour(fill), fill) in palette.TEXT_PAIRS
+    assert contrast(palette.text_colour(fill), fill) >= 4.5
+    assert max(contrast(fill, around) for around in palette.SEGMENT_SURROUNDS) >= 3.0
+
+
+@pytest.mark.parametrize("k", [8, 9, 11])
+def test_longer_answer_scales_label_readably(k: int) -> None:
+    """Beyond the palette's seven, the scale is matplotlib's PuOr: labels still reach 4.5:1."""
+    from panelkit.publish.kindcharts import answer_colours
+
+    for fill in answer_colours(k):
+        assert contrast(palette.text_colour(fill), fill) >= 4.5, fill
+
+
+@pytest.mark.parametrize("deficiency", [None, *CVD])
+def test_neighbouring_answers_stay_apart(deficiency: str | None) -> None:
+    """Adjacent segments of a stacked bar differ for the common colour-vision deficiencies."""
+    for colours in palette.ANSWER_COLOURS.values():
+        for a, b in itertools.pairwise(colours):
+            distance = float(np.linalg.norm(seen(a, deficiency) - seen(b, deficiency)))
+            assert distance >= APART, (deficiency, a, b, round(distance, 1))
 
 
 def test_css_variables_carry_the_palette() -> None:

@@ -6,8 +6,8 @@ layout), so they render the same way and give the same bytes on every run. Only
 aggregates reach them; a suppressed row keeps its name and loses its numbers (a
 distribution's bar is hidden whole when any of its answers is suppressed).
 
-The colours are named here, in one place (:data:`ANSWER_COLOURS`, :data:`MEAN_COLOUR`),
-until the report's palette module takes them over.
+The colours are the palette's (:data:`panelkit.publish.palette.ANSWER_COLOURS`,
+``MEAN_COLOUR``, ``SEGMENT_EDGE``), whose contrast tests/test_palette.py checks.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from panelkit.publish import charts as _c
+from panelkit.publish import palette
 from panelkit.publish.texts import decimal, mean_words, pct_words, scale_number
 from panelkit.publish.words import texts
 from panelkit.results import Estimate, EstimateKind, Lang
@@ -25,24 +26,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.ticker import Formatter
 
-# A diverging answer scale (ColorBrewer PuOr's colours, safe for the common colour-vision
-# deficiencies): orange at one end, purple at the other, a pale neutral between. Chosen so
-# the CIE lightness L* differs by at least 10 between every two neighbours and between the
-# two ends (tests/test_kinds_publish.py), so the segments also read apart in greyscale;
-# each segment is outlined and labelled too.
-ANSWER_COLOURS: Mapping[int, tuple[str, ...]] = {
-    1: ("#998EC3",),
-    2: ("#E66101", "#5E3C99"),
-    3: ("#F1A340", "#F7F7F7", "#998EC3"),
-    4: ("#E66101", "#FDB863", "#998EC3", "#542788"),
-    5: ("#E66101", "#FDB863", "#F7F7F7", "#B2ABD2", "#5E3C99"),
-    6: ("#B35806", "#F1A340", "#FEE0B6", "#B2ABD2", "#8073AC", "#542788"),
-    7: ("#7F3B08", "#E66101", "#FDB863", "#F7F7F7", "#B2ABD2", "#8073AC", "#2D004B"),
-}
-SEGMENT_EDGE = "#404040"  # the outline between segments (and round the pale neutral)
-DARK_TEXT = "#000000"
-LIGHT_TEXT = "#FFFFFF"
-MEAN_COLOUR = "#0072B2"  # Okabe & Ito blue, as the group charts' points
+# The answer scales' colours are the palette's (publish/palette.py, checked there).
+ANSWER_COLOURS = palette.ANSWER_COLOURS
+SEGMENT_EDGE = palette.SEGMENT_EDGE
+MEAN_COLOUR = palette.MEAN_COLOUR
+lightness = palette.lightness
+text_colour = palette.text_colour
+
 # A segment narrower than this (percent) has no room for its label; the legend and the
 # alt text still give its share.
 LABEL_MIN_PCT = 4.0
@@ -56,25 +46,6 @@ def answer_colours(k: int) -> tuple[str, ...]:
 
     cmap = matplotlib.colormaps["PuOr"]
     return tuple(matplotlib.colors.to_hex(cmap(i / (k - 1))).upper() for i in range(k))[::-1]
-
-
-def _luminance(colour: str) -> float:
-    """Relative luminance (WCAG 2) of a ``#RRGGBB`` colour."""
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def lightness(colour: str) -> float:
-    """CIE L* (0 black – 100 white) of a ``#RRGGBB`` colour: how light it prints in grey."""
-    y = _luminance(colour)
-    return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
-
-
-def text_colour(fill: str) -> str:
-    """Black or white, whichever contrasts more with ``fill``."""
-    lum = _luminance(fill)
-    return DARK_TEXT if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else LIGHT_TEXT
 
 
 # --------------------------------------------------------------------------- records
