@@ -145,7 +145,7 @@ def read_delimited_text(path: str | Path) -> DelimitedText:
         raise ExportError(f"{shown} is empty; expected lines of values separated by ; , or tab")
     text = _normalise_newlines(text)
     start, end, _ = _locate_header(text, 1)
-    delimiter = _sniff_or_refuse(shown, text, start, end)
+    delimiter = _sniff_or_refuse(shown, text[start:end], text[end + 1 : end + 1 + _SNIFF_CHARS])
     records: list[tuple[str, ...]] = []
     lines: list[int] = []
     reader = csv.reader(
@@ -199,44 +199,48 @@ def _cleaned_columns(table: pd.DataFrame) -> list[pd.Series]:
 
 
 def read_delimited(req: ReadRequest) -> RawExport:
-    """Read a delimited text export: the header at ``req.header_row``, ``req.skip`` left out."""
+    """Read a delimited text export: the header at ``req.header_row``, ``req.skip`` left out.
+
+    The whole file is never decoded into one Python string (at a million rows a
+    2-byte-per-character text was the read's peak): the encoding is judged and the
+    header, delimiter and line numbers found on the bytes, and pyarrow decodes as it
+    parses. Newline, quote, delimiter and space are the same bytes in every encoding
+    read this way (UTF-16 is first re-encoded as UTF-8).
+    """
     p, shown, header_row, skip = req.path, req.shown, req.header_row, req.skip
-    data = read_bytes(p, shown)
-    if not data.startswith(_BOMS_UTF16) and b"\r" in data:
-        # Every other encoding read here is ASCII-compatible: CR and LF are these bytes,
-        # and replacing them in the bytes is cheaper than in the text (a copy fewer).
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    text, encoding = _decode_or_refuse(data, shown)
-    del data
-    if not text or text.isspace():
+    data, encoding, codec = _export_bytes(read_bytes(p, shown), shown)
+    if _blank(data, codec):
         raise ExportError(
             f"{shown} is empty; expected a header row with the column names followed by one row "
             "per respondent"
         )
-    text = _normalise_newlines(text)
     try:
-        hstart, hend, hrow = _locate_header(text, header_row)
+        hstart, hend, hrow = _locate_header_bytes(data, header_row)
     except LookupError as exc:
         raise ExportError(
             f"{shown} ends before row {header_row}, so there is no header there; check header_row"
         ) from exc
-    delimiter = _sniff_or_refuse(shown, text, hstart, hend)
-    hline = text.count("\n", 0, hstart) + 1
-    sep = delimiter or absent_char(text)
+    header = data[hstart:hend].decode(codec)
+    delimiter = _sniff_or_refuse(shown, header, _sample(data, hend + 1, codec))
+    hline = data.count(b"\n", 0, hstart) + 1
+    sep = delimiter or _absent_byte_char(data)
 
-    # UTF-8 bytes, not a StringIO: StringIO holds 4 bytes per character, which
-    # dominated peak memory on large exports. Rows above the header are skipped.
-    body = text[hstart:].encode("utf-8")
-    # The text goes before the parse (it was a third of the peak at a million rows);
-    # only pandas' path, for odd files, decodes it again from the body.
-    above, header = text[:hstart], text[hstart:hend]
-    del text
-    encoded = _parse_arrow(body, sep, header)
+    # Rows above the header are skipped; the bytes from the header on are parsed.
+    above = data[:hstart]
+    body = data[hstart:]  # the same object when the header is the first line
+    del data
+    encoded = _parse_arrow(body, sep, header, codec)
     if encoded is None:  # pyarrow refused it: pandas' parser, and its exact error messages
-        parsed = _parse_pandas(shown, body, above + body.decode("utf-8"), hstart, hline, sep)
+        if codec != "utf-8":  # pandas' path (odd files) reads UTF-8
+            body = body.decode(codec).encode("utf-8")
+        text_above = above.decode(codec)
+        text = text_above + body.decode("utf-8")
+        parsed = _parse_pandas(shown, body, text, len(text_above), hline, sep)
+        del text
         record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, parsed[2])
         del body
     else:
+        # Line numbers on the bytes as read: newlines and quotes are the same bytes.
         record_lines, record_rows = _record_positions(shown, body, hline, hrow, sep, encoded[2])
         del body  # before the columns are converted
         parsed = _arrow_columns(encoded)
@@ -256,6 +260,92 @@ def read_delimited(req: ReadRequest) -> RawExport:
     return RawExport(p, ExportFormat.CSV, frame, lines, "line", encoding, delimiter)
 
 
+# Bytes cp1252 leaves undefined: a file with one of them is read as latin-1.
+_CP1252_UNDEFINED: Final = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+_UTF8_CHUNK: Final = 8 << 20
+
+
+def _export_bytes(data: bytes, shown: str) -> tuple[bytes, str, str]:
+    """The export's bytes with "\\n" newlines and no byte-order marks, its encoding
+    (as :func:`decode_text` names it) and the codec its bytes are now in.
+
+    The same text as :func:`_decode_or_refuse` would give, without decoding all of
+    it: only a UTF-16 file (never large in practice) is decoded, and re-encoded as
+    UTF-8.
+    """
+    if data.startswith(_BOMS_UTF16):
+        text, encoding = _decode_or_refuse(data, shown)
+        del data
+        return _normalise_newlines(text).encode("utf-8"), encoding, "utf-8"
+    if b"\r" in data:
+        # CR and LF are these bytes in every other encoding read here.
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            data = data.replace(b"\r", b"\n")
+    start = len(_BOM_UTF8) if data.startswith(_BOM_UTF8) else 0
+    if _is_utf8(data, start):
+        encoding, codec = ("utf-8-sig" if start else "utf-8"), "utf-8"
+    else:  # a BOM and then not UTF-8: the rest judged, the BOM left out (as decode_text)
+        codec = encoding = "latin-1" if any(b in data for b in _CP1252_UNDEFINED) else "cp1252"
+    if b"\x00" in data:
+        raise ExportError(f"{shown} does not look like a text export: {_binary_hint(data)}")
+    if codec == "utf-8":
+        # A byte-order mark inside the text (exports pasted together) is never an answer:
+        # left in, it glues itself to a column name or an id and the row is refused.
+        if _BOM_UTF8 in data:
+            data = data.replace(_BOM_UTF8, b"")
+    elif start:
+        data = data[start:]
+    return data, encoding, codec
+
+
+def _is_utf8(data: bytes, start: int) -> bool:
+    """Whether ``data[start:]`` is UTF-8, decoded a chunk at a time (never the whole)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for pos in range(start, max(len(data), start + 1), _UTF8_CHUNK):
+            chunk = view[pos : pos + _UTF8_CHUNK]
+            decoder.decode(chunk, final=pos + _UTF8_CHUNK >= len(data))
+    except UnicodeDecodeError:
+        return False
+    finally:
+        view.release()
+    return True
+
+
+# A byte that is not white space in any encoding read here: an ASCII character other
+# than str.isspace's (bytes \x80-\xff may decode to white space, e.g. \xa0).
+_VISIBLE_BYTE_RE: Final = re.compile(rb"[^\t\n\x0b\x0c\r\x1c-\x1f \x80-\xff]")
+
+
+def _blank(data: bytes, codec: str) -> bool:
+    """Whether the text is empty or only white space (decoded only if it may be)."""
+    if _VISIBLE_BYTE_RE.search(data):
+        return False
+    text = data.decode(codec)
+    return not text or text.isspace()
+
+
+def _sample(data: bytes, start: int, codec: str) -> str:
+    """The first ``_SNIFF_CHARS`` characters of the text from byte ``start`` on."""
+    import codecs
+
+    piece = data[start : start + 4 * _SNIFF_CHARS]  # a character is at most 4 bytes
+    final = start + 4 * _SNIFF_CHARS >= len(data)
+    return codecs.getincrementaldecoder(codec)().decode(piece, final=final)[:_SNIFF_CHARS]
+
+
+def _absent_byte_char(data: bytes) -> str:
+    """:func:`absent_char` of the text of ``data`` (ASCII control characters are bytes)."""
+    for c in "\x1f\x1e\x1d\x1c\x01":
+        if c.encode() not in data:
+            return c
+    return "\x1f"
+
+
 _Parsed = tuple[list[str], list[pd.Series], int]  # names, columns, records (header included)
 
 
@@ -263,7 +353,7 @@ _Parsed = tuple[list[str], list[pd.Series], int]  # names, columns, records (hea
 _Encoded = tuple[list[str], list[list[Any]], int]
 
 
-def _parse_arrow(body: bytes, sep: str, header: str) -> _Encoded | None:
+def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _Encoded | None:
     """Parse with pyarrow's streaming CSV reader: the header's cells and each column
     dictionary-encoded batch by batch (only a batch of plain strings exists at a time,
     not the whole table), with the number of records, the header included.
@@ -291,7 +381,13 @@ def _parse_arrow(body: bytes, sep: str, header: str) -> _Encoded | None:
     try:
         reader = pacsv.open_csv(
             pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
+            # pyarrow decodes a non-UTF-8 body as it streams (Python's codec, so the
+            # same text), never the whole body at once
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                use_threads=True,
+                encoding="utf8" if codec == "utf-8" else codec,
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep,
                 quote_char='"',
@@ -484,9 +580,33 @@ def _locate_header(text: str, header_row: int) -> tuple[int, int, int]:
     raise LookupError(header_row)
 
 
-def _sniff_or_refuse(shown: str, text: str, start: int, end: int) -> str | None:
+def _record_end_bytes(data: bytes, start: int) -> int:
+    """:func:`_record_end` on the bytes (newline and quote are single bytes)."""
+    quotes = 0
+    pos = start
+    while True:
+        nl = data.find(b"\n", pos)
+        end = len(data) if nl < 0 else nl
+        quotes += data.count(b'"', pos, end)
+        if quotes % 2 == 0 or nl < 0:
+            return end
+        pos = nl + 1
+
+
+def _locate_header_bytes(data: bytes, header_row: int) -> tuple[int, int, int]:
+    """:func:`_locate_header` on the bytes: byte offsets (space and tab are bytes)."""
+    pos, row = 0, 1
+    while pos < len(data):
+        end = _record_end_bytes(data, pos)
+        if row >= header_row and data[pos:end].strip(b" \t"):
+            return pos, end, row
+        pos, row = end + 1, row + 1
+    raise LookupError(header_row)
+
+
+def _sniff_or_refuse(shown: str, header: str, sample: str) -> str | None:
     try:
-        return _sniff(text[start:end], text[end + 1 : end + 1 + _SNIFF_CHARS])
+        return _sniff(header, sample)
     except _Ambiguous as exc:
         a, b = (_DELIMITER_NAMES[c] for c in exc.candidates[:2])
         raise ExportError(
