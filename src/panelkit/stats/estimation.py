@@ -249,8 +249,8 @@ def share(domain: Domain, yes: np.ndarray, breakdown: Breakdown) -> Linearised:
     (a group whose weights are all 0 gets no estimate, and values 0).
     """
     yes = np.asarray(yes, dtype=bool)
-    lin = ratio(domain, yes, breakdown)
-    g, keep = _grouped(domain, breakdown)
+    lin, keep = _ratio(domain, yes, breakdown)
+    g = lin.influence.group  # the groups of the respondents kept, as _grouped gives them
     positive = np.bincount(g[yes if keep is None else yes[keep]], minlength=breakdown.groups)
     return replace(lin, n_positive=positive)
 
@@ -264,6 +264,18 @@ def mean(domain: Domain, x: np.ndarray, breakdown: Breakdown) -> Linearised:
 def ratio(domain: Domain, y: np.ndarray, breakdown: Breakdown) -> Linearised:
     """The weighted mean ``Σwy/Σw`` of ``y`` per group, with its linearised values
     ``(y − ȳ)/Σw`` (R: ``svymean`` on the group's subset); kind SHARE."""
+    return _ratio(domain, y, breakdown)[0]
+
+
+def _ratio(
+    domain: Domain, y: np.ndarray, breakdown: Breakdown
+) -> tuple[Linearised, np.ndarray | None]:
+    """:func:`ratio`, and which respondents of ``domain`` have a group (None: all).
+
+    At a million respondents each array here is 8 MB: few live at once, the linearised
+    values worked out in place (the same operations in the same order, so the same
+    numbers as the plain expressions in the comments).
+    """
     groups = breakdown.groups
     g, keep = _grouped(domain, breakdown)
     if keep is not None:  # respondents without a group (missing by variable) drop out
@@ -275,15 +287,26 @@ def ratio(domain: Domain, y: np.ndarray, breakdown: Breakdown) -> Linearised:
     w_sum = np.bincount(g, weights=w, minlength=groups)
     total = np.bincount(g, weights=w * y, minlength=groups)
     est = np.divide(total, w_sum, out=np.full(groups, np.nan), where=w_sum > 0)
-    w_group = w_sum[g]
-    centred = y - np.where(w_group > 0, est[g], 0.0)
-    e = np.divide(centred, w_group, out=np.zeros(len(g)), where=w_group > 0)
+    weighted = w_sum > 0
+    # centred = y − (ȳ of the group, 0 where it has no weight)
+    centred = y - np.where(weighted, est, 0.0)[g]
+    del y
     df = _df(w, g, n, groups)
     m = df + 1.0  # respondents with a weight
-    squares = np.bincount(g, weights=w * centred * centred, minlength=groups)
+    wcc = w * centred
+    wcc *= centred  # w · centred · centred
+    squares = np.bincount(g, weights=wcc, minlength=groups)
+    del wcc
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.where((m > 1) & (w_sum > 0), m / (m - 1) * squares / w_sum, np.nan)
-    return Linearised(
+    # e = centred / (Σw of the group), 0 where the group has no weight
+    w_group = w_sum[g]
+    e = centred
+    np.divide(centred, w_group, out=e, where=w_group > 0)
+    del w_group
+    if not weighted.all():
+        e[~weighted[g]] = 0.0
+    lin = Linearised(
         kind=EstimateKind.SHARE,
         estimate=est,
         influence=Influence(domain, g, e, groups),
@@ -292,6 +315,7 @@ def ratio(domain: Domain, y: np.ndarray, breakdown: Breakdown) -> Linearised:
         n_kish=_kish(w, g, w_sum, groups),
         spread=spread,
     )
+    return lin, keep
 
 
 def _grouped(domain: Domain, breakdown: Breakdown) -> tuple[np.ndarray, np.ndarray | None]:
@@ -488,7 +512,6 @@ def _quantile_rows(
 ) -> list[list[Estimate]]:
     """R's ``svyquantile(~x, sub, quantiles, ci = TRUE)`` per group (module docstring)."""
     groups = b.groups
-    g_all = b.codes[domain.rows]
     g, keep = _grouped(domain, b)
     xs = x if keep is None else x[keep]
     ws = domain.weights if keep is None else domain.weights[keep]
@@ -501,16 +524,20 @@ def _quantile_rows(
     ]
     # sorted once per group for its quantiles and their interval ends
     ranked = [_ranked(xs[m], ws[m]) if m.size else None for m in members]
+    del members  # a million row numbers; only whether a group has any is needed below
     out: list[list[Estimate]] = [[] for _ in range(groups)]
     for p in ind.quantiles:
         q = np.array(
             [math.nan if r is None else _qrule_ranked(r, p) for r in ranked], dtype=np.float64
         )
         # F̂: the share of the group's answers at or below its quantile, on the design.
-        at_most = np.zeros(len(g_all), dtype=bool)
-        inside = g_all >= 0
-        at_most[inside] = x[inside] <= q[g_all[inside]]
+        if keep is None:
+            at_most = x <= q[g]
+        else:  # a respondent without a group is not at or below any group's quantile
+            at_most = np.zeros(len(domain), dtype=bool)
+            at_most[keep] = xs <= q[g]
         cdf = share(domain, at_most, b)
+        del at_most
         var = design.variance(cdf.influence)
         for j, label in enumerate(b.labels):
             base = Estimate(
@@ -529,7 +556,7 @@ def _quantile_rows(
                 kind=EstimateKind.QUANTILE,
                 quantile=p,
             )
-            if not members[j].size:
+            if ranked[j] is None:  # no answer with a weight in the group
                 out[j].append(suppressed(base, Suppression.EMPTY))
                 continue
             low = high = se = None
