@@ -279,6 +279,7 @@ def association(
     w = sub.weights
     cells = nr * nc
     cell = a_idx + nr * g_idx  # answer fastest, as R's table
+    del g, keep, a_idx, g_idx  # a million entries each, before the covariance's own
     total = w.sum()
     if not total > 0:
         return None

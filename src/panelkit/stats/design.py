@@ -524,11 +524,20 @@ class _Engine:
                 + (n - inside) * z_mean**2
             )
             t = t_pg.ravel()[cell]
-        own = w * (e - t) - z_mean[group]
-        total = total + np.bincount(group, weights=own * own, minlength=groups)
+            del cell
+        # own = w · (e − t) − z̄ of the group, squared; in place (a product commutes, so
+        # these are the same numbers), as few respondent-sized arrays live as can be
+        own = e - t
+        del t
+        own *= w
+        own -= z_mean[group]
+        own *= own
+        total = total + np.bincount(group, weights=own, minlength=groups)
+        del own
         # Rounding noise, not variance: where the centring leaves (next to) nothing of
         # the uncentred sum of squares, the margins explain the answer; call it 0.
-        fixed = np.bincount(group, weights=(w * e) ** 2, minlength=groups)
+        we = w * e
+        fixed = np.bincount(group, weights=np.square(we, out=we), minlength=groups)
         return np.where(total > _NOISE * fixed, total, 0.0)
 
     def centring(self, e_sums: np.ndarray, groups: int) -> list[np.ndarray]:

@@ -595,8 +595,27 @@ class _Ranked:
 
 def _ranked(x: np.ndarray, w: np.ndarray) -> _Ranked:
     order = np.argsort(x, kind="stable")
-    cumw = np.cumsum(w[order], dtype=np.longdouble).astype(np.float64)
-    return _Ranked(x[order], cumw, float(np.cumsum(w, dtype=np.longdouble)[-1]))
+    cumw, _ = _cumsum_long(w[order])
+    _, total = _cumsum_long(w)
+    return _Ranked(x[order], cumw, total)
+
+
+_CUMSUM_CHUNK = 1 << 16
+
+
+def _cumsum_long(w: np.ndarray) -> tuple[np.ndarray, float]:
+    """``np.cumsum(w, dtype=np.longdouble)`` as float64, and its last value: the same
+    sums one after the other in long double, a chunk at a time (a million long doubles
+    are 16 MB), each chunk starting from the previous one's last sum."""
+    out = np.empty(len(w), dtype=np.float64)
+    carry = np.longdouble(0.0)
+    for start in range(0, len(w), _CUMSUM_CHUNK):
+        part = w[start : start + _CUMSUM_CHUNK].astype(np.longdouble)
+        part[0] += carry
+        np.cumsum(part, out=part)
+        out[start : start + len(part)] = part
+        carry = part[-1]
+    return out, float(carry)
 
 
 def _qrule_ranked(r: _Ranked, p: float) -> float:
