@@ -192,7 +192,7 @@ class SurveyDesign:
 
     def overall(self) -> Breakdown:
         """The whole sample as one group."""
-        return Breakdown(None, np.zeros(self.n, dtype=np.intp), (None,))
+        return Breakdown(None, np.zeros(self.n, dtype=np.int8), (None,))
 
     def breakdown(self, name: str) -> Breakdown:
         """The groups of a categorical variable, in label order (no answer: no group)."""
@@ -201,7 +201,9 @@ class SurveyDesign:
         if not isinstance(cat, pd.Categorical):
             cat = pd.Categorical(column)
         labels = tuple(str(x) for x in cat.categories)
-        return Breakdown(name, np.asarray(cat.codes, dtype=np.intp), labels)
+        # pandas' smallest integer codes (int8 for fewer than 128 groups), copied: one
+        # byte a respondent, not eight, in every group array the estimators derive
+        return Breakdown(name, np.array(cat.codes), labels)
 
     def domain(self, inside: np.ndarray) -> Domain:
         """The respondents where ``inside`` (one bool per row) holds."""
