@@ -228,8 +228,13 @@ def group_contrasts(
     """
     groups = breakdown.groups
     g = breakdown.codes[domain.rows]
+    y = np.asarray(y, dtype=np.float64)
     keep = np.flatnonzero(g >= 0)
-    sub, g, y = domain.take(keep), g[keep], np.asarray(y, dtype=np.float64)[keep]
+    if keep.size < g.size:  # else the domain itself: no copies of its arrays
+        sub, g, y = domain.take(keep), g[keep], y[keep]
+    else:
+        sub = domain
+    del keep
     w = sub.weights
     n_group = np.bincount(g, minlength=groups)
     w_group = np.bincount(g, weights=w, minlength=groups)
@@ -271,7 +276,7 @@ def association(
     g = breakdown.codes[domain.rows]
     a = np.asarray(answer)
     keep = np.flatnonzero((g >= 0) & (a >= 0))
-    sub = domain.take(keep)
+    sub = domain.take(keep) if keep.size < g.size else domain  # all kept: no copies
     a_idx, nr = _present(a[keep])
     g_idx, nc = _present(g[keep])
     if nr < 2 or nc < 2:

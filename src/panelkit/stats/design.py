@@ -289,11 +289,19 @@ class SurveyDesign:
         # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for the
         # rounding-noise rule: constant answers leave only the rounding of y − p.
         w = domain.weights
-        key = domain.pattern * cells + np.asarray(cell, dtype=np.intp)
         w2 = w * w
-        per_cell = [
-            np.bincount(cell, weights=v, minlength=cells) for v in (w2, w2 * np.abs(y), w2 * y * y)
-        ]
+        # w2, w2 · |y| and w2 · y · y by cell; the products in place (the same numbers),
+        # so that one respondent-sized temporary lives at a time
+        per_cell = [np.bincount(cell, weights=w2, minlength=cells)]
+        v = np.abs(y)
+        v *= w2
+        per_cell.append(np.bincount(cell, weights=v, minlength=cells))
+        del v
+        v = w2 * y
+        v *= y
+        per_cell.append(np.bincount(cell, weights=v, minlength=cells))
+        del v
+        key = domain.pattern * cells + np.asarray(cell, dtype=np.intp)
         size = (
             (a * a).T @ per_cell[2]
             + 2 * (np.abs(a) * np.abs(b)).T @ per_cell[1]
@@ -310,7 +318,12 @@ class SurveyDesign:
             out = np.bincount(key, weights=values, minlength=count_p * cells)
             return out.astype(np.float64).reshape(count_p, cells)
 
-        q0, q1, q2 = by_cell(w2), by_cell(w2 * y), by_cell(w2 * y * y)
+        q0 = by_cell(w2)
+        v = w2 * y
+        q1 = by_cell(v)
+        v *= y  # w2 · y · y
+        q2 = by_cell(v)
+        del v, w2
         if engine.cells:
             e_sums = by_cell(y) @ a + by_cell(None) @ b  # Σ e by pattern
             beta = engine.centring(e_sums, cols)
