@@ -197,7 +197,14 @@ def answers(design: SurveyDesign, ind: Indicator) -> tuple[Domain, np.ndarray]:
         return _within(design, ind, codes >= 0, codes)
     if ind.scores is not None:
         scores = dict(ind.scores)
-        x = _numbers(column.astype(object).map(scores))
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            # each answer's score looked up once, not once per respondent (the same
+            # conversion of the same values; no answer: NaN)
+            cat = _categorical(column)
+            per_answer = _numbers(pd.Series(cat.categories, dtype=object).map(scores))
+            x = np.append(per_answer, np.nan)[cat.codes]
+        else:
+            x = _numbers(column.astype(object).map(scores))
     else:
         x = _numbers(column)
     return _within(design, ind, ~np.isnan(x), x)
