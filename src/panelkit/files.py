@@ -180,6 +180,8 @@ _ROWS_PER_PIECE = 1 << 16  # rows laid out at a time: the full-length cells neve
 
 def _join_rows(header: bytes, fields: list[tuple[Any, Any]]) -> bytes:
     """``header`` and the CSV rows (",", "\n") of the columns' codes and fields, as UTF-8."""
+    import io
+
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -191,7 +193,10 @@ def _join_rows(header: bytes, fields: list[tuple[Any, Any]]) -> bytes:
         arr = pa.concat_arrays([arr, pa.array([""], type=pa.large_string())])
         texts.append(pc.binary_join_element_wise(arr, _large(end), _large("")))
         indices.append(np.where(codes < 0, len(arr) - 1, codes))
-    pieces = [header]
+    # One growing buffer, not a list of pieces joined at the end (which held the CSV
+    # twice); BytesIO hands its buffer over without a copy.
+    out = io.BytesIO()
+    out.write(header)
     n = len(indices[0])
     for start in range(0, n, _ROWS_PER_PIECE):
         part = slice(start, start + _ROWS_PER_PIECE)
@@ -199,8 +204,8 @@ def _join_rows(header: bytes, fields: list[tuple[Any, Any]]) -> bytes:
         rows = pc.binary_join_element_wise(*cells, _large(""))
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
         first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
-        pieces.append(rows.buffers()[2][first:last].to_pybytes())
-    return b"".join(pieces)
+        out.write(memoryview(rows.buffers()[2])[first:last])
+    return out.getvalue()
 
 
 def guard_not_input(path: Path, inputs: Iterable[Path]) -> None:
