@@ -227,7 +227,7 @@ def group_contrasts(
     without a group (missing ``by``) are in neither the group nor the rest.
     """
     groups = breakdown.groups
-    g = breakdown.codes[domain.rows]
+    g = breakdown.codes[domain.rows].astype(np.intp)  # cast once, not in every bincount
     y = np.asarray(y, dtype=np.float64)
     keep = np.flatnonzero(g >= 0)
     if keep.size < g.size:  # else the domain itself: no copies of its arrays

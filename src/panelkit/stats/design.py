@@ -290,18 +290,25 @@ class SurveyDesign:
         # rounding-noise rule: constant answers leave only the rounding of y − p.
         w = domain.weights
         w2 = w * w
+        cell = np.asarray(cell, dtype=np.intp)  # cast once, not in every bincount
+        # Values that do not depend on y (a test's cell proportions pass y = 0): every
+        # sum of a multiple of y is then exactly 0, so those passes are skipped.
+        has_y = bool(np.any(y))
         # w2, w2 · |y| and w2 · y · y by cell; the products in place (the same numbers),
         # so that one respondent-sized temporary lives at a time
         per_cell = [np.bincount(cell, weights=w2, minlength=cells)]
-        v = np.abs(y)
-        v *= w2
-        per_cell.append(np.bincount(cell, weights=v, minlength=cells))
-        del v
-        v = w2 * y
-        v *= y
-        per_cell.append(np.bincount(cell, weights=v, minlength=cells))
-        del v
-        key = domain.pattern * cells + np.asarray(cell, dtype=np.intp)
+        if has_y:
+            v = np.abs(y)
+            v *= w2
+            per_cell.append(np.bincount(cell, weights=v, minlength=cells))
+            del v
+            v = w2 * y
+            v *= y
+            per_cell.append(np.bincount(cell, weights=v, minlength=cells))
+            del v
+        else:
+            per_cell += [np.zeros(cells), np.zeros(cells)]
+        key = domain.pattern * cells + cell
         size = (
             (a * a).T @ per_cell[2]
             + 2 * (np.abs(a) * np.abs(b)).T @ per_cell[1]
@@ -318,14 +325,20 @@ class SurveyDesign:
             out = np.bincount(key, weights=values, minlength=count_p * cells)
             return out.astype(np.float64).reshape(count_p, cells)
 
+        zero = np.zeros((count_p, cells))  # a sum of a multiple of y, without y
+
         q0 = by_cell(w2)
-        v = w2 * y
-        q1 = by_cell(v)
-        v *= y  # w2 · y · y
-        q2 = by_cell(v)
-        del v, w2
+        if has_y:
+            v = w2 * y
+            q1 = by_cell(v)
+            v *= y  # w2 · y · y
+            q2 = by_cell(v)
+            del v
+        else:
+            q1 = q2 = zero
+        del w2
         if engine.cells:
-            e_sums = by_cell(y) @ a + by_cell(None) @ b  # Σ e by pattern
+            e_sums = (by_cell(y) if has_y else zero) @ a + by_cell(None) @ b  # Σ e by pattern
             beta = engine.centring(e_sums, cols)
             t = sum(m[c] for m, c in zip(beta, engine.cells, strict=True))
             assert isinstance(t, np.ndarray)
@@ -336,7 +349,8 @@ class SurveyDesign:
         ee = (a.T * s2) @ a + (a.T * s1) @ b + (b.T * s1) @ a + (b.T * s0) @ b
         et = (q1 @ a + q0 @ b).T @ t
         zz = ee - et - et.T + t.T @ (engine.weight_sq[:, None] * t)
-        z_sum = by_cell(w * y).sum(axis=0) @ a + by_cell(w).sum(axis=0) @ b - engine.weight @ t
+        wy = by_cell(w * y) if has_y else zero
+        z_sum = wy.sum(axis=0) @ a + by_cell(w).sum(axis=0) @ b - engine.weight @ t
         cov: np.ndarray = n / (n - 1) * (zz - np.outer(z_sum, z_sum) / n)
         # The rounding-noise rule of variance() and covariance(), on the values' size.
         noise = np.diag(cov) <= _NOISE * n / (n - 1) * np.maximum(np.diag(ee), size)

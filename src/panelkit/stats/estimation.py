@@ -258,7 +258,10 @@ def share(domain: Domain, yes: np.ndarray, breakdown: Breakdown) -> Linearised:
     yes = np.asarray(yes, dtype=bool)
     lin, keep = _ratio(domain, yes, breakdown)
     g = lin.influence.group  # the groups of the respondents kept, as _grouped gives them
-    positive = np.bincount(g[yes if keep is None else yes[keep]], minlength=breakdown.groups)
+    # The count of "yes" per group as a weighted count of 0/1 (exact in float64): a
+    # boolean selection of the groups would cost a second respondent-sized pass.
+    kept = yes if keep is None else yes[keep]
+    positive = np.bincount(g, weights=kept, minlength=breakdown.groups).astype(np.int64)
     return replace(lin, n_positive=positive)
 
 
@@ -326,8 +329,12 @@ def _ratio(
 
 
 def _grouped(domain: Domain, breakdown: Breakdown) -> tuple[np.ndarray, np.ndarray | None]:
-    """Each domain respondent's group, and which of them have one (None: all)."""
-    g = breakdown.codes[domain.rows]
+    """Each domain respondent's group (as intp), and which of them have one (None: all).
+
+    The breakdown's codes are int8; every np.bincount or lookup by group would cast
+    them to intp again (a copy each time), so they are cast once here.
+    """
+    g = breakdown.codes[domain.rows].astype(np.intp)
     if (g < 0).any():
         keep = np.flatnonzero(g >= 0)
         return g[keep], keep
