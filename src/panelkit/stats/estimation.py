@@ -249,14 +249,17 @@ def _within(
     return domain, values[domain.rows]
 
 
-def share(domain: Domain, yes: np.ndarray, breakdown: Breakdown) -> Linearised:
+def share(
+    domain: Domain, yes: np.ndarray, breakdown: Breakdown, groups: _Groups | None = None
+) -> Linearised:
     """The weighted share of ``yes`` (one bool per respondent of ``domain``) per group.
 
     The linearised value of the ratio is ``(y − p)/Σw`` in the respondent's own group
-    (a group whose weights are all 0 gets no estimate, and values 0).
+    (a group whose weights are all 0 gets no estimate, and values 0). ``groups``:
+    :func:`_groups` of ``domain`` and ``breakdown``, when several shares share them.
     """
     yes = np.asarray(yes, dtype=bool)
-    lin, keep = _ratio(domain, yes, breakdown)
+    lin, keep = _ratio(domain, yes, breakdown, groups)
     g = lin.influence.group  # the groups of the respondents kept, as _grouped gives them
     # The count of "yes" per group as a weighted count of 0/1 (exact in float64): a
     # boolean selection of the groups would cost a second respondent-sized pass.
@@ -277,8 +280,34 @@ def ratio(domain: Domain, y: np.ndarray, breakdown: Breakdown) -> Linearised:
     return _ratio(domain, y, breakdown)[0]
 
 
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """What a ratio needs of a domain and breakdown that does not depend on the answer:
+    worked out once where several ratios share them (a distribution's answers, a
+    quantile's cumulative shares)."""
+
+    g: np.ndarray  # the group of each respondent kept
+    keep: np.ndarray | None  # which respondents of the domain have a group (None: all)
+    domain: Domain  # those respondents
+    n: np.ndarray  # respondents per group
+    w_sum: np.ndarray  # Σw per group
+    df: np.ndarray
+    n_kish: np.ndarray
+
+
+def _groups(domain: Domain, breakdown: Breakdown) -> _Groups:
+    groups = breakdown.groups
+    g, keep = _grouped(domain, breakdown)
+    if keep is not None:  # respondents without a group (missing by variable) drop out
+        domain = domain.take(keep)
+    w = domain.weights
+    n = np.bincount(g, minlength=groups)
+    w_sum = np.bincount(g, weights=w, minlength=groups)
+    return _Groups(g, keep, domain, n, w_sum, _df(w, g, n, groups), _kish(w, g, w_sum, groups))
+
+
 def _ratio(
-    domain: Domain, y: np.ndarray, breakdown: Breakdown
+    domain: Domain, y: np.ndarray, breakdown: Breakdown, grouping: _Groups | None = None
 ) -> tuple[Linearised, np.ndarray | None]:
     """:func:`ratio`, and which respondents of ``domain`` have a group (None: all).
 
@@ -287,21 +316,25 @@ def _ratio(
     numbers as the plain expressions in the comments).
     """
     groups = breakdown.groups
-    g, keep = _grouped(domain, breakdown)
-    if keep is not None:  # respondents without a group (missing by variable) drop out
-        domain = domain.take(keep)
+    known = _groups(domain, breakdown) if grouping is None else grouping
+    g, keep, domain, n, w_sum, df = (
+        known.g,
+        known.keep,
+        known.domain,
+        known.n,
+        known.w_sum,
+        known.df,
+    )
+    if keep is not None:
         y = y[keep]
     y = np.asarray(y, dtype=np.float64)
     w = domain.weights
-    n = np.bincount(g, minlength=groups)
-    w_sum = np.bincount(g, weights=w, minlength=groups)
     total = np.bincount(g, weights=w * y, minlength=groups)
     est = np.divide(total, w_sum, out=np.full(groups, np.nan), where=w_sum > 0)
     weighted = w_sum > 0
     # centred = y − (ȳ of the group, 0 where it has no weight)
     centred = y - np.where(weighted, est, 0.0)[g]
     del y
-    df = _df(w, g, n, groups)
     m = df + 1.0  # respondents with a weight
     wcc = w * centred
     wcc *= centred  # w · centred · centred
@@ -322,7 +355,7 @@ def _ratio(
         influence=Influence(domain, g, e, groups),
         n=n,
         df=df,
-        n_kish=_kish(w, g, w_sum, groups),
+        n_kish=known.n_kish,
         spread=spread,
     )
     return lin, keep
@@ -508,8 +541,9 @@ def _distribution_rows(
 ) -> list[list[Estimate]]:
     """Every answer as a share of the domain's answers, per group in the schema's order."""
     per_answer = []
+    known = _groups(domain, b)  # the same domain and groups for every answer
     for k, answer in enumerate(categories(design, ind)):
-        lin = replace(share(domain, codes == k, b), kind=EstimateKind.DISTRIBUTION)
+        lin = replace(share(domain, codes == k, b, known), kind=EstimateKind.DISTRIBUTION)
         var = design.variance(lin.influence)
         per_answer.append(_estimates(ind.id, b, lin, var, method, level, category=answer))
     return [[rows[j] for rows in per_answer] for j in range(b.groups)]
@@ -526,11 +560,10 @@ def _quantile_rows(
 ) -> list[list[Estimate]]:
     """R's ``svyquantile(~x, sub, quantiles, ci = TRUE)`` per group (module docstring)."""
     groups = b.groups
-    g, keep = _grouped(domain, b)
+    known = _groups(domain, b)  # the same domain and groups for every quantile
+    g, keep, n, df = known.g, known.keep, known.n, known.df
     xs = x if keep is None else x[keep]
-    ws = domain.weights if keep is None else domain.weights[keep]
-    n = np.bincount(g, minlength=groups)
-    df = _df(ws, g, n, groups)
+    ws = known.domain.weights
     # Each group's answers with a weight (R's qrule drops the zero weights).
     members = [np.flatnonzero((g == j) & (ws > 0)) for j in range(groups)]
     t_crit = [
@@ -550,7 +583,7 @@ def _quantile_rows(
         else:  # a respondent without a group is not at or below any group's quantile
             at_most = np.zeros(len(domain), dtype=bool)
             at_most[keep] = xs <= q[g]
-        cdf = share(domain, at_most, b)
+        cdf = share(domain, at_most, b, known)
         del at_most
         var = design.variance(cdf.influence)
         for j, label in enumerate(b.labels):
