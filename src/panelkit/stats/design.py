@@ -296,7 +296,7 @@ class SurveyDesign:
         has_y = bool(np.any(y))
         # w2, w2 · |y| and w2 · y · y by cell; the products in place (the same numbers),
         # so that one respondent-sized temporary lives at a time
-        per_cell = [np.bincount(cell, weights=w2, minlength=cells)]
+        per_cell: list[np.ndarray] = [np.bincount(cell, weights=w2, minlength=cells)]
         if has_y:
             v = np.abs(y)
             v *= w2
@@ -449,6 +449,10 @@ class _Engine:
     # The exact residual's normal equations: their pseudo-inverse (K × K), or None to
     # solve them by conjugate gradients (too many cells, or not exact).
     inverse: np.ndarray | None = None
+    # The last _by_pattern answer and the arrays it was for (see there).
+    _last: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, _ByPattern]] = field(
+        default_factory=list, repr=False
+    )
 
     @classmethod
     def build(cls, w: np.ndarray, calibration: Calibration) -> _Engine:
@@ -523,8 +527,10 @@ class _Engine:
     ) -> np.ndarray:
         """Σ_i (z_i − z̄)² per group, over all n respondents (see ``variance``)."""
         n = len(self.w)
-        z_sum = np.bincount(group, weights=w * e, minlength=groups)
-        inside = np.bincount(group, minlength=groups)
+        we = w * e
+        z_sum = np.bincount(group, weights=we, minlength=groups)
+        known = self._by_pattern(w, pattern, group, groups)
+        inside = known.inside
         if not self.cells:
             z_mean = z_sum / n
             t: np.ndarray | float = 0.0
@@ -532,7 +538,8 @@ class _Engine:
             total = (n - inside) * z_mean**2
         else:
             count_p = len(self.size)
-            cell = pattern * groups + group
+            cell = known.cell
+            assert cell is not None and known.w_out is not None and known.w2_out is not None
             e_sums = np.bincount(cell, weights=e, minlength=count_p * groups)
             beta = self.centring(e_sums.reshape(count_p, groups), groups)
             # residual = e − t, with t = Σ_m β_m[cell] constant within a pattern
@@ -543,10 +550,7 @@ class _Engine:
             # pattern, from the weight sums of the pattern minus those inside the group.
             # (A pattern wholly inside a group then leaves exactly 0, which keeps the
             # variance exactly 0 where the margins explain the answer completely.)
-            w_in = np.bincount(cell, weights=w, minlength=count_p * groups)
-            w2_in = np.bincount(cell, weights=w * w, minlength=count_p * groups)
-            w_out = np.maximum(self.weight[:, None] - w_in.reshape(count_p, groups), 0.0)
-            w2_out = np.maximum(self.weight_sq[:, None] - w2_in.reshape(count_p, groups), 0.0)
+            w_out, w2_out = known.w_out, known.w2_out
             total = (
                 (t_pg**2 * w2_out).sum(axis=0)
                 + 2 * z_mean * (t_pg * w_out).sum(axis=0)
@@ -565,9 +569,35 @@ class _Engine:
         del own
         # Rounding noise, not variance: where the centring leaves (next to) nothing of
         # the uncentred sum of squares, the margins explain the answer; call it 0.
-        we = w * e
         fixed = np.bincount(group, weights=np.square(we, out=we), minlength=groups)
         return np.where(total > _NOISE * fixed, total, 0.0)
+
+    def _by_pattern(
+        self, w: np.ndarray, pattern: np.ndarray, group: np.ndarray, groups: int
+    ) -> _ByPattern:
+        """What ``_sum_of_squares`` needs that does not depend on e: each value's
+        pattern × group, the weight sums outside each group by pattern, the values
+        per group. The estimators pass the same arrays again for estimates of one
+        domain and breakdown (a distribution's answers, a quantile's cumulative
+        shares) and never modify them, so the last answer is kept for those arrays."""
+        if self._last:
+            last_w, last_pattern, last_group, last_groups, known = self._last[0]
+            same = last_w is w and last_pattern is pattern and last_group is group
+            if same and last_groups == groups:
+                return known
+        inside = np.bincount(group, minlength=groups)
+        if not self.cells:
+            known = _ByPattern(inside, None, None, None)
+        else:
+            count_p = len(self.size)
+            cell = pattern * groups + group
+            w_in = np.bincount(cell, weights=w, minlength=count_p * groups)
+            w2_in = np.bincount(cell, weights=w * w, minlength=count_p * groups)
+            w_out = np.maximum(self.weight[:, None] - w_in.reshape(count_p, groups), 0.0)
+            w2_out = np.maximum(self.weight_sq[:, None] - w2_in.reshape(count_p, groups), 0.0)
+            known = _ByPattern(inside, cell, w_out, w2_out)
+        self._last[:] = [(w, pattern, group, groups, known)]
+        return known
 
     def centring(self, e_sums: np.ndarray, groups: int) -> list[np.ndarray]:
         """Cell constants β_m (k_m × groups): residual = e − Σ_m β_m[cell_m].
@@ -601,6 +631,16 @@ class _Engine:
                 current = sums[i] - sum(c @ b for c, b in zip(self.cross[i], beta, strict=True))
                 beta[i] += current / safe[i]
         return beta
+
+
+@dataclass(frozen=True, eq=False)
+class _ByPattern:
+    """See :meth:`_Engine._by_pattern` (None: no margins)."""
+
+    inside: np.ndarray
+    cell: np.ndarray | None
+    w_out: np.ndarray | None
+    w2_out: np.ndarray | None
 
 
 def _conjugate_gradients(a: sparse.csr_array, diagonal: np.ndarray, b: np.ndarray) -> np.ndarray:
