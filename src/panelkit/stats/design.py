@@ -43,6 +43,7 @@ gradients on the sparse cross tables.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -449,8 +450,8 @@ class _Engine:
     # The exact residual's normal equations: their pseudo-inverse (K × K), or None to
     # solve them by conjugate gradients (too many cells, or not exact).
     inverse: np.ndarray | None = None
-    # The last _by_pattern answer and the arrays it was for (see there).
-    _last: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, _ByPattern]] = field(
+    # The last _by_pattern answer, and weak references to the arrays it was for (see there).
+    _last: list[tuple[tuple[weakref.ref[np.ndarray], ...], int, _ByPattern]] = field(
         default_factory=list, repr=False
     )
 
@@ -579,10 +580,12 @@ class _Engine:
         pattern × group, the weight sums outside each group by pattern, the values
         per group. The estimators pass the same arrays again for estimates of one
         domain and breakdown (a distribution's answers, a quantile's cumulative
-        shares) and never modify them, so the last answer is kept for those arrays."""
+        shares) and never modify them, so the last answer is kept for those arrays
+        (weakly: arrays gone, or others in their place, never match)."""
+        arrays = (w, pattern, group)
         if self._last:
-            last_w, last_pattern, last_group, last_groups, known = self._last[0]
-            same = last_w is w and last_pattern is pattern and last_group is group
+            refs, last_groups, known = self._last[0]
+            same = all(r() is a for r, a in zip(refs, arrays, strict=True))
             if same and last_groups == groups:
                 return known
         inside = np.bincount(group, minlength=groups)
@@ -596,7 +599,7 @@ class _Engine:
             w_out = np.maximum(self.weight[:, None] - w_in.reshape(count_p, groups), 0.0)
             w2_out = np.maximum(self.weight_sq[:, None] - w2_in.reshape(count_p, groups), 0.0)
             known = _ByPattern(inside, cell, w_out, w2_out)
-        self._last[:] = [(w, pattern, group, groups, known)]
+        self._last[:] = [(tuple(weakref.ref(a) for a in arrays), groups, known)]
         return known
 
     def centring(self, e_sums: np.ndarray, groups: int) -> list[np.ndarray]:

@@ -250,16 +250,16 @@ def _within(
 
 
 def share(
-    domain: Domain, yes: np.ndarray, breakdown: Breakdown, groups: _Groups | None = None
+    domain: Domain, yes: np.ndarray, breakdown: Breakdown, known: _Groups | None = None
 ) -> Linearised:
     """The weighted share of ``yes`` (one bool per respondent of ``domain``) per group.
 
     The linearised value of the ratio is ``(y − p)/Σw`` in the respondent's own group
-    (a group whose weights are all 0 gets no estimate, and values 0). ``groups``:
+    (a group whose weights are all 0 gets no estimate, and values 0). ``known``:
     :func:`_groups` of ``domain`` and ``breakdown``, when several shares share them.
     """
     yes = np.asarray(yes, dtype=bool)
-    lin, keep = _ratio(domain, yes, breakdown, groups)
+    lin, keep = _ratio(domain, yes, breakdown, known)
     g = lin.influence.group  # the groups of the respondents kept, as _grouped gives them
     # The count of "yes" per group as a weighted count of 0/1 (exact in float64): a
     # boolean selection of the groups would cost a second respondent-sized pass.
@@ -317,14 +317,8 @@ def _ratio(
     """
     groups = breakdown.groups
     known = _groups(domain, breakdown) if grouping is None else grouping
-    g, keep, domain, n, w_sum, df = (
-        known.g,
-        known.keep,
-        known.domain,
-        known.n,
-        known.w_sum,
-        known.df,
-    )
+    g, keep, domain = known.g, known.keep, known.domain
+    n, w_sum, df = known.n, known.w_sum, known.df
     if keep is not None:
         y = y[keep]
     y = np.asarray(y, dtype=np.float64)
