@@ -18,15 +18,25 @@ from typing import TYPE_CHECKING
 
 from panelkit.disclosure import Suppression
 from panelkit.publish import palette
-from panelkit.publish.texts import decimal, pct_nbsp, thousands_text
+from panelkit.publish.texts import (
+    NumberKind,
+    decimal,
+    estimate_interval_text,
+    estimate_text,
+    format_difference,
+    format_difference_interval,
+    format_value,
+    number_kind,
+    p_text,
+    pct_nbsp,
+    thousands_text,
+)
 from panelkit.publish.words import texts
 from panelkit.results import Estimate, EstimateKind, Lang
 
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
     from panelkit.publish.content import ReportContent
-    from panelkit.publish.texts import NumberKind
-
 _NBSP = "\u00a0"
 
 _CSS = (
@@ -123,22 +133,12 @@ def date_text(day: dt.date, lang: Lang) -> str:
     return t.date.format(day=day.day, month=t.months[day.month - 1], year=day.year)
 
 
-def _count(n: int, lang: Lang) -> str:
-    return thousands_text(n, lang)
-
-
-def _pct(value: float, lang: Lang) -> str:
-    return pct_nbsp(value, lang)
-
-
 def share_text(e: Estimate, lang: Lang) -> str:
     """How the report prints an estimate: a share "21,9 %", a mean "7,11", a quantile "8"."""
-    from panelkit.publish.tables import NumberKind, estimate_text, number_kind
-
     assert e.estimate is not None
     kind = number_kind(e.kind)
     return (
-        _pct(e.estimate, lang)
+        pct_nbsp(e.estimate, lang)
         if kind is NumberKind.SHARE
         else estimate_text(e.estimate, kind, lang)
     )
@@ -146,8 +146,6 @@ def share_text(e: Estimate, lang: Lang) -> str:
 
 def ci_text(e: Estimate, lang: Lang) -> str:
     """How the report prints an interval: "19,5–24,5" (pct.), "7,02–7,20" (units)."""
-    from panelkit.publish.tables import estimate_interval_text, number_kind
-
     if e.ci_low is None or e.ci_high is None:
         return ""  # a quantile bound R leaves undefined (formats §8.3)
     return estimate_interval_text(e.ci_low, e.ci_high, number_kind(e.kind), lang)
@@ -209,9 +207,9 @@ def report_notes(content: ReportContent, *, comparisons: bool = True) -> list[tu
         (
             t.data_topic,
             t.rows.format(
-                read=_count(r.rows_read, lang),
-                used=_count(r.rows_used, lang),
-                rejected=_count(r.rows_rejected, lang),
+                read=thousands_text(r.rows_read, lang),
+                used=thousands_text(r.rows_used, lang),
+                rejected=thousands_text(r.rows_rejected, lang),
             )
             + t.aggregates_note,
         )
@@ -269,7 +267,7 @@ def report_html(
     lede = [] if content.title == content.survey_title else [content.survey_title]
     if content.area:
         lede.append(content.area)
-    lede.append(f"{_count(r.rows_used, lang)} {t.answers}")
+    lede.append(f"{thousands_text(r.rows_used, lang)} {t.answers}")
     if content.created is not None:
         lede.append(date_text(content.created, lang))
     nav = "".join(f'<li><a href="#{sid}">{_h(head)}</a></li>' for sid, head, _ in sections)
@@ -334,7 +332,7 @@ def _estimate_cells(e: Estimate, lang: Lang) -> str:
             f'<td class="num suppressed">{_h(texts(lang).page.suppressed)}</td><td class="num"></td>'
         )
     return (
-        f'<td class="num">{_count(e.n, lang)}</td><td class="num">{_h(share_text(e, lang))}</td>'
+        f'<td class="num">{thousands_text(e.n, lang)}</td><td class="num">{_h(share_text(e, lang))}</td>'
         f'<td class="num">{_h(ci_text(e, lang))}</td>'
     )
 
@@ -462,18 +460,13 @@ def _group_cell(e: Estimate, lang: Lang, higher: bool | None = None) -> str:
         )
     return (
         f'<td class="num"{attrs}>{_h(share_text(e, lang))}<br><span class="small">'
-        f"{_h(ci_text(e, lang))}<br>n{_NBSP}={_NBSP}{_count(e.n, lang)}</span>{mark}</td>"
+        f"{_h(ci_text(e, lang))}<br>n{_NBSP}={_NBSP}{thousands_text(e.n, lang)}</span>{mark}</td>"
     )
 
 
 def _comparison(content: ReportContent) -> str:
-    from panelkit.publish.tables import (
-        comparison_notes,
-        p_text,
-        pp_interval_text,
-        pp_text,
-        test_text,
-    )
+    from panelkit.publish.tables import comparison_notes, test_text
+    from panelkit.publish.texts import pp_interval_text, pp_text
     from panelkit.publish.words import verdict_text
 
     lang = content.lang
@@ -494,7 +487,7 @@ def _comparison(content: ReportContent) -> str:
         b = c.baseline
         where = b.area if b.group is None else f"{b.area}, {b.group}"
         ref = (
-            f"{_h(_pct(b.estimate, lang))} ({_h(where)})<br>"
+            f"{_h(pct_nbsp(b.estimate, lang))} ({_h(where)})<br>"
             f'<span class="small">{_h(c.baseline.source)}</span>'
         )
         if c.suppressed or c.difference is None or est is None or est.estimate is None:
@@ -538,23 +531,19 @@ def _comparison(content: ReportContent) -> str:
 
 def _units(kind: EstimateKind) -> NumberKind:
     """How a change's or an attrition row's figures are written: percent, or units."""
-    from panelkit.publish.texts import NumberKind
-
     return NumberKind.MEAN if kind is EstimateKind.MEAN else NumberKind.SHARE
 
 
 def _value(value: float, kind: EstimateKind, lang: Lang) -> str:
-    from panelkit.publish.texts import format_value
-
     return (
-        _pct(value, lang) if kind is EstimateKind.SHARE else format_value(value, _units(kind), lang)
+        pct_nbsp(value, lang)
+        if kind is EstimateKind.SHARE
+        else format_value(value, _units(kind), lang)
     )
 
 
 def _difference(difference: float, low: float, high: float, kind: EstimateKind, lang: Lang) -> str:
     """A difference and its interval: points for a share, units for a mean."""
-    from panelkit.publish.texts import format_difference, format_difference_interval
-
     units = _units(kind)
     return (
         f'{_h(format_difference(difference, units, lang))}<br><span class="small">'
@@ -563,7 +552,7 @@ def _difference(difference: float, low: float, high: float, kind: EstimateKind, 
 
 
 def _waves(content: ReportContent, charts: dict[str, Chart], vector: bool) -> str:
-    from panelkit.publish.tables import p_text, se_method_text
+    from panelkit.publish.tables import se_method_text
     from panelkit.publish.words import change_text
 
     lang = content.lang
@@ -581,7 +570,7 @@ def _waves(content: ReportContent, charts: dict[str, Chart], vector: bool) -> st
                 return f'<td class="num suppressed">{_h(t.suppressed)}</td>'
             return (
                 f'<td class="num">{_h(_value(value, kind, lang))}<br>'
-                f'<span class="small">n = {_count(n, lang)}</span></td>'
+                f'<span class="small">n = {thousands_text(n, lang)}</span></td>'
             )
 
         if c.suppressed or c.difference is None:
@@ -625,8 +614,6 @@ def _waves(content: ReportContent, charts: dict[str, Chart], vector: bool) -> st
 
 def _attrition(content: ReportContent) -> str:
     """Linked waves: who answered again beside who left, in the previous wave."""
-    from panelkit.publish.tables import p_text
-
     w = content.waves
     if w is None or not w.attrition:
         return ""
@@ -642,9 +629,9 @@ def _attrition(content: ReportContent) -> str:
             assert r.ci_low is not None and r.ci_high is not None and r.p_adjusted is not None
             cells = (
                 f'<td class="num">{_h(_value(r.stayed, r.kind, lang))}<br><span class="small">'
-                f"n = {_count(r.n_stayed, lang)}</span></td>"
+                f"n = {thousands_text(r.n_stayed, lang)}</span></td>"
                 f'<td class="num">{_h(_value(r.left, r.kind, lang))}<br><span class="small">'
-                f"n = {_count(r.n_left, lang)}</span></td>"
+                f"n = {thousands_text(r.n_left, lang)}</span></td>"
                 f'<td class="num">{_difference(r.difference, r.ci_low, r.ci_high, r.kind, lang)}'
                 f'</td><td class="num">{_h(p_text(r.p_adjusted, lang))}</td>'
             )
@@ -681,15 +668,15 @@ def _weighting(content: ReportContent) -> str:
     rows = []
     for m, reason in zip(w.margins, margin_suppression(w, min_n), strict=True):
         if reason is None:
-            n = _count(m.n, lang)
-            sample = _h(_pct(m.sample_share, lang))
+            n = thousands_text(m.n, lang)
+            sample = _h(pct_nbsp(m.sample_share, lang))
         else:  # a small cell of the sample is not published (nor its share)
             n, sample = _h(count_text(None, reason, min_n, lang)), ""
         rows.append(
             f"<tr><td>{_h(m.margin)}</td><td>{_h(m.category)}</td>"
             f'<td class="num">{n}</td><td class="num">{sample}</td>'
-            f'<td class="num">{_h(_pct(m.target_share, lang))}</td>'
-            f'<td class="num">{_h(_pct(m.weighted_share, lang))}</td></tr>\n'
+            f'<td class="num">{_h(pct_nbsp(m.target_share, lang))}</td>'
+            f'<td class="num">{_h(pct_nbsp(m.weighted_share, lang))}</td></tr>\n'
         )
     head = [
         (t.margin, False),
@@ -705,8 +692,6 @@ def _weighting(content: ReportContent) -> str:
 def kind_notes(content: ReportContent) -> list[tuple[str, str]]:
     """The notes on means, distributions and quantiles (when the run has them), on the
     groups' contrasts with the rest, and each Rao–Scott test of association (formats §8.4)."""
-    from panelkit.publish.tables import p_text
-
     lang = content.lang
     k = texts(lang).kinds
     e = content.estimates
@@ -777,14 +762,14 @@ def _sources(content: ReportContent) -> str:
     names = {i.role: i.name for i in content.inputs}
     r = content.estimates.survey
     items.append(
-        f"{_h(content.survey_title)}: {_count(r.rows_used, lang)} {_h(texts(lang).page.answers)}"
+        f"{_h(content.survey_title)}: {thousands_text(r.rows_used, lang)} {_h(texts(lang).page.answers)}"
         + (f" ({_h(names['data'])})" if "data" in names else "")
         + "."
     )
     if content.waves is not None and content.previous_estimates is not None:
         pr = content.previous_estimates.survey
         items.append(
-            f"{_h(content.waves.previous_name)}: {_count(pr.rows_used, lang)} "
+            f"{_h(content.waves.previous_name)}: {thousands_text(pr.rows_used, lang)} "
             f"{_h(texts(lang).page.answers)}"
             + (f" ({_h(names['previous data'])})" if "previous data" in names else "")
             + "."
