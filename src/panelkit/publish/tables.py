@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from panelkit.disclosure import Suppression, margin_reasons
 from panelkit.files import safe_frame, safe_value
-from panelkit.publish.texts import (  # the number formatters, re-exported for callers
+from panelkit.publish.texts import (  # the number formatters (texts owns them)
     MEAN_DECIMALS,
     NumberKind,
     decimal,
@@ -27,13 +27,8 @@ from panelkit.publish.texts import (  # the number formatters, re-exported for c
     format_difference,
     format_difference_interval,
     format_value,
-    interval_text,  # noqa: F401  (re-exported)
     number_kind,
     p_text,
-    pct,  # noqa: F401  (re-exported: html.py)
-    pct_text,  # noqa: F401  (re-exported)
-    pp_interval_text,  # noqa: F401  (re-exported)
-    pp_text,  # noqa: F401  (re-exported)
     scale_number,
     se_text,
     swap_separators,
