@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from panelkit.errors import SettingsError
-from panelkit.input.schema import Schema, load_yaml, number_text, show_value
+from panelkit.input.schema import Schema, ScoreMethod, load_yaml, number_text, show_value
 from panelkit.results import EstimateKind
 
 LANGUAGES: tuple[str, ...] = ("da", "en")
@@ -396,7 +396,7 @@ def _scale(
     # A sum over fewer answered items (min_answered) can go lower, never rescaled.
     low = sum(lows[: score.min_answered]) if lows[0] >= 0 else sum(lows)
     high = sum(r[1] for r in ranges)
-    if score.method.value == "mean":
+    if score.method is ScoreMethod.MEAN:
         low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
     ends = (low * score.multiply, high * score.multiply)
     return (min(ends), max(ends))
