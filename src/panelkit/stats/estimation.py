@@ -65,6 +65,7 @@ from panelkit.stats.design import (
     R_RAKING_SWEEPS,
     Breakdown,
     Domain,
+    GroupSums,
     Influence,
     SurveyDesign,
     declare_design,
@@ -256,7 +257,8 @@ def share(
 
     The linearised value of the ratio is ``(y − p)/Σw`` in the respondent's own group
     (a group whose weights are all 0 gets no estimate, and values 0). ``known``:
-    :func:`_groups` of ``domain`` and ``breakdown``, when several shares share them.
+    :func:`_groups` of ``domain`` and ``breakdown``, when several shares share them
+    (with the design's group sums, its influence carries those).
     """
     yes = np.asarray(yes, dtype=bool)
     lin, keep = _ratio(domain, yes, breakdown, known)
@@ -284,7 +286,8 @@ def ratio(domain: Domain, y: np.ndarray, breakdown: Breakdown) -> Linearised:
 class _Groups:
     """What a ratio needs of a domain and breakdown that does not depend on the answer:
     worked out once where several ratios share them (a distribution's answers, a
-    quantile's cumulative shares)."""
+    quantile's cumulative shares), with what their variances share (``sums``, the
+    design's :meth:`~SurveyDesign.group_sums`, handed on in each ratio's influence)."""
 
     g: np.ndarray  # the group of each respondent kept
     keep: np.ndarray | None  # which respondents of the domain have a group (None: all)
@@ -293,17 +296,24 @@ class _Groups:
     w_sum: np.ndarray  # Σw per group
     df: np.ndarray
     n_kish: np.ndarray
+    sums: GroupSums | None = None  # None: each variance works them out
 
 
-def _groups(domain: Domain, breakdown: Breakdown) -> _Groups:
+def _groups(domain: Domain, breakdown: Breakdown, design: SurveyDesign | None = None) -> _Groups:
+    """What ratios on ``domain`` by ``breakdown`` share; with ``design``, also what the
+    variances of several of them share (its group sums)."""
     groups = breakdown.groups
     g, keep = _grouped(domain, breakdown)
+    g.setflags(write=False)  # shared by the ratios (and group sums) made on it
     if keep is not None:  # respondents without a group (missing by variable) drop out
         domain = domain.take(keep)
     w = domain.weights
     n = np.bincount(g, minlength=groups)
     w_sum = np.bincount(g, weights=w, minlength=groups)
-    return _Groups(g, keep, domain, n, w_sum, _df(w, g, n, groups), _kish(w, g, w_sum, groups))
+    sums = None if design is None else design.group_sums(domain, g, groups)
+    return _Groups(
+        g, keep, domain, n, w_sum, _df(w, g, n, groups), _kish(w, g, w_sum, groups), sums
+    )
 
 
 def _ratio(
@@ -346,7 +356,7 @@ def _ratio(
     lin = Linearised(
         kind=EstimateKind.SHARE,
         estimate=est,
-        influence=Influence(domain, g, e, groups),
+        influence=Influence(domain, g, e, groups, known.sums),
         n=n,
         df=df,
         n_kish=known.n_kish,
@@ -535,7 +545,7 @@ def _distribution_rows(
 ) -> list[list[Estimate]]:
     """Every answer as a share of the domain's answers, per group in the schema's order."""
     per_answer = []
-    known = _groups(domain, b)  # the same domain and groups for every answer
+    known = _groups(domain, b, design)  # the same domain and groups for every answer
     for k, answer in enumerate(categories(design, ind)):
         lin = replace(share(domain, codes == k, b, known), kind=EstimateKind.DISTRIBUTION)
         var = design.variance(lin.influence)
@@ -554,7 +564,7 @@ def _quantile_rows(
 ) -> list[list[Estimate]]:
     """R's ``svyquantile(~x, sub, quantiles, ci = TRUE)`` per group (module docstring)."""
     groups = b.groups
-    known = _groups(domain, b)  # the same domain and groups for every quantile
+    known = _groups(domain, b, design)  # the same domain and groups for every quantile
     g, keep, n, df = known.g, known.keep, known.n, known.df
     xs = x if keep is None else x[keep]
     ws = known.domain.weights
@@ -615,15 +625,6 @@ def _quantile_rows(
     return out
 
 
-def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """R's ``qrule = "math"`` (survey 4.1.1): in the answers sorted (ties in data order),
-    the last one whose cumulative weight is at most ``p · Σw``; if that cumulative
-    weight is not exactly ``p · Σw``, the next answer. As R, when even the first
-    answer's weight is above ``p · Σw`` the "last one" is the first, so the second is
-    returned. Sums accumulate in long double, as R's ``cumsum`` and ``sum`` do."""
-    return _qrule_ranked(_ranked(x, w), p)
-
-
 @dataclass(frozen=True)
 class _Ranked:
     """A group's answers sorted (ties in data order), their cumulative weights and the
@@ -660,7 +661,12 @@ def _cumsum_long(w: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _qrule_ranked(r: _Ranked, p: float) -> float:
-    """:func:`_qrule_math` on answers already sorted."""
+    """R's ``qrule = "math"`` (survey 4.1.1) on a group's :func:`_ranked` answers: in the
+    answers sorted (ties in data order), the last one whose cumulative weight is at most
+    ``p · Σw``; if that cumulative weight is not exactly ``p · Σw``, the next answer. As
+    R, when even the first answer's weight is above ``p · Σw`` the "last one" is the
+    first, so the second is returned. Sums accumulate in long double, as R's ``cumsum``
+    and ``sum`` do."""
     below = np.flatnonzero(r.cumw <= p * r.total)
     pos = int(below[-1]) if below.size else 0
     if p - r.cumw[pos] / r.total == 0:
