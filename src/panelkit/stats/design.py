@@ -341,59 +341,55 @@ class SurveyDesign:
             return np.zeros((cols, cols))
         y = np.asarray(y, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
-        # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for the
-        # rounding-noise rule: constant answers leave only the rounding of y − p.
         w = domain.weights
         w2 = w * w
         cell = np.asarray(cell, dtype=np.intp)  # cast once, not in every bincount
-        # Values that do not depend on y (a test's cell proportions pass y = 0): every
-        # sum of a multiple of y is then exactly 0, so those passes are skipped.
-        has_y = bool(np.any(y))
-        # w2, w2 · |y| and w2 · y · y by cell; the products in place (the same numbers),
-        # so that one respondent-sized temporary lives at a time
-        per_cell: list[np.ndarray] = [np.bincount(cell, weights=w2, minlength=cells)]
-        if has_y:
-            v = np.abs(y)
-            v *= w2
-            per_cell.append(np.bincount(cell, weights=v, minlength=cells))
-            del v
-            v = w2 * y
-            v *= y
-            per_cell.append(np.bincount(cell, weights=v, minlength=cells))
-            del v
-        else:
-            per_cell += [np.zeros(cells), np.zeros(cells)]
         key = domain.pattern * cells + cell
-        size = (
-            (a * a).T @ per_cell[2]
-            + 2 * (np.abs(a) * np.abs(b)).T @ per_cell[1]
-            + (b * b).T @ per_cell[0]
-        )
-        # Centre y first (e = a·(y − ȳ) + (b + a·ȳ)): the squares below then do not
-        # cancel for values far from 0 (an API score of 650 ± 100).
-        shift = float(y.mean()) if len(y) else 0.0
-        y = y - shift
-        b = b + a * shift
         count_p = len(engine.size)
 
         def by_cell(values: np.ndarray | None) -> np.ndarray:
             out = np.bincount(key, weights=values, minlength=count_p * cells)
             return out.astype(np.float64).reshape(count_p, cells)
 
-        zero = np.zeros((count_p, cells))  # a sum of a multiple of y, without y
-
+        w2_cell = np.bincount(cell, weights=w2, minlength=cells)
         q0 = by_cell(w2)
-        if has_y:
+        # Centre y first (e = a·(y − ȳ) + (b + a·ȳ)): the squares below then do not
+        # cancel for values far from 0 (an API score of 650 ± 100).
+        shift = float(y.mean()) if len(y) else 0.0
+        # The sums of multiples of y: w2 · |y| and w2 · y · y by cell (of y as given, for
+        # the size below), then of y centred w2 · y, w2 · y · y, y and w · y by pattern ×
+        # cell; the products in place (the same numbers), so that one respondent-sized
+        # temporary lives at a time.
+        abs_cell: np.ndarray
+        sq_cell: np.ndarray
+        if np.any(y):
+            v = np.abs(y)
+            v *= w2
+            abs_cell = np.bincount(cell, weights=v, minlength=cells)
+            v = w2 * y
+            v *= y
+            sq_cell = np.bincount(cell, weights=v, minlength=cells)
+            y = y - shift
             v = w2 * y
             q1 = by_cell(v)
             v *= y  # w2 · y · y
             q2 = by_cell(v)
-            del v
+            del v, w2
+            y_sums = by_cell(y) if engine.cells else None
+            wy = by_cell(w * y)
         else:
-            q1 = q2 = zero
-        del w2
+            # Values that do not depend on y (a test's cell proportions pass y = 0):
+            # every sum of a multiple of y is exactly 0, so those passes are skipped.
+            del w2
+            abs_cell = sq_cell = np.zeros(cells)
+            q1 = q2 = y_sums = wy = np.zeros((count_p, cells))
+        # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for the
+        # rounding-noise rule: constant answers leave only the rounding of y − p.
+        size = (a * a).T @ sq_cell + 2 * (np.abs(a) * np.abs(b)).T @ abs_cell + (b * b).T @ w2_cell
+        b = b + a * shift
         if engine.cells:
-            e_sums = (by_cell(y) if has_y else zero) @ a + by_cell(None) @ b  # Σ e by pattern
+            assert y_sums is not None
+            e_sums = y_sums @ a + by_cell(None) @ b  # Σ e by pattern
             beta = engine.centring(e_sums, cols)
             t = sum(m[c] for m, c in zip(beta, engine.cells, strict=True))
             assert isinstance(t, np.ndarray)
@@ -404,7 +400,6 @@ class SurveyDesign:
         ee = (a.T * s2) @ a + (a.T * s1) @ b + (b.T * s1) @ a + (b.T * s0) @ b
         et = (q1 @ a + q0 @ b).T @ t
         zz = ee - et - et.T + t.T @ (engine.weight_sq[:, None] * t)
-        wy = by_cell(w * y) if has_y else zero
         z_sum = wy.sum(axis=0) @ a + by_cell(w).sum(axis=0) @ b - engine.weight @ t
         cov: np.ndarray = n / (n - 1) * (zz - np.outer(z_sum, z_sum) / n)
         # The rounding-noise rule of variance() and covariance(), on the values' size.
