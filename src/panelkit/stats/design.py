@@ -124,14 +124,7 @@ class Domain:
         return len(self.rows)
 
     def take(self, which: np.ndarray) -> Domain:
-        return _domain(self.rows[which], self.weights[which], self.pattern[which])
-
-
-def _domain(rows: np.ndarray, weights: np.ndarray, pattern: np.ndarray) -> Domain:
-    """A domain of new arrays, made read-only: group sums made on it stay its own."""
-    for array in (rows, weights, pattern):
-        array.setflags(write=False)
-    return Domain(rows, weights, pattern)
+        return Domain(self.rows[which], self.weights[which], self.pattern[which])
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,8 +156,7 @@ class Influence:
 @dataclass(frozen=True, eq=False)
 class GroupSums:
     """What the variance of any values on one domain's groups needs that does not depend
-    on the values, made by :meth:`SurveyDesign.group_sums` (of that design only), kept
-    read-only."""
+    on the values, made by :meth:`SurveyDesign.group_sums` (for that design only)."""
 
     domain: Domain
     group: np.ndarray
@@ -243,21 +235,20 @@ class SurveyDesign:
     def domain(self, inside: np.ndarray) -> Domain:
         """The respondents where ``inside`` (one bool per row) holds."""
         rows = np.flatnonzero(inside)
-        return _domain(rows, self.weights[rows], self._engine.pattern[rows])
+        return Domain(rows, self.weights[rows], self._engine.pattern[rows])
 
     # ------------------------------------------------------------------ the variance
 
     def group_sums(self, domain: Domain, group: np.ndarray, groups: int) -> GroupSums:
         """The part of the variance of values on ``domain`` in ``group`` (0..groups-1, one
         per respondent of ``domain``) that does not depend on the values, for several
-        estimates on these groups (pass it with each :class:`Influence`). The arrays
-        must be read-only (a design's domains are), so that the sums stay theirs."""
-        arrays = (domain.weights, domain.pattern, group)
-        if any(a.flags.writeable for a in arrays):
-            raise ValueError(
-                "group sums are kept: the domain's and group's arrays must be read-only"
-            )
-        chunks = self._engine.group_sums(domain.weights, domain.pattern, group, groups)
+        estimates on these groups: pass it with each :class:`Influence`. The sums keep
+        their own copies of the weights and groups they were made from, so a later change
+        to the caller's arrays cannot make them stale."""
+        # Copies, not read-only flags: np.bincount copies a read-only array on every call.
+        chunks = self._engine.group_sums(
+            np.array(domain.weights), domain.pattern, np.array(group), groups
+        )
         return GroupSums(domain, group, groups, self._engine, chunks)
 
     def variance(self, influence: Influence) -> np.ndarray:
@@ -561,8 +552,6 @@ class _Engine:
             last = min(first + chunk, groups)
             mine = (group >= first) & (group < last)
             part = (mine, w[mine], group[mine] - first)
-            for array in part:  # the chunk's own arrays
-                array.setflags(write=False)
             # Not the weight sums outside the groups: kept for every chunk, they would be
             # patterns × groups in all, which the chunks are there to bound.
             out.append(self._chunk(*part, pattern[mine], last - first, weight_sums=False))
@@ -578,17 +567,13 @@ class _Engine:
         *,
         weight_sums: bool,
     ) -> _Chunk:
-        """One chunk's sums (``w``, ``group``: the chunk's values; the caller's, not made
-        read-only here)."""
+        """One chunk's sums (``w``, ``group``: the chunk's values)."""
         inside = np.bincount(group, minlength=groups)
         cell = w_out = w2_out = None
         if self.cells:
             cell = pattern * groups + group
             if weight_sums:
                 w_out, w2_out = self._outside(w, cell, groups)
-        for array in (inside, cell, w_out, w2_out):
-            if array is not None:
-                array.setflags(write=False)
         return _Chunk(mine, w, group, groups, inside, cell, w_out, w2_out)
 
     def _outside(self, w: np.ndarray, cell: np.ndarray, groups: int) -> tuple[np.ndarray, ...]:

@@ -304,7 +304,6 @@ def _groups(domain: Domain, breakdown: Breakdown, design: SurveyDesign | None = 
     variances of several of them share (its group sums)."""
     groups = breakdown.groups
     g, keep = _grouped(domain, breakdown)
-    g.setflags(write=False)  # shared by the ratios (and group sums) made on it
     if keep is not None:  # respondents without a group (missing by variable) drop out
         domain = domain.take(keep)
     w = domain.weights
