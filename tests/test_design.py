@@ -184,24 +184,19 @@ def test_group_sums_made_once_serve_every_estimate_on_those_groups(
         np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-def test_group_sums_cannot_go_stale_or_astray(
+def test_group_sums_of_other_groups_or_another_design_are_refused(
     design: SurveyDesign, indicators: tuple[Indicator, ...]
 ) -> None:
     domain, _ = share_domain(design, indicators[0])
     g = (design.breakdown("stype").codes[domain.rows] == 0).astype(np.intp)
-    e = np.random.default_rng(8).normal(size=len(domain))
-    want = design.variance(Influence(domain, g, e, 2))
+    e = np.ones(len(domain))
     sums = design.group_sums(domain, g, 2)
-    # The sums keep copies of what they were made from: changing the caller's arrays
-    # afterwards does not change the variances they give.
-    g[:] = 1 - g
-    domain.weights[:5] = 0.0
-    np.testing.assert_array_equal(design.variance(Influence(domain, g, e, 2, sums)), want)
-    # Sums of other groups, or of another design, are refused.
     with pytest.raises(ValueError, match="domain and group"):
         Influence(domain, g.copy(), e, 2, sums)
     with pytest.raises(ValueError, match="domain and group"):
         Influence(domain, g, e, 3, sums)
+    with pytest.raises(ValueError, match="domain and group"):
+        Influence(domain.take(np.arange(len(domain))), g, e, 2, sums)
     other = SurveyDesign(design.frame, design.weights, design.calibration)
     with pytest.raises(ValueError, match="another design"):
         other.variance(Influence(domain, g, e, 2, sums))

@@ -242,13 +242,12 @@ class SurveyDesign:
     def group_sums(self, domain: Domain, group: np.ndarray, groups: int) -> GroupSums:
         """The part of the variance of values on ``domain`` in ``group`` (0..groups-1, one
         per respondent of ``domain``) that does not depend on the values, for several
-        estimates on these groups: pass it with each :class:`Influence`. The sums keep
-        their own copies of the weights and groups they were made from, so a later change
-        to the caller's arrays cannot make them stale."""
-        # Copies, not read-only flags: np.bincount copies a read-only array on every call.
-        chunks = self._engine.group_sums(
-            np.array(domain.weights), domain.pattern, np.array(group), groups
-        )
+        estimates on these groups: pass it with each :class:`Influence`. The sums are of
+        the arrays as they are now, which must not change while the sums are in use (an
+        estimator makes its groups, their sums and their estimates in one function)."""
+        # Neither copies (two more respondent-sized arrays) nor read-only flags (which
+        # make np.bincount copy its arrays on every call) guard this: both cost time.
+        chunks = self._engine.group_sums(domain.weights, domain.pattern, group, groups)
         return GroupSums(domain, group, groups, self._engine, chunks)
 
     def variance(self, influence: Influence) -> np.ndarray:

@@ -299,9 +299,8 @@ class _Groups:
     sums: GroupSums | None = None  # None: each variance works them out
 
 
-def _groups(domain: Domain, breakdown: Breakdown, design: SurveyDesign | None = None) -> _Groups:
-    """What ratios on ``domain`` by ``breakdown`` share; with ``design``, also what the
-    variances of several of them share (its group sums)."""
+def _groups(domain: Domain, breakdown: Breakdown) -> _Groups:
+    """What ratios on ``domain`` by ``breakdown`` share."""
     groups = breakdown.groups
     g, keep = _grouped(domain, breakdown)
     if keep is not None:  # respondents without a group (missing by variable) drop out
@@ -309,10 +308,13 @@ def _groups(domain: Domain, breakdown: Breakdown, design: SurveyDesign | None = 
     w = domain.weights
     n = np.bincount(g, minlength=groups)
     w_sum = np.bincount(g, weights=w, minlength=groups)
-    sums = None if design is None else design.group_sums(domain, g, groups)
-    return _Groups(
-        g, keep, domain, n, w_sum, _df(w, g, n, groups), _kish(w, g, w_sum, groups), sums
-    )
+    return _Groups(g, keep, domain, n, w_sum, _df(w, g, n, groups), _kish(w, g, w_sum, groups))
+
+
+def _shared(design: SurveyDesign, known: _Groups) -> _Groups:
+    """``known`` with what the variances of several ratios on its groups share (the
+    design's group sums), which the ratios then hand over in their influence."""
+    return replace(known, sums=design.group_sums(known.domain, known.g, len(known.n)))
 
 
 def _ratio(
@@ -544,7 +546,7 @@ def _distribution_rows(
 ) -> list[list[Estimate]]:
     """Every answer as a share of the domain's answers, per group in the schema's order."""
     per_answer = []
-    known = _groups(domain, b, design)  # the same domain and groups for every answer
+    known = _shared(design, _groups(domain, b))  # the same groups for every answer
     for k, answer in enumerate(categories(design, ind)):
         lin = replace(share(domain, codes == k, b, known), kind=EstimateKind.DISTRIBUTION)
         var = design.variance(lin.influence)
@@ -563,7 +565,7 @@ def _quantile_rows(
 ) -> list[list[Estimate]]:
     """R's ``svyquantile(~x, sub, quantiles, ci = TRUE)`` per group (module docstring)."""
     groups = b.groups
-    known = _groups(domain, b, design)  # the same domain and groups for every quantile
+    known = _groups(domain, b)  # the same domain and groups for every quantile
     g, keep, n, df = known.g, known.keep, known.n, known.df
     xs = x if keep is None else x[keep]
     ws = known.domain.weights
@@ -575,6 +577,8 @@ def _quantile_rows(
     # sorted once per group for its quantiles and their interval ends
     ranked = [_ranked(xs[m], ws[m]) if m.size else None for m in members]
     del members  # a million row numbers; only whether a group has any is needed below
+    # the variances' shared sums, made after the sorting's temporaries are gone
+    known = _shared(design, known)
     out: list[list[Estimate]] = [[] for _ in range(groups)]
     for p in ind.quantiles:
         q = np.array(
