@@ -35,14 +35,13 @@ pattern-level sums of w and w². Everything per respondent is an
 ``np.bincount`` or a vector operation; memory is O(respondents + patterns ×
 groups), with groups taken in chunks if that would exceed 64 MB. What does not
 depend on the values (each value's pattern × group, the weight sums outside each
-group) is worked out once per domain and groups: :meth:`SurveyDesign.group_sums`,
-which an estimator of several estimates on the same groups (a distribution's answers,
-a quantile's cumulative shares) makes once and hands over with each
-:class:`Influence`; otherwise :meth:`SurveyDesign.variance` works it out itself. The exact
-residual solves the normal equations of the cell dummies (K × K for K margin
-cells in all, from the margins' cross tables) once per design as a
-pseudo-inverse, or, where that matrix would exceed the same 64 MB, by conjugate
-gradients on the sparse cross tables.
+group) is :meth:`SurveyDesign.group_sums`: an estimator of several estimates on the
+same groups (a distribution's answers, a quantile's cumulative shares) makes it once
+and hands it over with each :class:`Influence`; otherwise ``variance`` works it out
+for the one estimate. The exact residual solves the normal equations of the cell
+dummies (K × K for K margin cells in all, from the margins' cross tables) once per
+design as a pseudo-inverse, or, where that matrix would exceed the same 64 MB, by
+conjugate gradients on the sparse cross tables.
 """
 
 from __future__ import annotations
@@ -549,7 +548,8 @@ class _Engine:
         out = []
         for first in range(0, groups, chunk):
             last = min(first + chunk, groups)
-            mine = (group >= first) & (group < last)
+            # row numbers, not a mask per chunk: all chunks together hold one per value
+            mine = np.flatnonzero((group >= first) & (group < last))
             part = (mine, w[mine], group[mine] - first)
             # Not the weight sums outside the groups: kept for every chunk, they would be
             # patterns × groups in all, which the chunks are there to bound.

@@ -6,7 +6,10 @@ linearised ("influence") values per respondent (:class:`Linearised`); the
 design's ``variance`` turns those into variances, with the raking adjustment
 (stats/design.py). The share is such an estimator; a mean, a quantile or a
 contrast plugs in beside it with its own influence values, its own ``kind`` and
-its own interval, without touching the variance.
+its own interval, without touching the variance. Estimates on one domain and
+breakdown (a distribution's answers, a quantile's cumulative shares) are made here
+together, so this is where the design's ``group_sums`` (what their variances share)
+are made once and handed over in each influence.
 
 Each share indicator is a weighted ratio: the weighted count of "yes" over the
 weighted count of respondents in the domain (``where`` ∩ group) who answered.
