@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from panelkit.errors import ExportError
+from panelkit.input import raw as raw_input
 from panelkit.input.delimited import (
     _arrow_columns,
     _decode_or_refuse,
@@ -88,7 +89,9 @@ _CELLS = st.sampled_from(["a", "b", " a ", "", "q", "id", "Æble", "x y", '"a;b"
     rows=st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=1, max_size=12),
     encoding=st.sampled_from(["utf-8", "cp1252"]),
 )
-def test_arrow_columns_are_pandas_columns(header: list[str], rows: list[list[str]], encoding: str) -> None:
+def test_arrow_columns_are_pandas_columns(
+    header: list[str], rows: list[list[str]], encoding: str
+) -> None:
     width = len(header)
     text = "".join(";".join(r[:width]) + "\n" for r in [header, *rows])
     body = text.encode(encoding)
@@ -119,3 +122,14 @@ def test_arrow_columns_span_blocks_in_order() -> None:
     assert list(columns[1].cat.categories) == ["Ja", "Nej", "Ved ikke", "q"]
     assert (columns[1].astype(object).to_numpy() == answers[which]).all()
     assert columns[0].iloc[-1] == str(n - 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(" \t\x1c\x85\xa0\u2003\u3000ab\u00e6\n"))))
+def test_stripped_texts_strip_as_python(texts: list[str]) -> None:
+    # Arrow's trim with PY_WHITESPACE removes what str.strip() does (monkeypatched
+    # threshold: every list goes through Arrow)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(raw_input, "_ARROW_STRIP_FROM", 0)
+        got = raw_input.stripped_texts(texts).tolist()
+    assert got == [t.strip() or None for t in texts]

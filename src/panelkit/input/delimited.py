@@ -21,6 +21,7 @@ import pandas as pd
 
 from panelkit.errors import ExportError
 from panelkit.input.raw import (
+    PY_WHITESPACE,
     ExportFormat,
     RawExport,
     ReadRequest,
@@ -443,19 +444,7 @@ def _without_header(column: Any) -> Any:
         )
     # an answer equal to its column's name: the dictionary in the data's own order
     again = indices.dictionary_encode()
-    return pa.DictionaryArray.from_arrays(
-        again.indices, column.dictionary.take(again.dictionary)
-    )
-
-
-# What Python's str.strip() removes (str.isspace): pyarrow's utf8_trim with exactly
-# these characters strips as it does, where utf8_trim_whitespace follows Unicode's
-# White_Space (which lacks the separators U+001C-U+001F).
-_PY_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-    + "\u2028\u2029\u202f\u205f\u3000"
-)
+    return pa.DictionaryArray.from_arrays(again.indices, column.dictionary.take(again.dictionary))
 
 
 def _categorical_cells(encoded: Any) -> pd.Series:
@@ -469,7 +458,7 @@ def _categorical_cells(encoded: Any) -> pd.Series:
     import pyarrow.compute as pc
 
     values = encoded.dictionary
-    stripped = pc.utf8_trim(values, characters=_PY_WHITESPACE)
+    stripped = pc.utf8_trim(values, characters=PY_WHITESPACE)
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
     unchanged = pc.all(pc.equal(stripped, values)).as_py() is not False
     if unchanged and not pc.any(pc.equal(values, "")).as_py():  # the categories already
