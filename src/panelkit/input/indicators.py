@@ -392,12 +392,13 @@ def _scale(
             ranges.append((v.min, v.max))
         else:
             ranges.append((min(points), max(points)))
-    lows = sorted(r[0] for r in ranges)
-    # A sum over fewer answered items (min_answered) can go lower, never rescaled.
-    low = sum(lows[: score.min_answered]) if lows[0] >= 0 else sum(lows)
-    high = sum(r[1] for r in ranges)
     if score.method is ScoreMethod.MEAN:
         low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    else:
+        lows = sorted(r[0] for r in ranges)
+        # A sum over fewer answered items (min_answered) can go lower, never rescaled.
+        low = sum(lows[: score.min_answered]) if lows[0] >= 0 else sum(lows)
+        high = sum(r[1] for r in ranges)
     ends = (low * score.multiply, high * score.multiply)
     return (min(ends), max(ends))
 
