@@ -588,7 +588,7 @@ def test_an_interrupted_run_leaves_the_earlier_report(
         raise KeyboardInterrupt
 
     # No charts, to keep the test quick; the swap is what is interrupted.
-    monkeypatch.setattr(report_module, "_charts", lambda content, step, helper=None: [])
+    monkeypatch.setattr(report_module, "_chart_jobs", lambda content: [])
     monkeypatch.setattr(report_module, "_swap", interrupted)
     with pytest.raises(KeyboardInterrupt):
         jobs.write_report(resolve_files(cwd=project), out, by=(), force=True)

@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
 
-__all__ = ["ChartJob", "Helper", "draw_charts", "helper"]
+__all__ = ["ChartJob", "Drawing", "Helper", "draw_charts", "helper", "start_charts"]
 
 # The child's first act: this process's import path, then the loop below.
 _BOOT = (
@@ -136,57 +136,72 @@ def draw_charts(
     jobs: Sequence[ChartJob], step: Callable[[str], None], helper: Helper | None = None
 ) -> list[Chart]:
     """Every job's chart, in the jobs' order, with ``step(job.label)`` said in that order
-    as soon as a chart and all before it are drawn (always from this thread).
+    (`start_charts`, then at once `Drawing.finish`)."""
+    return start_charts(jobs, helper).finish(step)
 
-    With a ``helper``, a thread feeds it the next job (largest first) whenever it is
-    free while this thread draws the others; whatever the helper does not draw is drawn
-    here.
-    """
-    charts: list[Chart | None] = [None] * len(jobs)
-    order = deque(sorted(range(len(jobs)), key=lambda i: -jobs[i].size))
-    lock = threading.Lock()
-    drawn_there: queue.Queue[int | None] = queue.Queue()
-    said = 0
 
-    def take() -> int | None:
-        with lock:
-            return order.popleft() if order else None
+def start_charts(jobs: Sequence[ChartJob], helper: Helper | None = None) -> Drawing:
+    """Start drawing: with a ``helper``, a thread feeds it the next job (largest first)
+    whenever it is free, from now on; this process draws the rest in `Drawing.finish`, so
+    what it does in between overlaps the helper's charts."""
+    return Drawing(jobs, helper)
 
-    def say() -> None:
-        nonlocal said
-        while said < len(jobs) and charts[said] is not None:
-            step(jobs[said].label)
-            said += 1
 
-    def feed(there: Helper) -> None:
+class Drawing:
+    """The charts of `start_charts` being drawn; `finish` gives them."""
+
+    def __init__(self, jobs: Sequence[ChartJob], helper: Helper | None) -> None:
+        self._jobs = list(jobs)
+        self._charts: list[Chart | None] = [None] * len(jobs)
+        self._order = deque(sorted(range(len(jobs)), key=lambda i: -jobs[i].size))
+        self._lock = threading.Lock()
+        self._drawn_there: queue.Queue[int | None] = queue.Queue()
+        self._said = 0
+        self._feeder: threading.Thread | None = None
+        if helper is not None and len(jobs) > 1:
+            self._feeder = threading.Thread(
+                target=self._feed, args=(helper,), name="panelkit-charts", daemon=True
+            )
+            self._feeder.start()
+
+    def _take(self) -> int | None:
+        with self._lock:
+            return self._order.popleft() if self._order else None
+
+    def _feed(self, there: Helper) -> None:
         try:
-            while (i := take()) is not None:
-                chart = there.draw(jobs[i])
+            while (i := self._take()) is not None:
+                chart = there.draw(self._jobs[i])
                 if chart is None:
-                    with lock:
-                        order.appendleft(i)  # drawn here instead
+                    with self._lock:
+                        self._order.appendleft(i)  # drawn here instead
                     return
-                charts[i] = chart
-                drawn_there.put(i)
+                self._charts[i] = chart
+                self._drawn_there.put(i)
         finally:
-            drawn_there.put(None)
+            self._drawn_there.put(None)
 
-    feeder = None
-    if helper is not None and len(jobs) > 1:
-        feeder = threading.Thread(target=feed, args=(helper,), name="panelkit-charts", daemon=True)
-        feeder.start()
-    while (i := take()) is not None:
-        charts[i] = jobs[i].here()
-        say()
-    if feeder is not None:
-        while drawn_there.get() is not None:  # the helper's last charts
-            say()
-        feeder.join()
-    for i, job in enumerate(jobs):  # any the helper handed back after this thread finished
-        if charts[i] is None:
-            charts[i] = job.here()
-        say()
-    return [c for c in charts if c is not None]
+    def _say(self, step: Callable[[str], None]) -> None:
+        while self._said < len(self._jobs) and self._charts[self._said] is not None:
+            step(self._jobs[self._said].label)
+            self._said += 1
+
+    def finish(self, step: Callable[[str], None]) -> list[Chart]:
+        """Every chart, in the jobs' order, drawing here what the helper has not taken;
+        ``step(job.label)`` is said in that order as soon as a chart and all before it
+        are drawn, always from this thread."""
+        while (i := self._take()) is not None:
+            self._charts[i] = self._jobs[i].here()
+            self._say(step)
+        if self._feeder is not None:
+            while self._drawn_there.get() is not None:  # the helper's last charts
+                self._say(step)
+            self._feeder.join()
+        for i, job in enumerate(self._jobs):  # any the helper handed back after the loop
+            if self._charts[i] is None:
+                self._charts[i] = job.here()
+            self._say(step)
+        return [c for c in self._charts if c is not None]
 
 
 def _serve() -> None:

@@ -32,8 +32,7 @@ from panelkit.publish.words import texts
 from panelkit.results import EstimateKind
 
 if TYPE_CHECKING:
-    from panelkit.publish.chartpool import ChartJob, Helper
-    from panelkit.publish.charts import Chart
+    from panelkit.publish.chartpool import ChartJob, Drawing, Helper
     from panelkit.publish.factbox import FactBox
     from panelkit.publish.tables import Sheet
 
@@ -74,18 +73,22 @@ def render_report(
     step = progress or (lambda _label: None)
     lang = content.lang
     out: dict[str, bytes] = {}
-    charts = _charts(content, step, helper)
+    # The helper (if any) draws charts from here on; the tables and the workbook are made
+    # meanwhile, and said after the charts, as the steps have always come.
+    drawing = _charts(content, helper)
+    tables = _csv_tables(content)
+    from panelkit.publish.tables import workbook
+
+    book = workbook(report_sheets(content))
+    charts = drawing.finish(step)
     for chart in charts:
         out[f"charts/{chart.name}.png"] = chart.png
         out[f"charts/{chart.name}.svg"] = chart.svg
 
-    out.update(_csv_tables(content))
+    out.update(tables)
     steps = texts(lang).report_steps
     step(steps["tables"])
-
-    from panelkit.publish.tables import workbook
-
-    out[WORKBOOK_FILE] = workbook(report_sheets(content))
+    out[WORKBOOK_FILE] = book
     step(steps["workbook"])
 
     from panelkit.publish.html import report_html
@@ -112,14 +115,12 @@ def render_report(
     return dict(sorted(out.items()))
 
 
-def _charts(
-    content: ReportContent, step: Callable[[str], None], helper: Helper | None = None
-) -> list[Chart]:
-    """The report's charts, in order, a step said after each; with ``helper`` drawn on
-    both cores (:mod:`panelkit.publish.chartpool`)."""
-    from panelkit.publish.chartpool import draw_charts
+def _charts(content: ReportContent, helper: Helper | None = None) -> Drawing:
+    """The report's charts being drawn (`Drawing.finish` gives them, in order, a step
+    said after each); with ``helper`` on both cores (:mod:`panelkit.publish.chartpool`)."""
+    from panelkit.publish.chartpool import start_charts
 
-    return draw_charts(_chart_jobs(content), step, helper)
+    return start_charts(_chart_jobs(content), helper)
 
 
 def _chart_jobs(content: ReportContent) -> list[ChartJob]:
