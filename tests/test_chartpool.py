@@ -150,3 +150,12 @@ def test_the_helper_process_prints_nothing(capfd: pytest.CaptureFixture[str]) ->
     with helper() as h:
         draw_charts(jobs(), lambda _label: None, h)
     assert capfd.readouterr() == ("", "")
+
+
+def test_after_a_failed_drawing_the_helper_still_draws_the_same_bytes(
+    started: Helper, here: list[Chart]
+) -> None:
+    bad = ChartJob(indicator_chart, (ROWS,), {"lang": "xx", "title": TITLE}, "bad", 0)
+    with pytest.raises(Exception):  # noqa: B017  (whatever a bad language raises)
+        draw_charts([*jobs(), bad], lambda _label: None, started)
+    assert draw_charts(jobs(), lambda _label: None, started) == here

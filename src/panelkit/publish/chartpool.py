@@ -65,6 +65,7 @@ class Helper:
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
         self._broken = False
+        self._turn = threading.Lock()  # one job at a time on the pipes, whoever asks
 
     @property
     def pid(self) -> int:
@@ -72,19 +73,20 @@ class Helper:
 
     def draw(self, job: ChartJob) -> Chart | None:
         """The chart drawn by the helper; None when it cannot (then never again)."""
-        if self._broken:
-            return None
-        send: IO[bytes] | None = self._process.stdin
-        receive: IO[bytes] | None = self._process.stdout
-        try:
-            assert send is not None and receive is not None
-            message = pickle.dumps((job.draw, job.args, dict(job.kwargs)), protocol=5)
-            send.write(message)
-            send.flush()
-            ok, chart = pickle.load(receive)
-        except Exception:  # not picklable, helper gone, garbled reply: draw it here
-            self._broken = True
-            return None
+        with self._turn:
+            if self._broken:
+                return None
+            send: IO[bytes] | None = self._process.stdin
+            receive: IO[bytes] | None = self._process.stdout
+            try:
+                assert send is not None and receive is not None
+                message = pickle.dumps((job.draw, job.args, dict(job.kwargs)), protocol=5)
+                send.write(message)
+                send.flush()
+                ok, chart = pickle.load(receive)
+            except Exception:  # not picklable, helper gone, garbled reply: draw it here
+                self._broken = True
+                return None
         if not ok:  # it raised there: drawn here, it raises here with its own traceback
             return None
         return chart
@@ -109,13 +111,13 @@ def _start() -> Helper | None:
 
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, json.dumps(sys.path)],
+            [sys.executable, "-c", _BOOT, json.dumps([str(p) for p in sys.path])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             close_fds=True,  # the report's lock stays this process's alone
         )
-    except (OSError, ValueError, subprocess.SubprocessError):
+    except (OSError, ValueError, TypeError, subprocess.SubprocessError):
         return None
     return Helper(process)
 
@@ -190,9 +192,14 @@ class Drawing:
         """Every chart, in the jobs' order, drawing here what the helper has not taken;
         ``step(job.label)`` is said in that order as soon as a chart and all before it
         are drawn, always from this thread."""
-        while (i := self._take()) is not None:
-            self._charts[i] = self._jobs[i].here()
-            self._say(step)
+        try:
+            while (i := self._take()) is not None:
+                self._charts[i] = self._jobs[i].here()
+                self._say(step)
+        except BaseException:
+            with self._lock:
+                self._order.clear()  # the helper stops after the chart it is drawing
+            raise
         if self._feeder is not None:
             while self._drawn_there.get() is not None:  # the helper's last charts
                 self._say(step)
