@@ -159,3 +159,16 @@ def test_after_a_failed_drawing_the_helper_still_draws_the_same_bytes(
     with pytest.raises(Exception):  # noqa: B017  (whatever a bad language raises)
         draw_charts([*jobs(), bad], lambda _label: None, started)
     assert draw_charts(jobs(), lambda _label: None, started) == here
+
+
+def test_a_helper_ended_while_it_draws_is_gone_and_its_charts_drawn_here(
+    here: list[Chart],
+) -> None:
+    from panelkit.publish.chartpool import start_charts
+
+    with helper() as h:
+        assert h is not None
+        pid = h.pid
+        drawing = start_charts(jobs(), h)  # the helper is handed a chart at once
+    assert gone(pid)
+    assert drawing.finish(lambda _label: None) == here

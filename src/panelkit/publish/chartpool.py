@@ -94,13 +94,15 @@ class Helper:
     def close(self) -> None:
         """End the helper and reap it (it holds no state worth a goodbye)."""
         process = self._process
+        # Killed first: a feeder thread waiting for its reply then gets end of file and
+        # lets go of the pipe, which could not be closed under it.
+        with contextlib.suppress(OSError):
+            process.kill()
+        process.wait()
         for pipe in (process.stdin, process.stdout):
             with contextlib.suppress(OSError):
                 if pipe is not None:
                     pipe.close()
-        with contextlib.suppress(OSError):
-            process.kill()
-        process.wait()
 
 
 def _start() -> Helper | None:
