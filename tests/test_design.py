@@ -160,6 +160,48 @@ def test_a_new_estimator_plugs_in_with_its_influence_values(design: SurveyDesign
     assert float(np.sqrt(var[0])) == pytest.approx(want["se"], rel=1e-6)
 
 
+def test_group_sums_made_once_serve_every_estimate_on_those_groups(
+    design: SurveyDesign, indicators: tuple[Indicator, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several estimates on one domain's groups (a distribution's answers) share what the
+    # variance needs apart from the values: made once, handed over with each influence,
+    # they give the variances worked out afresh, to the bit.
+    domain, _ = share_domain(design, indicators[0])
+    g = design.breakdown("stype").codes[domain.rows].astype(np.intp)
+    rng = np.random.default_rng(7)
+    values = [rng.normal(size=len(domain)) for _ in range(3)]
+    afresh = [design.variance(Influence(domain, g, e, 3)) for e in values]
+    sums = design.group_sums(domain, g, 3)
+    for e, want in zip(values, afresh, strict=True):
+        np.testing.assert_array_equal(design.variance(Influence(domain, g, e, 3, sums)), want)
+    # Groups taken one at a time (the memory bound of many patterns × groups) as well.
+    monkeypatch.setattr("panelkit.stats.design._BLOCK_BYTES", 1)
+    chunked = design.group_sums(domain, g, 3)
+    assert len(chunked.chunks) == 3
+    for e, want in zip(values, afresh, strict=True):
+        got = design.variance(Influence(domain, g, e, 3, chunked))
+        np.testing.assert_array_equal(got, design.variance(Influence(domain, g, e, 3)))
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_group_sums_of_other_groups_or_another_design_are_refused(
+    design: SurveyDesign, indicators: tuple[Indicator, ...]
+) -> None:
+    domain, _ = share_domain(design, indicators[0])
+    g = (design.breakdown("stype").codes[domain.rows] == 0).astype(np.intp)
+    e = np.ones(len(domain))
+    sums = design.group_sums(domain, g, 2)
+    with pytest.raises(ValueError, match="domain and group"):
+        Influence(domain, g.copy(), e, 2, sums)
+    with pytest.raises(ValueError, match="domain and group"):
+        Influence(domain, g, e, 3, sums)
+    with pytest.raises(ValueError, match="domain and group"):
+        Influence(domain.take(np.arange(len(domain))), g, e, 2, sums)
+    other = SurveyDesign(design.frame, design.weights, design.calibration)
+    with pytest.raises(ValueError, match="another design"):
+        other.variance(Influence(domain, g, e, 2, sums))
+
+
 def test_covariance_and_scores_agree_with_the_variance(
     design: SurveyDesign, indicators: tuple[Indicator, ...]
 ) -> None:

@@ -31,7 +31,7 @@ from panelkit.errors import SettingsError
 from panelkit.input.indicators import Condition, Indicator, load_indicators
 from panelkit.input.schema import load_schema
 from panelkit.results import EstimateKind
-from panelkit.stats.estimation import _qrule_math, estimate
+from panelkit.stats.estimation import _qrule_ranked, _ranked, estimate
 
 DATA = Path(__file__).parent / "data"
 API = DATA / "api-analyses"
@@ -118,15 +118,17 @@ def test_the_math_rule_by_hand() -> None:
     # Sorted 1 2 3 4, cumulative weights 1 2 3 4 of 4. p = 0.5: the last cumulative
     # weight at most 2 is that of 2, exactly 2, so 2; p = 0.6: at most 2.4 is 2 again,
     # not exactly, so the next value, 3.
-    assert _qrule_math(x, w, 0.5) == 2.0
-    assert _qrule_math(x, w, 0.6) == 3.0
-    assert _qrule_math(x, w, 1.0) == 4.0
+    ranked = _ranked(x, w)  # sorted once, as for a group's quantiles
+    assert _qrule_ranked(ranked, 0.5) == 2.0
+    assert _qrule_ranked(ranked, 0.6) == 3.0
+    assert _qrule_ranked(ranked, 1.0) == 4.0
     # As R: when even the first value's weight is above p·Σw (here 0.1·4 = 0.4 < 1),
     # "the last one at most p·Σw" falls back to the first, and the next value is taken.
-    assert _qrule_math(x, w, 0.1) == 2.0
+    assert _qrule_ranked(ranked, 0.1) == 2.0
     # Weights: 1 (w 3), 2 (w 1): cumulative 3 4 of 4; p = 0.5 → at most 2: none → 2.
-    assert _qrule_math(np.array([1.0, 2.0]), np.array([3.0, 1.0]), 0.5) == 2.0
-    assert _qrule_math(np.array([1.0, 2.0]), np.array([3.0, 1.0]), 0.75) == 1.0
+    weighted = _ranked(np.array([1.0, 2.0]), np.array([3.0, 1.0]))
+    assert _qrule_ranked(weighted, 0.5) == 2.0
+    assert _qrule_ranked(weighted, 0.75) == 1.0
 
 
 def quantile_frame(values: list[float]) -> pd.DataFrame:

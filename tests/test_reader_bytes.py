@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from panelkit.errors import ExportError
-from panelkit.input.delimited import _decode_or_refuse, _export_bytes, _normalise_newlines
+from panelkit.input import raw as raw_input
+from panelkit.input.delimited import (
+    _arrow_columns,
+    _decode_or_refuse,
+    _export_bytes,
+    _normalise_newlines,
+    _parse_arrow,
+    _parse_pandas,
+)
 from panelkit.stats.estimation import _CUMSUM_CHUNK, _cumsum_long
 
 _TEXTS = [
@@ -65,3 +75,61 @@ def test_cumsum_long_is_numpys(n: int) -> None:
     expected = np.cumsum(w, dtype=np.longdouble)
     assert np.array_equal(cumw, expected.astype(np.float64))
     assert total == float(expected[-1])
+
+
+# The Arrow reader against pandas' parser of the same text: the header's cells, every
+# cell (stripped, "" missing) and each column's categories in order of first appearance,
+# including answers equal to their column's name (the header is parsed as a record).
+_CELLS = st.sampled_from(["a", "b", " a ", "", "q", "id", "Æble", "x y", '"a;b"', "1"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(["id", "q", "r", " q "]), min_size=1, max_size=3),
+    rows=st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=1, max_size=12),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+)
+def test_arrow_columns_are_pandas_columns(
+    header: list[str], rows: list[list[str]], encoding: str
+) -> None:
+    width = len(header)
+    text = "".join(";".join(r[:width]) + "\n" for r in [header, *rows])
+    body = text.encode(encoding)
+    encoded = _parse_arrow(body, ";", text.split("\n", 1)[0], encoding)
+    if encoded is None:  # pyarrow declined (e.g. a row of one blank cell): pandas' job
+        return
+    names, columns, n = _arrow_columns(encoded)
+    p_names, p_columns, p_n = _parse_pandas("f.csv", text.encode(), text, 0, 1, ";")
+    assert (names, n) == (p_names, p_n)
+    for got, want in zip(columns, p_columns, strict=True):
+        assert got.astype(object).where(got.notna(), None).tolist() == want.tolist()
+        firsts = list(dict.fromkeys(v for v in want.tolist() if v is not None))
+        assert list(got.cat.categories) == firsts
+
+
+def test_arrow_columns_span_blocks_in_order() -> None:
+    # 3 MB: pyarrow parses it in several blocks, each with its own dictionary; the
+    # column's categories are still in order of first appearance over the whole file,
+    # and "q" (the column's own name) first appears as an answer in the last block.
+    n = 300_000
+    answers = np.array(["Ja", "Nej", "Ved ikke", "q"], dtype=object)
+    which = np.minimum(np.arange(n) * 4 // n, 3)  # each answer first in a later block
+    text = "id;q\n" + "".join(f"{i};{a}\n" for i, a in zip(range(n), answers[which], strict=True))
+    encoded = _parse_arrow(text.encode(), ";", "id;q", "utf-8")
+    assert encoded is not None and encoded[1][1].num_chunks > 1
+    names, columns, records = _arrow_columns(encoded)
+    assert (names, records) == (["id", "q"], n + 1)
+    assert list(columns[1].cat.categories) == ["Ja", "Nej", "Ved ikke", "q"]
+    assert (columns[1].astype(object).to_numpy() == answers[which]).all()
+    assert columns[0].iloc[-1] == str(n - 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(" \t\x1c\x85\xa0\u2003\u3000ab\u00e6\n"))))
+def test_stripped_texts_strip_as_python(texts: list[str]) -> None:
+    # Arrow's trim with PY_WHITESPACE removes what str.strip() does (monkeypatched
+    # threshold: every list goes through Arrow)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(raw_input, "_ARROW_STRIP_FROM", 0)
+        got = raw_input.stripped_texts(texts).tolist()
+    assert got == [t.strip() or None for t in texts]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from panelkit.errors import ExportError
 from panelkit.input.raw import (
+    PY_WHITESPACE,
     ExportFormat,
     RawExport,
     ReadRequest,
@@ -350,13 +351,13 @@ _Parsed = tuple[list[str], list[pd.Series], int]  # names, columns, records (hea
 
 
 # the header's cells, each column's dictionary-encoded batches, the records (header too)
-_Encoded = tuple[list[str], list[list[Any]], int]
+_Encoded = tuple[list[str], list[Any], int]
 
 
 def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _Encoded | None:
-    """Parse with pyarrow's streaming CSV reader: the header's cells and each column
-    dictionary-encoded batch by batch (only a batch of plain strings exists at a time,
-    not the whole table), with the number of records, the header included.
+    """Parse with pyarrow's multi-threaded CSV reader: the header's cells, each column
+    dictionary-encoded as it is parsed (a column of plain strings never exists), and
+    the number of records, the header included.
 
     None where pyarrow refuses the text or would read it differently from pandas
     (a short row, a line of white space, a quote never closed): then pandas
@@ -375,14 +376,11 @@ def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _E
         return None
     fields = next(csv.reader(io.StringIO(header), delimiter=sep, quotechar='"', strict=False), [])
     names = [f"f{j}" for j in range(max(len(fields), 1))]
-    parts: list[list[Any]] = [[] for _ in names]
-    header_cells: list[str] | None = None
-    n_records = 0
     try:
-        reader = pacsv.open_csv(
+        table = pacsv.read_csv(
             pa.py_buffer(body),
-            # pyarrow decodes a non-UTF-8 body as it streams (Python's codec, so the
-            # same text), never the whole body at once
+            # pyarrow decodes a non-UTF-8 body block by block as it parses (Python's
+            # codec, so the same text), never the whole body at once
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 use_threads=True,
@@ -397,55 +395,56 @@ def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _E
                 ignore_empty_lines=True,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
-        for batch in reader:
-            if not batch.num_rows:
-                continue
-            skip = 0
-            if header_cells is None:
-                header_cells = [str(batch.column(j)[0].as_py()).strip() for j in range(len(names))]
-                skip = 1
-            n_records += batch.num_rows
-            for j, part in enumerate(parts):
-                part.append(batch.column(j).slice(skip).dictionary_encode())
     except (pa.ArrowException, ValueError):
         return None
-    if header_cells is None:
+    if not table.num_rows:
         return None
-    return header_cells, parts, n_records
+    # The header is the first record: its cells are each column's first value.
+    header_cells = [str(table.column(j)[0].as_py()).strip() for j in range(len(names))]
+    n_records = table.num_rows
+    columns = list(table.columns)
+    del table
+    return header_cells, columns, n_records
 
 
 def _arrow_columns(encoded: _Encoded) -> _Parsed:
     """The parsed columns, each a Categorical of its stripped distinct values (an empty
     cell is missing), so neither the parse nor validation builds a Python string per
-    cell. Each column's batches are freed as it is converted."""
+    cell. Each column's blocks are freed as it is converted."""
     import pyarrow as pa
 
     header_cells, parts, n_records = encoded
     columns: list[pd.Series] = []
     for _ in range(len(parts)):
-        batches = parts.pop(0)
-        # one dictionary for all batches, in order of first appearance (as one encoding)
-        column = pa.chunked_array(batches, type=pa.dictionary(pa.int32(), pa.string()))
-        del batches
-        columns.append(_categorical_cells(column.unify_dictionaries().combine_chunks()))
+        # one dictionary for all blocks, in order of first appearance (as one encoding)
+        column = parts.pop(0).unify_dictionaries().combine_chunks()
+        columns.append(_categorical_cells(_without_header(column)))
         del column
-    pa.default_memory_pool().release_unused()  # the batches' memory back to the system
+    pa.default_memory_pool().release_unused()  # the blocks' memory back to the system
     return header_cells, columns, n_records
 
 
-# What Python's str.strip() removes (str.isspace): pyarrow's utf8_trim with exactly
-# these characters strips as it does, where utf8_trim_whitespace follows Unicode's
-# White_Space (which lacks the separators U+001C-U+001F).
-_PY_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-    + "\u2028\u2029\u202f\u205f\u3000"
-)
+def _without_header(column: Any) -> Any:
+    """A dictionary-encoded column without its first value (the header's cell), its
+    dictionary still the values in order of first appearance."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    indices = column.indices.slice(1)
+    first = column.indices[0].as_py()  # the header's value: 0, as it appears first
+    if first == 0 and not pc.any(pc.equal(indices, 0)).as_py():
+        # only the header has it: drop it from the dictionary and shift the rest down
+        return pa.DictionaryArray.from_arrays(
+            pc.subtract(indices, pa.scalar(1, indices.type)), column.dictionary.slice(1)
+        )
+    # an answer equal to its column's name: the dictionary in the data's own order
+    again = indices.dictionary_encode()
+    return pa.DictionaryArray.from_arrays(again.indices, column.dictionary.take(again.dictionary))
 
 
 def _categorical_cells(encoded: Any) -> pd.Series:
@@ -459,7 +458,7 @@ def _categorical_cells(encoded: Any) -> pd.Series:
     import pyarrow.compute as pc
 
     values = encoded.dictionary
-    stripped = pc.utf8_trim(values, characters=_PY_WHITESPACE)
+    stripped = pc.utf8_trim(values, characters=PY_WHITESPACE)
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
     unchanged = pc.all(pc.equal(stripped, values)).as_py() is not False
     if unchanged and not pc.any(pc.equal(values, "")).as_py():  # the categories already

@@ -26,6 +26,7 @@ import pandas as pd
 from panelkit.errors import ExportError
 
 __all__ = [
+    "PY_WHITESPACE",
     "ExportFormat",
     "RawExport",
     "ReadRequest",
@@ -41,6 +42,7 @@ __all__ = [
     "read_bytes",
     "read_head",
     "refuse_duplicates",
+    "stripped_texts",
 ]
 
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
@@ -175,6 +177,39 @@ def read_head(p: Path, shown: str, n: int) -> bytes:
             f"{shown} cannot be read ({exc.strerror or type(exc).__name__}); check that it is a "
             "file you may read"
         ) from exc
+
+
+# What Python's str.strip() removes (str.isspace): pyarrow's utf8_trim with exactly
+# these characters strips as it does, where utf8_trim_whitespace follows Unicode's
+# White_Space (which lacks the separators U+001C-U+001F).
+PY_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+# From this many texts on, stripping them in Arrow beats a Python loop.
+_ARROW_STRIP_FROM: Final = 10_000
+
+
+def stripped_texts(texts: Sequence[str] | np.ndarray) -> np.ndarray:
+    """``[t.strip() or None for t in texts]`` as an object array; many texts are stripped
+    in Arrow (a column of ids has a distinct value per respondent)."""
+    if len(texts) >= _ARROW_STRIP_FROM:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            arr = pa.array(texts, type=pa.string())
+        except (pa.ArrowException, UnicodeError):  # a lone surrogate: Python's own strip
+            pass
+        else:
+            trimmed = pc.utf8_trim(arr, characters=PY_WHITESPACE)
+            empty = pc.equal(trimmed, "")
+            out = pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
+            return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+    out = np.empty(len(texts), dtype=object)
+    out[:] = [t.strip() or None for t in texts]
+    return out
 
 
 def clean_cells(cells: pd.Series) -> pd.Series:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from panelkit.errors import DataError
 from panelkit.files import safe_cell
-from panelkit.input.raw import RawExport
+from panelkit.input.raw import RawExport, stripped_texts
 from panelkit.input.schema import Derived, Schema, Score, ScoreMethod, Variable, VarType
 from panelkit.results import Reconciliation, RowProblem, ValidationReport
 
@@ -211,8 +211,12 @@ _DECIMAL_COMMA = re.compile(r"^([+-]?\d*),(\d+)$")
 def _plain_text(series: pd.Series) -> pd.Series:
     """Cells as stripped text (object dtype), None where empty."""
     if isinstance(series.dtype, pd.CategoricalDtype):  # text work once per distinct value
-        stripped = [str(v).strip() or None for v in series.cat.categories]
-        table = np.array([*stripped, None], dtype=object)
+        categories = series.cat.categories
+        if pd.api.types.infer_dtype(categories, skipna=False) == "string":
+            stripped = stripped_texts(categories.to_numpy(dtype=object))
+            table = np.concatenate([stripped, np.array([None], dtype=object)])
+        else:
+            table = np.array([*(str(v).strip() or None for v in categories), None], dtype=object)
         return pd.Series(table[series.cat.codes.to_numpy()], index=series.index, dtype=object)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.map(lambda v: None if pd.isna(v) else _number_cell(float(v))).astype(object)

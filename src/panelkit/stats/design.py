@@ -33,17 +33,20 @@ tables, not on respondents; the residual of a respondent is ``e − t[pattern,
 group]``. The sum of squares then needs one pass over the values plus
 pattern-level sums of w and w². Everything per respondent is an
 ``np.bincount`` or a vector operation; memory is O(respondents + patterns ×
-groups), with groups taken in chunks if that would exceed 64 MB. The exact
-residual solves the normal equations of the cell dummies (K × K for K margin
-cells in all, from the margins' cross tables) once per design as a
-pseudo-inverse, or, where that matrix would exceed the same 64 MB, by conjugate
-gradients on the sparse cross tables.
+groups), with groups taken in chunks if that would exceed 64 MB. What does not
+depend on the values (each value's pattern × group, the weight sums outside each
+group) is :meth:`SurveyDesign.group_sums`: an estimator of several estimates on the
+same groups (a distribution's answers, a quantile's cumulative shares) makes it once
+and hands it over with each :class:`Influence`; otherwise ``variance`` works it out
+for the one estimate. The exact residual solves the normal equations of the cell
+dummies (K × K for K margin cells in all, from the margins' cross tables) once per
+design as a pseudo-inverse, or, where that matrix would exceed the same 64 MB, by
+conjugate gradients on the sparse cross tables.
 """
 
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -130,13 +133,35 @@ class Influence:
     ``values[i]`` belongs to respondent ``domain.rows[i]`` in group ``group[i]``
     (0..groups-1); everyone else has 0 there but is still a unit of the design. A
     respondent may have values in several groups (a contrast's group and its rest),
-    at most one in each.
+    at most one in each. ``sums``: :meth:`SurveyDesign.group_sums` of ``domain`` and
+    ``group``, when the estimator made them once for several estimates on these
+    groups (None: ``variance`` works them out).
     """
 
     domain: Domain
     group: np.ndarray
     values: np.ndarray
     groups: int
+    sums: GroupSums | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        s = self.sums
+        if s is not None and not (
+            s.domain is self.domain and s.group is self.group and s.groups == self.groups
+        ):
+            raise ValueError("the group sums of an Influence must be those of its domain and group")
+
+
+@dataclass(frozen=True, eq=False)
+class GroupSums:
+    """What the variance of any values on one domain's groups needs that does not depend
+    on the values, made by :meth:`SurveyDesign.group_sums` (for that design only)."""
+
+    domain: Domain
+    group: np.ndarray
+    groups: int
+    engine: _Engine = field(repr=False)
+    chunks: tuple[_Chunk, ...] = field(repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,16 +238,34 @@ class SurveyDesign:
 
     # ------------------------------------------------------------------ the variance
 
+    def group_sums(self, domain: Domain, group: np.ndarray, groups: int) -> GroupSums:
+        """The part of the variance of values on ``domain`` in ``group`` (0..groups-1, one
+        per respondent of ``domain``) that does not depend on the values, for several
+        estimates on these groups: pass it with each :class:`Influence`. The sums are of
+        the arrays as they are now, which must not change while the sums are in use (an
+        estimator makes its groups, their sums and their estimates in one function)."""
+        # Neither copies (two more respondent-sized arrays) nor read-only flags (which
+        # make np.bincount copy its arrays on every call) guard this: both cost time.
+        chunks = self._engine.group_sums(domain.weights, domain.pattern, group, groups)
+        return GroupSums(domain, group, groups, self._engine, chunks)
+
     def variance(self, influence: Influence) -> np.ndarray:
         """Variance of the weighted total of the influence values, one per group.
 
         With-replacement single stage over all n respondents, ``n/(n−1) Σ_i (z_i − z̄)²``
         with ``z = w · residual(e)``, the residual after the raking centring.
         """
-        d = influence.domain
-        return self._engine.variance(
-            d.weights, d.pattern, influence.group, influence.values, influence.groups
-        )
+        sums = influence.sums
+        if sums is None:
+            d = influence.domain
+            chunks = self._engine.group_sums(
+                d.weights, d.pattern, influence.group, influence.groups
+            )
+        elif sums.engine is not self._engine:
+            raise ValueError("these group sums were made by another design")
+        else:
+            chunks = sums.chunks
+        return self._engine.variance(chunks, influence.values, influence.groups)
 
     def scores(self, domain: Domain, values: np.ndarray) -> np.ndarray:
         """Each respondent's calibrated linearised contribution ``z = w · residual(e)``.
@@ -287,59 +330,55 @@ class SurveyDesign:
             return np.zeros((cols, cols))
         y = np.asarray(y, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
-        # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for the
-        # rounding-noise rule: constant answers leave only the rounding of y − p.
         w = domain.weights
         w2 = w * w
         cell = np.asarray(cell, dtype=np.intp)  # cast once, not in every bincount
-        # Values that do not depend on y (a test's cell proportions pass y = 0): every
-        # sum of a multiple of y is then exactly 0, so those passes are skipped.
-        has_y = bool(np.any(y))
-        # w2, w2 · |y| and w2 · y · y by cell; the products in place (the same numbers),
-        # so that one respondent-sized temporary lives at a time
-        per_cell: list[np.ndarray] = [np.bincount(cell, weights=w2, minlength=cells)]
-        if has_y:
-            v = np.abs(y)
-            v *= w2
-            per_cell.append(np.bincount(cell, weights=v, minlength=cells))
-            del v
-            v = w2 * y
-            v *= y
-            per_cell.append(np.bincount(cell, weights=v, minlength=cells))
-            del v
-        else:
-            per_cell += [np.zeros(cells), np.zeros(cells)]
         key = domain.pattern * cells + cell
-        size = (
-            (a * a).T @ per_cell[2]
-            + 2 * (np.abs(a) * np.abs(b)).T @ per_cell[1]
-            + (b * b).T @ per_cell[0]
-        )
-        # Centre y first (e = a·(y − ȳ) + (b + a·ȳ)): the squares below then do not
-        # cancel for values far from 0 (an API score of 650 ± 100).
-        shift = float(y.mean()) if len(y) else 0.0
-        y = y - shift
-        b = b + a * shift
         count_p = len(engine.size)
 
         def by_cell(values: np.ndarray | None) -> np.ndarray:
             out = np.bincount(key, weights=values, minlength=count_p * cells)
             return out.astype(np.float64).reshape(count_p, cells)
 
-        zero = np.zeros((count_p, cells))  # a sum of a multiple of y, without y
-
+        w2_cell = np.bincount(cell, weights=w2, minlength=cells)
         q0 = by_cell(w2)
-        if has_y:
+        # Centre y first (e = a·(y − ȳ) + (b + a·ȳ)): the squares below then do not
+        # cancel for values far from 0 (an API score of 650 ± 100).
+        shift = float(y.mean()) if len(y) else 0.0
+        # The sums of multiples of y: w2 · |y| and w2 · y · y by cell (of y as given, for
+        # the size below), then of y centred w2 · y, w2 · y · y, y and w · y by pattern ×
+        # cell; the products in place (the same numbers), so that one respondent-sized
+        # temporary lives at a time.
+        abs_cell: np.ndarray
+        sq_cell: np.ndarray
+        if np.any(y):
+            v = np.abs(y)
+            v *= w2
+            abs_cell = np.bincount(cell, weights=v, minlength=cells)
+            v = w2 * y
+            v *= y
+            sq_cell = np.bincount(cell, weights=v, minlength=cells)
+            y = y - shift
             v = w2 * y
             q1 = by_cell(v)
             v *= y  # w2 · y · y
             q2 = by_cell(v)
-            del v
+            del v, w2
+            y_sums = by_cell(y) if engine.cells else None
+            wy = by_cell(w * y)
         else:
-            q1 = q2 = zero
-        del w2
+            # Values that do not depend on y (a test's cell proportions pass y = 0):
+            # every sum of a multiple of y is exactly 0, so those passes are skipped.
+            del w2
+            abs_cell = sq_cell = np.zeros(cells)
+            q1 = q2 = y_sums = wy = np.zeros((count_p, cells))
+        # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for the
+        # rounding-noise rule: constant answers leave only the rounding of y − p.
+        size = (a * a).T @ sq_cell + 2 * (np.abs(a) * np.abs(b)).T @ abs_cell + (b * b).T @ w2_cell
+        b = b + a * shift
         if engine.cells:
-            e_sums = (by_cell(y) if has_y else zero) @ a + by_cell(None) @ b  # Σ e by pattern
+            assert y_sums is not None
+            e_sums = y_sums @ a + by_cell(None) @ b  # Σ e by pattern
             beta = engine.centring(e_sums, cols)
             t = sum(m[c] for m, c in zip(beta, engine.cells, strict=True))
             assert isinstance(t, np.ndarray)
@@ -350,7 +389,6 @@ class SurveyDesign:
         ee = (a.T * s2) @ a + (a.T * s1) @ b + (b.T * s1) @ a + (b.T * s0) @ b
         et = (q1 @ a + q0 @ b).T @ t
         zz = ee - et - et.T + t.T @ (engine.weight_sq[:, None] * t)
-        wy = by_cell(w * y) if has_y else zero
         z_sum = wy.sum(axis=0) @ a + by_cell(w).sum(axis=0) @ b - engine.weight @ t
         cov: np.ndarray = n / (n - 1) * (zz - np.outer(z_sum, z_sum) / n)
         # The rounding-noise rule of variance() and covariance(), on the values' size.
@@ -450,10 +488,6 @@ class _Engine:
     # The exact residual's normal equations: their pseudo-inverse (K × K), or None to
     # solve them by conjugate gradients (too many cells, or not exact).
     inverse: np.ndarray | None = None
-    # The last _by_pattern answer, and weak references to the arrays it was for (see there).
-    _last: list[tuple[tuple[weakref.ref[np.ndarray], ...], int, _ByPattern]] = field(
-        default_factory=list, repr=False
-    )
 
     @classmethod
     def build(cls, w: np.ndarray, calibration: Calibration) -> _Engine:
@@ -502,35 +536,76 @@ class _Engine:
             inverse=inverse,
         )
 
-    def variance(
-        self, w: np.ndarray, pattern: np.ndarray, group: np.ndarray, e: np.ndarray, groups: int
-    ) -> np.ndarray:
+    def group_sums(
+        self, w: np.ndarray, pattern: np.ndarray, group: np.ndarray, groups: int
+    ) -> tuple[_Chunk, ...]:
+        """What ``variance`` needs of values with these weights, patterns and groups that
+        does not depend on the values, per chunk of groups: the memory of the pattern ×
+        group arrays is bounded by taking groups in chunks."""
+        chunk = max(1, _BLOCK_BYTES // (8 * 8 * len(self.size)))
+        if chunk >= groups:
+            return (self._chunk(None, w, group, pattern, groups, weight_sums=True),)
+        out = []
+        for first in range(0, groups, chunk):
+            last = min(first + chunk, groups)
+            # row numbers, not a mask per chunk: all chunks together hold one per value
+            mine = np.flatnonzero((group >= first) & (group < last))
+            part = (mine, w[mine], group[mine] - first)
+            # Not the weight sums outside the groups: kept for every chunk, they would be
+            # patterns × groups in all, which the chunks are there to bound.
+            out.append(self._chunk(*part, pattern[mine], last - first, weight_sums=False))
+        return tuple(out)
+
+    def _chunk(
+        self,
+        mine: np.ndarray | None,
+        w: np.ndarray,
+        group: np.ndarray,
+        pattern: np.ndarray,
+        groups: int,
+        *,
+        weight_sums: bool,
+    ) -> _Chunk:
+        """One chunk's sums (``w``, ``group``: the chunk's values)."""
+        inside = np.bincount(group, minlength=groups)
+        cell = w_out = w2_out = None
+        if self.cells:
+            cell = pattern * groups + group
+            if weight_sums:
+                w_out, w2_out = self._outside(w, cell, groups)
+        return _Chunk(mine, w, group, groups, inside, cell, w_out, w2_out)
+
+    def _outside(self, w: np.ndarray, cell: np.ndarray, groups: int) -> tuple[np.ndarray, ...]:
+        """Σw and Σw² by pattern × group of the respondents outside each group."""
+        count_p = len(self.size)
+        w_in = np.bincount(cell, weights=w, minlength=count_p * groups)
+        w2_in = np.bincount(cell, weights=w * w, minlength=count_p * groups)
+        w_out = np.maximum(self.weight[:, None] - w_in.reshape(count_p, groups), 0.0)
+        w2_out = np.maximum(self.weight_sq[:, None] - w2_in.reshape(count_p, groups), 0.0)
+        return w_out, w2_out
+
+    def variance(self, chunks: tuple[_Chunk, ...], e: np.ndarray, groups: int) -> np.ndarray:
         """Variance of the weighted total of ``e`` in each group (see SurveyDesign.variance);
-        ``w``, ``pattern``, ``group``, ``e``: one entry per value."""
+        ``chunks``: :meth:`group_sums` of the values' weights, patterns and groups."""
         n = len(self.w)
         if n < 2:
             return np.zeros(groups)
-        # Bound the memory of the pattern × group arrays by taking groups in chunks.
-        chunk = max(1, _BLOCK_BYTES // (8 * 8 * len(self.size)))
-        if chunk >= groups:
-            return n / (n - 1) * self._sum_of_squares(w, pattern, group, e, groups)
+        if len(chunks) == 1 and chunks[0].mine is None:
+            return n / (n - 1) * self._sum_of_squares(chunks[0], e)
         out = np.empty(groups)
-        for first in range(0, groups, chunk):
-            last = min(first + chunk, groups)
-            mine = (group >= first) & (group < last)
-            out[first:last] = self._sum_of_squares(
-                w[mine], pattern[mine], group[mine] - first, e[mine], last - first
-            )
+        first = 0
+        for part in chunks:
+            assert part.mine is not None
+            out[first : first + part.groups] = self._sum_of_squares(part, e[part.mine])
+            first += part.groups
         return n / (n - 1) * out
 
-    def _sum_of_squares(
-        self, w: np.ndarray, pattern: np.ndarray, group: np.ndarray, e: np.ndarray, groups: int
-    ) -> np.ndarray:
+    def _sum_of_squares(self, known: _Chunk, e: np.ndarray) -> np.ndarray:
         """Σ_i (z_i − z̄)² per group, over all n respondents (see ``variance``)."""
         n = len(self.w)
+        w, group, groups = known.w, known.group, known.groups
         we = w * e
         z_sum = np.bincount(group, weights=we, minlength=groups)
-        known = self._by_pattern(w, pattern, group, groups)
         inside = known.inside
         if not self.cells:
             z_mean = z_sum / n
@@ -540,7 +615,11 @@ class _Engine:
         else:
             count_p = len(self.size)
             cell = known.cell
-            assert cell is not None and known.w_out is not None and known.w2_out is not None
+            assert cell is not None
+            if known.w_out is None or known.w2_out is None:
+                w_out, w2_out = self._outside(w, cell, groups)
+            else:
+                w_out, w2_out = known.w_out, known.w2_out
             e_sums = np.bincount(cell, weights=e, minlength=count_p * groups)
             beta = self.centring(e_sums.reshape(count_p, groups), groups)
             # residual = e − t, with t = Σ_m β_m[cell] constant within a pattern
@@ -551,12 +630,12 @@ class _Engine:
             # pattern, from the weight sums of the pattern minus those inside the group.
             # (A pattern wholly inside a group then leaves exactly 0, which keeps the
             # variance exactly 0 where the margins explain the answer completely.)
-            w_out, w2_out = known.w_out, known.w2_out
             total = (
                 (t_pg**2 * w2_out).sum(axis=0)
                 + 2 * z_mean * (t_pg * w_out).sum(axis=0)
                 + (n - inside) * z_mean**2
             )
+            del w_out, w2_out
             t = t_pg.ravel()[cell]
             del cell
         # own = w · (e − t) − z̄ of the group, squared; in place (a product commutes, so
@@ -572,35 +651,6 @@ class _Engine:
         # the uncentred sum of squares, the margins explain the answer; call it 0.
         fixed = np.bincount(group, weights=np.square(we, out=we), minlength=groups)
         return np.where(total > _NOISE * fixed, total, 0.0)
-
-    def _by_pattern(
-        self, w: np.ndarray, pattern: np.ndarray, group: np.ndarray, groups: int
-    ) -> _ByPattern:
-        """What ``_sum_of_squares`` needs that does not depend on e: each value's
-        pattern × group, the weight sums outside each group by pattern, the values
-        per group. The estimators pass the same arrays again for estimates of one
-        domain and breakdown (a distribution's answers, a quantile's cumulative
-        shares) and never modify them, so the last answer is kept for those arrays
-        (weakly: arrays gone, or others in their place, never match)."""
-        arrays = (w, pattern, group)
-        if self._last:
-            refs, last_groups, known = self._last[0]
-            same = all(r() is a for r, a in zip(refs, arrays, strict=True))
-            if same and last_groups == groups:
-                return known
-        inside = np.bincount(group, minlength=groups)
-        if not self.cells:
-            known = _ByPattern(inside, None, None, None)
-        else:
-            count_p = len(self.size)
-            cell = pattern * groups + group
-            w_in = np.bincount(cell, weights=w, minlength=count_p * groups)
-            w2_in = np.bincount(cell, weights=w * w, minlength=count_p * groups)
-            w_out = np.maximum(self.weight[:, None] - w_in.reshape(count_p, groups), 0.0)
-            w2_out = np.maximum(self.weight_sq[:, None] - w2_in.reshape(count_p, groups), 0.0)
-            known = _ByPattern(inside, cell, w_out, w2_out)
-        self._last[:] = [(tuple(weakref.ref(a) for a in arrays), groups, known)]
-        return known
 
     def centring(self, e_sums: np.ndarray, groups: int) -> list[np.ndarray]:
         """Cell constants β_m (k_m × groups): residual = e − Σ_m β_m[cell_m].
@@ -637,9 +687,17 @@ class _Engine:
 
 
 @dataclass(frozen=True, eq=False)
-class _ByPattern:
-    """See :meth:`_Engine._by_pattern` (None: no margins)."""
+class _Chunk:
+    """One chunk of groups of :meth:`_Engine.group_sums`: which values are in it (None:
+    all, one chunk), their weights and groups (numbered from the chunk's first), the
+    values per group, each value's pattern × group (None: no margins) and the weight
+    sums by pattern × group outside each group (None: no margins, or worked out per
+    chunk when there are several)."""
 
+    mine: np.ndarray | None
+    w: np.ndarray
+    group: np.ndarray
+    groups: int
     inside: np.ndarray
     cell: np.ndarray | None
     w_out: np.ndarray | None

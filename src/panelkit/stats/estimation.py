@@ -6,7 +6,10 @@ linearised ("influence") values per respondent (:class:`Linearised`); the
 design's ``variance`` turns those into variances, with the raking adjustment
 (stats/design.py). The share is such an estimator; a mean, a quantile or a
 contrast plugs in beside it with its own influence values, its own ``kind`` and
-its own interval, without touching the variance.
+its own interval, without touching the variance. Estimates on one domain and
+breakdown (a distribution's answers, a quantile's cumulative shares) are made here
+together, so this is where the design's ``group_sums`` (what their variances share)
+are made once and handed over in each influence.
 
 Each share indicator is a weighted ratio: the weighted count of "yes" over the
 weighted count of respondents in the domain (``where`` ∩ group) who answered.
@@ -65,6 +68,7 @@ from panelkit.stats.design import (
     R_RAKING_SWEEPS,
     Breakdown,
     Domain,
+    GroupSums,
     Influence,
     SurveyDesign,
     declare_design,
@@ -256,7 +260,8 @@ def share(
 
     The linearised value of the ratio is ``(y − p)/Σw`` in the respondent's own group
     (a group whose weights are all 0 gets no estimate, and values 0). ``known``:
-    :func:`_groups` of ``domain`` and ``breakdown``, when several shares share them.
+    :func:`_groups` of ``domain`` and ``breakdown``, when several shares share them
+    (with the design's group sums, its influence carries those).
     """
     yes = np.asarray(yes, dtype=bool)
     lin, keep = _ratio(domain, yes, breakdown, known)
@@ -284,7 +289,8 @@ def ratio(domain: Domain, y: np.ndarray, breakdown: Breakdown) -> Linearised:
 class _Groups:
     """What a ratio needs of a domain and breakdown that does not depend on the answer:
     worked out once where several ratios share them (a distribution's answers, a
-    quantile's cumulative shares)."""
+    quantile's cumulative shares), with what their variances share (``sums``, the
+    design's :meth:`~SurveyDesign.group_sums`, handed on in each ratio's influence)."""
 
     g: np.ndarray  # the group of each respondent kept
     keep: np.ndarray | None  # which respondents of the domain have a group (None: all)
@@ -293,9 +299,11 @@ class _Groups:
     w_sum: np.ndarray  # Σw per group
     df: np.ndarray
     n_kish: np.ndarray
+    sums: GroupSums | None = None  # None: each variance works them out
 
 
 def _groups(domain: Domain, breakdown: Breakdown) -> _Groups:
+    """What ratios on ``domain`` by ``breakdown`` share."""
     groups = breakdown.groups
     g, keep = _grouped(domain, breakdown)
     if keep is not None:  # respondents without a group (missing by variable) drop out
@@ -304,6 +312,12 @@ def _groups(domain: Domain, breakdown: Breakdown) -> _Groups:
     n = np.bincount(g, minlength=groups)
     w_sum = np.bincount(g, weights=w, minlength=groups)
     return _Groups(g, keep, domain, n, w_sum, _df(w, g, n, groups), _kish(w, g, w_sum, groups))
+
+
+def _shared(design: SurveyDesign, known: _Groups) -> _Groups:
+    """``known`` with what the variances of several ratios on its groups share (the
+    design's group sums), which the ratios then hand over in their influence."""
+    return replace(known, sums=design.group_sums(known.domain, known.g, len(known.n)))
 
 
 def _ratio(
@@ -346,7 +360,7 @@ def _ratio(
     lin = Linearised(
         kind=EstimateKind.SHARE,
         estimate=est,
-        influence=Influence(domain, g, e, groups),
+        influence=Influence(domain, g, e, groups, known.sums),
         n=n,
         df=df,
         n_kish=known.n_kish,
@@ -535,7 +549,7 @@ def _distribution_rows(
 ) -> list[list[Estimate]]:
     """Every answer as a share of the domain's answers, per group in the schema's order."""
     per_answer = []
-    known = _groups(domain, b)  # the same domain and groups for every answer
+    known = _shared(design, _groups(domain, b))  # the same groups for every answer
     for k, answer in enumerate(categories(design, ind)):
         lin = replace(share(domain, codes == k, b, known), kind=EstimateKind.DISTRIBUTION)
         var = design.variance(lin.influence)
@@ -566,6 +580,8 @@ def _quantile_rows(
     # sorted once per group for its quantiles and their interval ends
     ranked = [_ranked(xs[m], ws[m]) if m.size else None for m in members]
     del members  # a million row numbers; only whether a group has any is needed below
+    # the variances' shared sums, made after the sorting's temporaries are gone
+    known = _shared(design, known)
     out: list[list[Estimate]] = [[] for _ in range(groups)]
     for p in ind.quantiles:
         q = np.array(
@@ -615,15 +631,6 @@ def _quantile_rows(
     return out
 
 
-def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """R's ``qrule = "math"`` (survey 4.1.1): in the answers sorted (ties in data order),
-    the last one whose cumulative weight is at most ``p · Σw``; if that cumulative
-    weight is not exactly ``p · Σw``, the next answer. As R, when even the first
-    answer's weight is above ``p · Σw`` the "last one" is the first, so the second is
-    returned. Sums accumulate in long double, as R's ``cumsum`` and ``sum`` do."""
-    return _qrule_ranked(_ranked(x, w), p)
-
-
 @dataclass(frozen=True)
 class _Ranked:
     """A group's answers sorted (ties in data order), their cumulative weights and the
@@ -660,7 +667,12 @@ def _cumsum_long(w: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _qrule_ranked(r: _Ranked, p: float) -> float:
-    """:func:`_qrule_math` on answers already sorted."""
+    """R's ``qrule = "math"`` (survey 4.1.1) on a group's :func:`_ranked` answers: in the
+    answers sorted (ties in data order), the last one whose cumulative weight is at most
+    ``p · Σw``; if that cumulative weight is not exactly ``p · Σw``, the next answer. As
+    R, when even the first answer's weight is above ``p · Σw`` the "last one" is the
+    first, so the second is returned. Sums accumulate in long double, as R's ``cumsum``
+    and ``sum`` do."""
     below = np.flatnonzero(r.cumw <= p * r.total)
     pos = int(below[-1]) if below.size else 0
     if p - r.cumw[pos] / r.total == 0:
