@@ -588,7 +588,7 @@ def test_an_interrupted_run_leaves_the_earlier_report(
         raise KeyboardInterrupt
 
     # No charts, to keep the test quick; the swap is what is interrupted.
-    monkeypatch.setattr(report_module, "_charts", lambda content, step: [])
+    monkeypatch.setattr(report_module, "_chart_jobs", lambda content: [])
     monkeypatch.setattr(report_module, "_swap", interrupted)
     with pytest.raises(KeyboardInterrupt):
         jobs.write_report(resolve_files(cwd=project), out, by=(), force=True)
@@ -764,3 +764,18 @@ def test_chromium_renders_the_page(built: Built, tmp_path: Path) -> None:
     assert low < 60 and high > 240  # dark text on a light page, not a blank one
     histogram = image.histogram()
     assert sum(histogram[:128]) > 20_000  # plenty of ink: headings, text, charts
+
+
+def test_charts_drawn_in_this_process_alone_give_the_same_report(
+    built: Built, project: Path, source_date: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where no helper process can start, the report is the same, byte for byte, and its
+    steps come in the same order (the charts are drawn on both cores otherwise)."""
+    from panelkit.publish import chartpool
+
+    monkeypatch.setattr(chartpool, "_start", lambda: None)
+    calls: list[tuple[str, int, int]] = []
+    out = project.parent / "alone"
+    result = jobs.write_report(resolve_files(cwd=project), out, progress=lambda *a: calls.append(a))
+    assert Built(result, out, calls).files == built.files
+    assert calls == built.calls

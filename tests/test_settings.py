@@ -163,7 +163,7 @@ def test_each_documented_key_changes_each_command(
 ) -> None:
     from panelkit.publish import report as report_module
 
-    monkeypatch.setattr(report_module, "_charts", lambda content, step: [])  # quick
+    monkeypatch.setattr(report_module, "_chart_jobs", lambda content: [])  # quick
     folder = tmp_path / "p"
     shutil.copytree(demo_project, folder)
     monkeypatch.chdir(folder)

@@ -335,6 +335,7 @@ if TYPE_CHECKING:
 
     from panelkit.input.baselines import Baseline
     from panelkit.input.indicators import IndicatorFile
+    from panelkit.publish.chartpool import Helper
     from panelkit.publish.factbox import FactBox, FactRef, Omission
     from panelkit.publish.report import Progress
     from panelkit.results import Lang
@@ -576,6 +577,7 @@ def write_report(
     """Build the yearly report and write it as the folder ``out``, atomically, holding
     the folder's lock from the first check to the swap (a second run is refused).
     With ``pdf`` (setting) also ``report.pdf``; WeasyPrint and Pango are checked first."""
+    from panelkit.publish.chartpool import helper
     from panelkit.publish.report import report_lock
 
     opts = _settings(files, settings, given)
@@ -583,8 +585,9 @@ def write_report(
         from panelkit.publish.pdf import check_pdf_support
 
         check_pdf_support()
-    with report_lock(out):
-        return _write_report(files, out, opts, force=force, progress=progress)
+    # The charts' helper process starts first: its imports overlap the reading and estimating.
+    with report_lock(out), helper() as charts:
+        return _write_report(files, out, opts, force=force, progress=progress, charts=charts)
 
 
 def _write_report(
@@ -594,6 +597,7 @@ def _write_report(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    charts: Helper | None = None,
 ) -> ReportResult:
     """Build the yearly report and write it as the folder ``out``, atomically.
 
@@ -674,7 +678,7 @@ def _write_report(
     )
     total += chart_count(content)
     with timed("publish"):
-        outputs = render_report(content, step, pdf=opts.pdf)
+        outputs = render_report(content, step, pdf=opts.pdf, helper=charts)
         replaced = write_report_folder(out, outputs, force=force, inputs=inputs)
     step(steps["folder"])
     return ReportResult(

@@ -581,6 +581,17 @@ def _value_label(
     )
 
 
+def _panel_title(ax: Axes, text: str) -> None:
+    """A panel's bold title over its axes, at the top edge (plus the title pad).
+
+    Placed there by hand (``y=1``) rather than by matplotlib, which measures every tick
+    label of both axes to see whether one reaches above the axes, three times per panel
+    (layout, PNG, SVG): in these charts none does (the x ticks are at the bottom), so it
+    always came to the same place, and the measuring was a tenth of a chart's time.
+    """
+    ax.set_title(text, fontweight="bold", y=1.0)
+
+
 def _note(ax: Axes, y: float, text: str) -> None:
     ax.text(0.8, y, text, va="center", ha="left", fontsize=7.5, style="italic", color=_NOTE)
 
@@ -718,7 +729,7 @@ def group_chart(
             for i, (panel, ax) in enumerate(zip(panels, axes[:, 0], strict=True)):
                 centres, total = layouts[i]
                 _group_panel(ax, panel, centres, lang)
-                ax.set_title(titles[i], fontweight="bold")
+                _panel_title(ax, titles[i])
                 ax.set_yticks(centres, labels=ticks[i])
                 ax.set_ylim(max(total, 0.3), 0)
                 _percent_axis(ax, upper, lang, label=i == len(panels) - 1)

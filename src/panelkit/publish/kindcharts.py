@@ -197,7 +197,7 @@ def mean_chart(
                 centres, total = layouts[i]
                 low, high = ranges[i]
                 _mean_panel(ax, panel, centres, lang, (low, high))
-                ax.set_title(titles[i], fontweight="bold")
+                _c._panel_title(ax, titles[i])
                 ax.set_yticks(centres, labels=ticks[i])
                 ax.set_ylim(max(total, 0.3), 0)
                 ax.set_xlim(low, high)

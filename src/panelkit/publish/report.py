@@ -32,7 +32,7 @@ from panelkit.publish.words import texts
 from panelkit.results import EstimateKind
 
 if TYPE_CHECKING:
-    from panelkit.publish.charts import Chart
+    from panelkit.publish.chartpool import ChartJob, Drawing, Helper
     from panelkit.publish.factbox import FactBox
     from panelkit.publish.tables import Sheet
 
@@ -61,25 +61,34 @@ RENDER_STEPS = 4  # tables, workbook, fact boxes and HTML, run.json (plus one pe
 
 
 def render_report(
-    content: ReportContent, progress: Callable[[str], None] | None = None, *, pdf: bool = False
+    content: ReportContent,
+    progress: Callable[[str], None] | None = None,
+    *,
+    pdf: bool = False,
+    helper: Helper | None = None,
 ) -> dict[str, bytes]:
     """Every file of the report folder: relative name → bytes, run.json last; ``pdf``:
-    also ``report.pdf`` (:mod:`panelkit.publish.pdf`, one step more)."""
+    also ``report.pdf`` (:mod:`panelkit.publish.pdf`, one step more); ``helper``: a
+    process drawing some of the charts (:func:`panelkit.publish.chartpool.helper`)."""
     step = progress or (lambda _label: None)
     lang = content.lang
     out: dict[str, bytes] = {}
-    charts = _charts(content, step)
+    # The helper (if any) draws charts from here on; the tables and the workbook are made
+    # meanwhile, and said after the charts, as the steps have always come.
+    drawing = _charts(content, helper)
+    tables = _csv_tables(content)
+    from panelkit.publish.tables import workbook
+
+    book = workbook(report_sheets(content))
+    charts = drawing.finish(step)
     for chart in charts:
         out[f"charts/{chart.name}.png"] = chart.png
         out[f"charts/{chart.name}.svg"] = chart.svg
 
-    out.update(_csv_tables(content))
+    out.update(tables)
     steps = texts(lang).report_steps
     step(steps["tables"])
-
-    from panelkit.publish.tables import workbook
-
-    out[WORKBOOK_FILE] = workbook(report_sheets(content))
+    out[WORKBOOK_FILE] = book
     step(steps["workbook"])
 
     from panelkit.publish.html import report_html
@@ -106,8 +115,18 @@ def render_report(
     return dict(sorted(out.items()))
 
 
-def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
+def _charts(content: ReportContent, helper: Helper | None = None) -> Drawing:
+    """The report's charts being drawn (`Drawing.finish` gives them, in order, a step
+    said after each); with ``helper`` on both cores (:mod:`panelkit.publish.chartpool`)."""
+    from panelkit.publish.chartpool import start_charts
+
+    return start_charts(_chart_jobs(content), helper)
+
+
+def _chart_jobs(content: ReportContent) -> list[ChartJob]:
+    """What each chart draws (its records, title and name) and the step said after it."""
     from panelkit.publish import charts as ch
+    from panelkit.publish.chartpool import ChartJob
 
     lang = content.lang
     labels = {i.id: content.label(i.id) for i in content.indicators}
@@ -124,35 +143,40 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
     }
     # The share charts show shares; means and distributions have charts of their own.
     shares = [e for e in content.estimates.estimates if e.kind is EstimateKind.SHARE]
-    rows = [
+    rows = tuple(
         row
         for e in shares
         for row in ch.rows_from_estimates(
             [e], labels, baselines, names.get(e.indicator)
         )  # one call per row, so each baseline keeps its own name
-    ]
+    )
     t = texts(lang)
     chart_step = t.report_steps["chart"]
     what = t.chart_indicators
+    title = ch.ChartTitle(what, content.who, n)
     out = [
-        ch.indicator_chart(
-            rows, lang=lang, title=ch.ChartTitle(what, content.who, n), name="indicators"
+        ChartJob(
+            ch.indicator_chart,
+            (rows,),
+            {"lang": lang, "title": title, "name": "indicators"},
+            chart_step.format(what=what.lower()),
+            len(rows),
         )
     ]
-    step(chart_step.format(what=what.lower()))
-    out.extend(_kind_charts(content, labels, n, step))
+    out.extend(_kind_chart_jobs(content, labels, n))
     for by in content.by:
         panels = ch.panels_from_estimates(shares, labels, by=by)
-        title = by_heading(content, by)
+        heading = by_heading(content, by)
+        title = ch.ChartTitle(f"{what} {heading.lower()}", content.who, n)
         out.append(
-            ch.group_chart(
-                panels,
-                lang=lang,
-                title=ch.ChartTitle(f"{what} {title.lower()}", content.who, n),
-                name=f"groups-{_slug(by)}",
+            ChartJob(
+                ch.group_chart,
+                (panels,),
+                {"lang": lang, "title": title, "name": f"groups-{_slug(by)}"},
+                chart_step.format(what=heading.lower()),
+                sum(len(p.points) + 1 for p in panels),
             )
         )
-        step(chart_step.format(what=title.lower()))
     if content.waves is not None and content.previous_estimates is not None:
         w = content.waves
         wave_rows = ch.wave_rows_from_estimates(
@@ -162,28 +186,33 @@ def _charts(content: ReportContent, step: Callable[[str], None]) -> list[Chart]:
         )
         what = t.chart_change
         n_prev = content.previous_estimates.survey.rows_used
+        title = ch.ChartTitle(
+            f"{what} {w.previous_name}–{w.current_name}", content.who, (n_prev, n)
+        )
+        kwargs = {
+            "lang": lang,
+            "title": title,
+            "previous_name": w.previous_name,
+            "current_name": w.current_name,
+            "name": "waves",
+        }
         out.append(
-            ch.wave_chart(
-                wave_rows,
-                lang=lang,
-                title=ch.ChartTitle(
-                    f"{what} {w.previous_name}–{w.current_name}", content.who, (n_prev, n)
-                ),
-                previous_name=w.previous_name,
-                current_name=w.current_name,
-                name="waves",
+            ChartJob(
+                ch.wave_chart,
+                (wave_rows,),
+                kwargs,
+                chart_step.format(what=what.lower()),
+                len(wave_rows),
             )
         )
-        step(chart_step.format(what=what.lower()))
     return out
 
 
-def _kind_charts(
-    content: ReportContent, labels: dict[str, str], n: int, step: Callable[[str], None]
-) -> list[Chart]:
+def _kind_chart_jobs(content: ReportContent, labels: dict[str, str], n: int) -> list[ChartJob]:
     """The means' chart (all and every group, with intervals) and one stacked bar chart
     of answers per distribution (formats §8)."""
     from panelkit.publish import kindcharts as kc
+    from panelkit.publish.chartpool import ChartJob
     from panelkit.publish.charts import ChartTitle
 
     lang = content.lang
@@ -194,14 +223,26 @@ def _kind_charts(
     panels = kc.mean_panels(estimates, labels, content.estimates.scales, lang)
     if panels:
         title = ChartTitle(k["chart_means"], content.who, n)
-        out.append(kc.mean_chart(panels, lang=lang, title=title, name="means"))
-        step(t.report_steps["chart"].format(what=k["chart_means"].lower()))
+        out.append(
+            ChartJob(
+                kc.mean_chart,
+                (panels,),
+                {"lang": lang, "title": title, "name": "means"},
+                t.report_steps["chart"].format(what=k["chart_means"].lower()),
+                sum(len(p.points) + 1 for p in panels),
+            )
+        )
     for chart in kc.answer_charts(estimates, labels, lang):
         title = ChartTitle(f"{k['chart_distribution']}: {chart.label}", content.who, n)
         out.append(
-            kc.answer_chart(chart, lang=lang, title=title, name=f"answers-{_slug(chart.indicator)}")
+            ChartJob(
+                kc.answer_chart,
+                (chart,),
+                {"lang": lang, "title": title, "name": f"answers-{_slug(chart.indicator)}"},
+                t.report_steps["chart"].format(what=chart.label),
+                len(chart.bars),
+            )
         )
-        step(t.report_steps["chart"].format(what=chart.label))
     return out
 
 

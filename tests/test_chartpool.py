@@ -1,0 +1,174 @@
+"""The charts' helper process: the same bytes as drawing here, steps in order, nothing left
+running, and every failure of the helper drawn here instead."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from panelkit.publish.chartpool import ChartJob, Helper, draw_charts, helper
+from panelkit.publish.charts import (
+    Chart,
+    ChartRow,
+    ChartTitle,
+    GroupPanel,
+    GroupPoint,
+    Interval,
+    group_chart,
+    indicator_chart,
+)
+from panelkit.results import Lang
+
+TITLE = ChartTitle("Indikatorer", "Amager Øst borgerpanel 2022", 1338)
+ROWS = (
+    ChartRow("føler sig ensomme", 0.23, 0.19, 0.27, baseline=0.2, n=212),
+    ChartRow("vurderer eget helbred som dårligt", 0.14, 0.12, 0.16, n=1290),
+)
+PANELS = (
+    GroupPanel(
+        "vurderer eget helbred som dårligt",
+        (
+            GroupPoint("17-29", Interval(0.12, 0.08, 0.16), 210),
+            GroupPoint("30-44", None),
+            GroupPoint("45-64", Interval(0.19, 0.15, 0.23), 400),
+        ),
+        overall=0.143,
+    ),
+)
+
+
+def jobs() -> list[ChartJob]:
+    """Four small charts, the smallest first, so the order drawn is not the order given."""
+    kw = {"lang": Lang.DA, "title": TITLE}
+    return [
+        ChartJob(indicator_chart, (ROWS[:1],), {**kw, "name": "one"}, "one", 1),
+        ChartJob(group_chart, (PANELS,), {**kw, "name": "groups"}, "groups", 4),
+        ChartJob(indicator_chart, (ROWS,), {**kw, "name": "two"}, "two", 2),
+        ChartJob(group_chart, (PANELS * 2,), {**kw, "name": "twice"}, "twice", 8),
+    ]
+
+
+@pytest.fixture(scope="module")
+def here() -> list[Chart]:
+    return draw_charts(jobs(), lambda _label: None)
+
+
+@pytest.fixture
+def started() -> Iterator[Helper]:
+    with helper() as h:
+        assert h is not None  # this machine can start a process
+        yield h
+
+
+def gone(pid: int) -> bool:
+    """The process has ended and been reaped (no zombie waits for anyone)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_helper_draws_the_same_bytes_as_this_process(started: Helper, here: list[Chart]):
+    assert [started.draw(job) for job in jobs()] == here  # name, title, PNG, SVG, alt text
+
+
+def test_both_together_give_every_chart_in_order_with_steps_in_order(
+    started: Helper, here: list[Chart]
+) -> None:
+    steps: list[str] = []
+    drawn = draw_charts(jobs(), steps.append, started)
+    assert drawn == here
+    assert steps == ["one", "groups", "two", "twice"]  # the jobs' order, not the drawing's
+
+
+def test_no_process_is_left_behind() -> None:
+    with helper() as h:
+        assert h is not None
+        pid = h.pid
+        draw_charts(jobs()[:2], lambda _label: None, h)
+    assert gone(pid)
+
+
+def test_no_process_is_left_behind_when_the_report_fails() -> None:
+    with pytest.raises(KeyboardInterrupt), helper() as h:
+        assert h is not None
+        pid = h.pid
+        raise KeyboardInterrupt
+    assert gone(pid)
+
+
+def test_where_no_process_can_start_the_charts_are_drawn_here(
+    monkeypatch: pytest.MonkeyPatch, here: list[Chart]
+) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    steps: list[str] = []
+    with helper() as h:
+        assert h is None
+        assert draw_charts(jobs(), steps.append, h) == here
+    assert steps == ["one", "groups", "two", "twice"]
+
+
+def test_a_helper_that_dies_leaves_its_charts_to_this_process(
+    started: Helper, here: list[Chart]
+) -> None:
+    started._process.kill()
+    started._process.wait()
+    steps: list[str] = []
+    assert draw_charts(jobs(), steps.append, started) == here
+    assert steps == ["one", "groups", "two", "twice"]
+    assert started.draw(jobs()[0]) is None  # and it is asked no more
+
+
+def test_a_job_the_helper_cannot_take_is_drawn_here(started: Helper) -> None:
+    def local(rows: tuple[ChartRow, ...], **kwargs: object) -> Chart:  # not picklable
+        return indicator_chart(rows, lang=Lang.DA, title=TITLE, name="local")
+
+    job = ChartJob(local, (ROWS,), {}, "local")
+    assert started.draw(job) is None
+    (chart,) = draw_charts([job], lambda _label: None, started)
+    assert chart == indicator_chart(ROWS, lang=Lang.DA, title=TITLE, name="local")
+
+
+def test_a_chart_that_fails_fails_here_with_its_own_error(started: Helper) -> None:
+    # A caller bug (no such language) raises in the helper; drawn here, it raises the same.
+    bad = ChartJob(indicator_chart, (ROWS,), {"lang": "xx", "title": TITLE}, "bad", 9)
+    assert started.draw(bad) is None
+    with pytest.raises(Exception) as raised:
+        bad.here()
+    with pytest.raises(type(raised.value)):
+        draw_charts([bad, *jobs()], lambda _label: None, started)
+
+
+def test_the_helper_process_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    with helper() as h:
+        draw_charts(jobs(), lambda _label: None, h)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_after_a_failed_drawing_the_helper_still_draws_the_same_bytes(
+    started: Helper, here: list[Chart]
+) -> None:
+    bad = ChartJob(indicator_chart, (ROWS,), {"lang": "xx", "title": TITLE}, "bad", 0)
+    with pytest.raises(Exception):  # noqa: B017  (whatever a bad language raises)
+        draw_charts([*jobs(), bad], lambda _label: None, started)
+    assert draw_charts(jobs(), lambda _label: None, started) == here
+
+
+def test_a_helper_ended_while_it_draws_is_gone_and_its_charts_drawn_here(
+    here: list[Chart],
+) -> None:
+    from panelkit.publish.chartpool import start_charts
+
+    with helper() as h:
+        assert h is not None
+        pid = h.pid
+        drawing = start_charts(jobs(), h)  # the helper is handed a chart at once
+    assert gone(pid)
+    assert drawing.finish(lambda _label: None) == here
