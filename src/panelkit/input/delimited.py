@@ -21,7 +21,6 @@ import pandas as pd
 
 from panelkit.errors import ExportError
 from panelkit.input.raw import (
-    PY_WHITESPACE,
     ExportFormat,
     RawExport,
     ReadRequest,
@@ -31,6 +30,7 @@ from panelkit.input.raw import (
     number_label,
     printable,
     read_bytes,
+    stripped_arrow,
 )
 
 __all__ = [
@@ -454,18 +454,15 @@ def _categorical_cells(encoded: Any) -> pd.Series:
     Stripping and the re-encoding of values that strip alike run in Arrow on the
     distinct values; the categories keep their order of first appearance.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     values = encoded.dictionary
-    stripped = pc.utf8_trim(values, characters=PY_WHITESPACE)
+    cleaned = stripped_arrow(values)
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
-    unchanged = pc.all(pc.equal(stripped, values)).as_py() is not False
-    if unchanged and not pc.any(pc.equal(values, "")).as_py():  # the categories already
-        categories, codes = values, indices
+    if cleaned.null_count == 0 and pc.all(pc.equal(cleaned, values)).as_py() is not False:
+        categories, codes = values, indices  # the categories already
     else:
-        empty = pc.equal(stripped, "")
-        again = pc.if_else(empty, pa.scalar(None, type=stripped.type), stripped).dictionary_encode()
+        again = cleaned.dictionary_encode()
         remap = np.asarray(again.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
         categories, codes = again.dictionary, remap[indices]
     names = categories.to_numpy(zero_copy_only=False).astype(object, copy=False)

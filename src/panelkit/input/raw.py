@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ __all__ = [
     "read_bytes",
     "read_head",
     "refuse_duplicates",
+    "stripped_arrow",
     "stripped_texts",
 ]
 
@@ -191,21 +192,27 @@ PY_WHITESPACE: Final = (
 _ARROW_STRIP_FROM: Final = 10_000
 
 
+def stripped_arrow(values: Any) -> Any:
+    """An Arrow array of strings stripped as ``str.strip()`` strips, "" null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim(values, characters=PY_WHITESPACE)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, type=trimmed.type), trimmed)
+
+
 def stripped_texts(texts: Sequence[str] | np.ndarray) -> np.ndarray:
     """``[t.strip() or None for t in texts]`` as an object array; many texts are stripped
     in Arrow (a column of ids has a distinct value per respondent)."""
     if len(texts) >= _ARROW_STRIP_FROM:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         try:
             arr = pa.array(texts, type=pa.string())
         except (pa.ArrowException, UnicodeError):  # a lone surrogate: Python's own strip
             pass
         else:
-            trimmed = pc.utf8_trim(arr, characters=PY_WHITESPACE)
-            empty = pc.equal(trimmed, "")
-            out = pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
+            out = stripped_arrow(arr)
             return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
     out = np.empty(len(texts), dtype=object)
     out[:] = [t.strip() or None for t in texts]
