@@ -32,7 +32,7 @@ from panelkit.publish.words import texts
 from panelkit.results import EstimateKind
 
 if TYPE_CHECKING:
-    from panelkit.publish.chartpool import ChartJob, Drawing, Helper
+    from panelkit.publish.chartpool import ChartJob, Helper
     from panelkit.publish.factbox import FactBox
     from panelkit.publish.tables import Sheet
 
@@ -75,7 +75,9 @@ def render_report(
     out: dict[str, bytes] = {}
     # The helper (if any) draws charts from here on; the tables and the workbook are made
     # meanwhile, and said after the charts, as the steps have always come.
-    drawing = _charts(content, helper)
+    from panelkit.publish.chartpool import start_charts
+
+    drawing = start_charts(_chart_jobs(content), helper)
     tables = _csv_tables(content)
     from panelkit.publish.tables import workbook
 
@@ -113,14 +115,6 @@ def render_report(
     out[RUN_FILE] = run_json(content, out)
     step(steps["run_record"])
     return dict(sorted(out.items()))
-
-
-def _charts(content: ReportContent, helper: Helper | None = None) -> Drawing:
-    """The report's charts being drawn (`Drawing.finish` gives them, in order, a step
-    said after each); with ``helper`` on both cores (:mod:`panelkit.publish.chartpool`)."""
-    from panelkit.publish.chartpool import start_charts
-
-    return start_charts(_chart_jobs(content), helper)
 
 
 def _chart_jobs(content: ReportContent) -> list[ChartJob]:

@@ -590,13 +590,11 @@ class _Engine:
         n = len(self.w)
         if n < 2:
             return np.zeros(groups)
-        if len(chunks) == 1 and chunks[0].mine is None:
-            return n / (n - 1) * self._sum_of_squares(chunks[0], e)
         out = np.empty(groups)
         first = 0
         for part in chunks:
-            assert part.mine is not None
-            out[first : first + part.groups] = self._sum_of_squares(part, e[part.mine])
+            values = e if part.mine is None else e[part.mine]
+            out[first : first + part.groups] = self._sum_of_squares(part, values)
             first += part.groups
         return n / (n - 1) * out
 
