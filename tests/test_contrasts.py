@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from helpers import invoke
 from panelkit.stats.comparison import Adjust, adjust_p
 from panelkit.stats.contrasts import group_contrasts
-from panelkit.stats.design import Breakdown, declare_design
+from panelkit.stats.design import Breakdown, SurveyDesign, declare_design
 
 DATA = Path(__file__).parent / "data"
 REL = 1e-6
@@ -79,11 +79,18 @@ NO_LEFT_OUT = {
 }
 
 
+@pytest.mark.parametrize("way", ["level sums", "respondents"])
 @pytest.mark.parametrize("case", sorted(COUNTS))
-def test_every_contrast_and_test_is_rs(case: str) -> None:
+def test_every_contrast_and_test_is_rs(
+    case: str, way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Shares and means (contrasts), shares and distributions (tests): every number of
     the file, and p_adjusted = R's p.adjust(p, "holm") over all of the file's contrasts
-    (the run's family, formats §8.4: every indicator and breakdown, no test)."""
+    (the run's family, formats §8.4: every indicator and breakdown, no test). Both ways
+    of the design: from level sums (answers with a few values), and from the
+    respondents' values (where those sums would not fit its memory bound)."""
+    if way == "respondents":
+        monkeypatch.setattr(SurveyDesign, "levels_fit", lambda *_: False)
     r = expected(case)
     assert (len(r["contrasts"]), len(r["tests"])) == COUNTS[case]
     doc = run_case(case, DATA / case / "indicators.yaml")

@@ -493,12 +493,33 @@ def test_against_a_literal_transcription_of_r(seed: int) -> None:
 def test_memory_chunks_do_not_change_results(
     api: pd.DataFrame, raked: dict, api_indicators: tuple[Indicator, ...], monkeypatch
 ) -> None:
+    # by the respondents' values (level sums would not fit the bound below either)
+    monkeypatch.setattr(design_module.SurveyDesign, "levels_fit", lambda *_: False)
     whole = estimate(api, api_indicators, by=["stype", "api_band"], min_n=0, **raked)
     monkeypatch.setattr(design_module, "_BLOCK_BYTES", 1)  # one group per chunk
     chunked = estimate(api, api_indicators, by=["stype", "api_band"], min_n=0, **raked)
     for a, b in zip(whole, chunked, strict=True):
         assert a.estimate == b.estimate
         assert a.se == (None if b.se is None else pytest.approx(b.se, rel=1e-12, abs=0))
+
+
+def test_level_sums_and_respondents_give_the_same_rows(
+    api: pd.DataFrame, raked: dict, api_indicators: tuple[Indicator, ...], monkeypatch
+) -> None:
+    # The same numbers by either way (tests/test_levels.py proves it on random designs);
+    # the sums come in another order, so equal to rounding.
+    by = ["stype", "api_band"]
+    levels = estimate(api, api_indicators, by=by, min_n=0, **raked)
+    monkeypatch.setattr(design_module.SurveyDesign, "levels_fit", lambda *_: False)
+    respondents = estimate(api, api_indicators, by=by, min_n=0, **raked)
+    assert len(levels) == len(respondents)
+    for a, b in zip(levels, respondents, strict=True):
+        assert (a.indicator, a.group, a.n, a.n_positive, a.df, a.ci_method) == (
+            b.indicator, b.group, b.n, b.n_positive, b.df, b.ci_method,
+        )  # fmt: skip
+        for field in ("estimate", "se", "ci_low", "ci_high", "deff"):
+            x, y = getattr(a, field), getattr(b, field)
+            assert x == (None if y is None else pytest.approx(y, rel=1e-10, abs=1e-15)), field
 
 
 # --------------------------------------------------------------------------- suppression & misc

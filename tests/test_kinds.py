@@ -31,6 +31,7 @@ from panelkit.errors import SettingsError
 from panelkit.input.indicators import Condition, Indicator, load_indicators
 from panelkit.input.schema import load_schema
 from panelkit.results import EstimateKind
+from panelkit.stats.design import SurveyDesign
 from panelkit.stats.estimation import _qrule_ranked, _ranked, estimate
 
 DATA = Path(__file__).parent / "data"
@@ -76,7 +77,12 @@ def assert_reproduces(ours: list[dict], expected: list[dict]) -> None:
 # --------------------------------------------------------------------------- R's numbers
 
 
-def test_api_analyses_every_estimate_is_rs() -> None:
+@pytest.mark.parametrize("way", ["level sums", "respondents"])
+def test_api_analyses_every_estimate_is_rs(way: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both ways of the design: shares, answers and quantiles' F̂ from level sums, and
+    # from the respondents' values (where those sums would not fit its memory bound).
+    if way == "respondents":
+        monkeypatch.setattr(SurveyDesign, "levels_fit", lambda *_: False)
     doc = summarize_json(
         API, "--indicators", str(API / "indicators.yaml"), "--by", "stype", "--min-n", "0"
     )
@@ -85,7 +91,10 @@ def test_api_analyses_every_estimate_is_rs() -> None:
     assert_reproduces(doc["estimates"], expected)
 
 
-def test_analyses_own_every_estimate_is_rs() -> None:
+@pytest.mark.parametrize("way", ["level sums", "respondents"])
+def test_analyses_own_every_estimate_is_rs(way: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if way == "respondents":
+        monkeypatch.setattr(SurveyDesign, "levels_fit", lambda *_: False)
     # Scale scores (ucla3, ucla3_index: formats 8.1), number and category domains, missing
     # answers and weights from 0.58 to 5.39 times the mean.
     doc = summarize_json(

@@ -26,13 +26,16 @@ Pearson's statistic of the weighted table scaled to N, ``ndf = (tr Δ)²/tr Δ²
 
 Everything is one pass per indicator × breakdown: weighted sums by ``np.bincount``
 and one covariance of a few columns (``SurveyDesign.cell_covariance``: the values are
-linear in y within groups or cells, so no respondents × columns matrix is formed).
+linear in y within groups or cells, so no respondents × columns matrix is formed). A
+share's or a distribution's contrasts and test share that pass: the domain's level
+sums (``SurveyDesign.level_sums``, by raking pattern × group × answer) serve both
+(``level_contrasts``, ``level_association``), where they fit the design's memory bound.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +52,7 @@ from panelkit.results import (
     LeftOut,
 )
 from panelkit.stats.comparison import Adjust, adjust_p
-from panelkit.stats.design import Breakdown, Domain, SurveyDesign
+from panelkit.stats.design import Breakdown, Domain, LevelSums, SurveyDesign
 
 # qnorm(0.975): the contrast's interval is normal, as R's confint on svyglm's z.
 Z_975 = float(special.ndtri(0.975))
@@ -128,12 +131,20 @@ def contrast_indicators(
     for ind in indicators:
         if ind.kind not in _MEASURED:
             continue  # a quantile has neither contrasts nor a test (formats §8.4)
-        kind, domain, y, answers = _measure(design, ind)
+        kind, domain, y, answers, levels = _measure(design, ind)
         domain_hidden = hidden.get((ind.id, None, None))
+        sums: LevelSums | None = None
         for b in breakdowns:
             assert b.by is not None
+            # One pass over the domain for the contrasts and the test of an answer with
+            # a few values (where its level sums fit the design's memory bound).
+            if answers is not None:
+                sums = design.level_sums(domain, b.codes[domain.rows], b.groups, answers, levels)
             if y is not None:
-                c = group_contrasts(design, domain, y, b)
+                if sums is not None:
+                    c = level_contrasts(design, sums, np.array([0.0, 1.0]))
+                else:
+                    c = group_contrasts(design, domain, y, b)
                 for j, label in enumerate(b.labels):
                     why = contrast_suppression(
                         hidden.get((ind.id, b.by, label)),
@@ -154,12 +165,15 @@ def contrast_indicators(
                 if domain_hidden not in (None, Suppression.EMPTY):
                     left_tests[LeftOut.SUPPRESSED] += 1
                     continue
-                t = association(design, domain, answers, b)
+                if sums is not None:
+                    t = level_association(design, sums)
+                else:
+                    t = association(design, domain, answers, b)
                 if t is None:
                     left_tests[_why_no_test(design, domain, answers, b)] += 1
                     continue
                 tests.append(AssociationTest(ind.id, b.by, t.f, t.ndf, t.ddf, t.p))
-        del domain, y, answers  # a million rows each: gone before the next indicator's
+        del domain, y, answers, sums  # a million rows each: gone before the next indicator's
     p_values = [float(c.p()[j]) for _, _, _, j, c in found]
     adjusted = adjust_p(p_values, adjust)
     rows = []
@@ -194,19 +208,20 @@ def contrast_indicators(
 
 def _measure(
     design: SurveyDesign, ind: Indicator
-) -> tuple[EstimateKind, Domain, np.ndarray | None, np.ndarray | None]:
-    """An indicator's domain, the values its contrasts compare (None: no contrasts) and
-    the answer codes its test tabulates (None: no test), per formats §8.4: a share has
-    both (its 0/1 answer), a mean contrasts only (its values or scores), a distribution
-    a test only (its answers' codes); a quantile is not measured (``_MEASURED``)."""
-    from panelkit.stats.estimation import answers
+) -> tuple[EstimateKind, Domain, np.ndarray | None, np.ndarray | None, int]:
+    """An indicator's domain, the values its contrasts compare (None: no contrasts), the
+    answer codes its test tabulates (None: no test) and how many codes there are, per
+    formats §8.4: a share has both (its 0/1 answer), a mean contrasts only (its values or
+    scores), a distribution a test only (its answers' codes); a quantile is not measured
+    (``_MEASURED``)."""
+    from panelkit.stats.estimation import answers, categories
 
     domain, values = answers(design, ind)
     if ind.kind is EstimateKind.SHARE:
-        return ind.kind, domain, values.astype(np.float64), values.astype(np.intp)
+        return ind.kind, domain, values.astype(np.float64), values.view(np.int8), 2
     if ind.kind is EstimateKind.MEAN:
-        return ind.kind, domain, values.astype(np.float64), None
-    return ind.kind, domain, None, values.astype(np.intp)
+        return ind.kind, domain, values.astype(np.float64), None, 0
+    return ind.kind, domain, None, values.astype(np.intp), len(categories(design, ind))
 
 
 def _why_no_test(
@@ -239,6 +254,37 @@ def group_contrasts(
     n_group = np.bincount(g, minlength=groups)
     w_group = np.bincount(g, weights=w, minlength=groups)
     s_group = np.bincount(g, weights=w * y, minlength=groups)
+
+    def variance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.diag(design.cell_covariance(sub, g, y, a, b))
+
+    return _contrasts(n_group, w_group, s_group, variance)
+
+
+def level_contrasts(design: SurveyDesign, sums: LevelSums, y: np.ndarray) -> GroupContrasts:
+    """:func:`group_contrasts` of an answer ``y[level]`` that depends only on the level,
+    from the domain's level sums (``SurveyDesign.level_sums``) alone."""
+    y = np.asarray(y, dtype=np.float64)
+    w_by = sums.w.sum(axis=0)  # Σw by group × level
+
+    def variance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # a[g] · y[l] + b[g] at group g, level l, per column
+        values = a[:, None, :] * y[None, :, None] + b[:, None, :]
+        return np.diag(design.level_covariance(sums, values))
+
+    n_group = sums.per_group(sums.count).astype(np.int64)
+    return _contrasts(n_group, w_by.sum(axis=1), w_by @ y, variance)
+
+
+def _contrasts(
+    n_group: np.ndarray,
+    w_group: np.ndarray,
+    s_group: np.ndarray,
+    variance: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> GroupContrasts:
+    """Each group's ratio against the rest from the groups' respondents, Σw and Σwy; the
+    variance of values ``a[g] · y + b[g]`` per column (groups × columns) is ``variance``'s."""
+    groups = len(n_group)
     w_rest = w_group.sum() - w_group
     s_rest = s_group.sum() - s_group
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -246,14 +292,13 @@ def group_contrasts(
         r = np.where(w_rest > 0, s_rest / w_rest, np.nan)
     ok = np.flatnonzero(np.isfinite(p) & np.isfinite(r))
     se = np.full(groups, np.nan)
-    if len(ok) and len(g):
+    if len(ok) and n_group.sum():
         # One column per group that has both sides, the linearised difference:
         # (y − p_j)/W_j in group j, −(y − r_j)/R_j in the rest; linear in y by group.
         inside = np.arange(groups)[:, None] == ok[None, :]
         a = np.where(inside, 1 / w_group[ok], -1 / w_rest[ok])
         b = np.where(inside, -p[ok] / w_group[ok], r[ok] / w_rest[ok])
-        var = np.diag(design.cell_covariance(sub, g, y, a, b))
-        se[ok] = np.sqrt(np.maximum(var, 0.0))
+        se[ok] = np.sqrt(np.maximum(variance(a, b), 0.0))
         # Both sides constant: what is left is the rounding of y − p, not variance.
         scale = np.maximum(np.abs(p[ok]), np.abs(r[ok]))
         se[ok] = np.where(se[ok] > _ROUNDING * scale, se[ok], 0.0)
@@ -263,7 +308,7 @@ def group_contrasts(
         difference=p - r,
         se=se,
         n_group=n_group,
-        n_rest=len(g) - n_group,
+        n_rest=n_group.sum() - n_group,
     )
 
 
@@ -285,26 +330,75 @@ def association(
     cells = nr * nc
     cell = a_idx + nr * g_idx  # answer fastest, as R's table
     del g, keep, a_idx, g_idx  # a million entries each, before the covariance's own
-    total = w.sum()
+    cell_w = np.bincount(cell, weights=w, minlength=cells)
+
+    def covariance(b: np.ndarray) -> np.ndarray:
+        return design.cell_covariance(sub, cell, np.zeros(len(cell)), np.zeros_like(b), b)
+
+    return _association(design.n, cell_w, nr, nc, covariance)
+
+
+def level_association(design: SurveyDesign, sums: LevelSums) -> Association | None:
+    """:func:`association` of the domain's levels by its groups, from its level sums
+    (``SurveyDesign.level_sums``) alone."""
+    count = sums.count.sum(axis=0)  # respondents by group × level
+    groups = np.flatnonzero(count.sum(axis=1) > 0)
+    answers = np.flatnonzero(count.sum(axis=0) > 0)
+    nr, nc = len(answers), len(groups)
+    if nr < 2 or nc < 2:
+        return None
+    # each group × level's cell of the table (answer fastest), −1 where either is absent
+    row = np.full(sums.levels, -1)
+    row[answers] = np.arange(nr)
+    col = np.full(sums.groups, -1)
+    col[groups] = np.arange(nc)
+    cell = np.where((col[:, None] >= 0) & (row[None, :] >= 0), row[None, :] + nr * col[:, None], -1)
+    present = cell >= 0
+    cell_w = np.zeros(nr * nc)
+    cell_w[cell[present]] = sums.w.sum(axis=0)[present]
+
+    def covariance(b: np.ndarray) -> np.ndarray:
+        values = np.zeros((sums.groups, sums.levels, b.shape[1]))
+        values[present] = b[cell[present]]
+        return design.level_covariance(sums, values)
+
+    return _association(design.n, cell_w, nr, nc, covariance)
+
+
+def _association(
+    n: int,
+    cell_w: np.ndarray,
+    nr: int,
+    nc: int,
+    covariance: Callable[[np.ndarray], np.ndarray],
+) -> Association | None:
+    """The Rao–Scott F from the table's weighted cells (answer fastest), given the design
+    covariance of values ``b[cell]`` per column (cells × columns): None where a row or
+    column of the table has no weight, or the design effects are not positive."""
+    cells = nr * nc
+    total = cell_w.sum()
     if not total > 0:
         return None
-    share = np.bincount(cell, weights=w, minlength=cells) / total
+    share = cell_w / total
+    table = share.reshape(nc, nr).T  # answers × groups, proportions of the domain
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
+    if not np.all(expected > 0):
+        return None  # an answer or group whose respondents all weigh 0: no test
     # Linearised cell proportions (1[cell] − p)/Σw; their covariance is V.
-    b = (np.eye(cells) - share[None, :]) / total
-    v = design.cell_covariance(sub, cell, np.zeros(len(cell)), np.zeros((cells, cells)), b)
-    n = design.n
+    v = covariance((np.eye(cells) - share[None, :]) / total)
     contrasts = _interaction_contrasts(nr, nc)
     inv = np.divide(1.0, share, out=np.zeros(cells), where=share > 0)
     denom = contrasts.T @ (inv[:, None] * contrasts) / n
     scaled = inv[:, None] * contrasts
     numer = scaled.T @ v @ scaled
-    delta = np.linalg.solve(denom, numer)
+    try:
+        delta = np.linalg.solve(denom, numer)
+    except np.linalg.LinAlgError:
+        return None
     trace = float(np.trace(delta))
     trace_sq = float(np.trace(delta @ delta))
     if not (trace > 0 and trace_sq > 0):
         return None
-    table = share.reshape(nc, nr).T  # answers × groups, proportions of the domain
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
     pearson = n * float(np.sum((table - expected) ** 2 / expected))
     f = pearson / trace
     ndf = trace * trace / trace_sq

@@ -42,6 +42,14 @@ for the one estimate. The exact residual solves the normal equations of the cell
 dummies (K × K for K margin cells in all, from the margins' cross tables) once per
 design as a pseudo-inverse, or, where that matrix would exceed the same 64 MB, by
 conjugate gradients on the sparse cross tables.
+
+Answers with a few values (a share's yes/no, a distribution's answers) go further:
+their linearised values depend only on the respondent's group and answer ("level"),
+so every sum above is a sum over pattern × group × level of the respondents' count,
+Σw and Σw². :meth:`SurveyDesign.level_sums` makes those in one pass over the domain,
+and :meth:`~SurveyDesign.level_variance` and :meth:`~SurveyDesign.level_covariance`
+give the same variances and covariances from them alone, with the same noise rule
+(equal to rounding: the sums come in another order).
 """
 
 from __future__ import annotations
@@ -165,6 +173,28 @@ class GroupSums:
 
 
 @dataclass(frozen=True, eq=False)
+class LevelSums:
+    """Respondents, Σw, Σw² and respondents with a weight above 0 by raking pattern ×
+    group × level (arrays patterns × groups × levels) of one domain whose answers take
+    a few values: made by :meth:`SurveyDesign.level_sums` (for that design only).
+    Whatever an estimate's linearised values are, if they depend only on the group
+    and the level, these sums are all its variance needs."""
+
+    groups: int
+    levels: int
+    count: np.ndarray
+    w: np.ndarray
+    w2: np.ndarray
+    positive: np.ndarray
+    engine: _Engine = field(repr=False)
+
+    def per_group(self, sums: np.ndarray) -> np.ndarray:
+        """One of the sums per group (over patterns and levels)."""
+        out: np.ndarray = sums.sum(axis=(0, 2))
+        return out
+
+
+@dataclass(frozen=True, eq=False)
 class SurveyDesign:
     """The validated rows, their final weights and calibration; what every estimator takes.
 
@@ -267,6 +297,65 @@ class SurveyDesign:
             chunks = sums.chunks
         return self._engine.variance(chunks, influence.values, influence.groups)
 
+    def level_sums(
+        self, domain: Domain, group: np.ndarray, groups: int, level: np.ndarray, levels: int
+    ) -> LevelSums | None:
+        """The :class:`LevelSums` of ``domain`` by ``group`` (0..groups-1, −1 = none: left
+        out) and ``level`` (0..levels-1), one of each per respondent of ``domain``, in
+        one pass; None where the arrays would exceed the variance's memory bound (then
+        the respondents' own values are the way: :meth:`variance`)."""
+        if not self.levels_fit(groups, levels):
+            return None
+        engine = self._engine
+        count_p = len(engine.size)
+        size = count_p * (groups + 1) * levels
+        # No group is group `groups`, whose slice is dropped: no copies of the domain.
+        key = np.where(group < 0, groups, group).astype(np.intp)
+        key += domain.pattern * (groups + 1)
+        key *= levels
+        key += level
+        w = domain.weights
+        shape = (count_p, groups + 1, levels)
+
+        def by_key(values: np.ndarray | None, keys: np.ndarray = key) -> np.ndarray:
+            out = np.bincount(keys, weights=values, minlength=size)
+            return out.astype(np.float64).reshape(shape)[:, :groups]
+
+        count = by_key(None)
+        weighted = w > 0
+        positive = count if weighted.all() else by_key(None, key[weighted])
+        return LevelSums(groups, levels, count, by_key(w), by_key(w * w), positive, self._engine)
+
+    def levels_fit(self, groups: int, levels: int) -> bool:
+        """Whether :meth:`level_sums` of so many groups and levels fit the memory bound."""
+        return 4 * 8 * len(self._engine.size) * (groups + 1) * levels <= _BLOCK_BYTES
+
+    def level_variance(self, sums: LevelSums, values: np.ndarray) -> np.ndarray:
+        """:meth:`variance` per group of linearised values that depend only on the group
+        and level: respondent i of ``sums``' domain in group j at level l has
+        ``values[j, l]`` (groups × levels), in group j only."""
+        self._own(sums)
+        return self._engine.level_variance(sums, np.asarray(values, dtype=np.float64))
+
+    def level_covariance(self, sums: LevelSums, values: np.ndarray) -> np.ndarray:
+        """:meth:`covariance` of columns of linearised values that depend only on the group
+        and level: respondent i in group j at level l has ``values[j, l, k]`` in column k
+        (groups × levels × columns), in every column (a contrast's group and its rest)."""
+        self._own(sums)
+        v = np.asarray(values, dtype=np.float64)
+        cells = sums.groups * sums.levels
+        count_p = len(self._engine.size)
+        moments = _Moments(
+            count=sums.count.reshape(count_p, cells),
+            w=sums.w.reshape(count_p, cells),
+            w2=sums.w2.reshape(count_p, cells),
+        )
+        return self._engine.cell_covariance(moments, None, v.reshape(cells, -1))
+
+    def _own(self, sums: LevelSums) -> None:
+        if sums.engine is not self._engine:
+            raise ValueError("these level sums were made by another design")
+
     def scores(self, domain: Domain, values: np.ndarray) -> np.ndarray:
         """Each respondent's calibrated linearised contribution ``z = w · residual(e)``.
 
@@ -322,80 +411,10 @@ class SurveyDesign:
         are of this form; the respondents × columns matrix is never formed: the sums
         of squares come from weighted sums by raking pattern × cell.
         """
-        engine = self._engine
-        n = self.n
         a = np.asarray(a, dtype=np.float64)
-        cells, cols = a.shape
-        if n < 2:
-            return np.zeros((cols, cols))
-        y = np.asarray(y, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
-        w = domain.weights
-        w2 = w * w
-        cell = np.asarray(cell, dtype=np.intp)  # cast once, not in every bincount
-        key = domain.pattern * cells + cell
-        count_p = len(engine.size)
-
-        def by_cell(values: np.ndarray | None) -> np.ndarray:
-            out = np.bincount(key, weights=values, minlength=count_p * cells)
-            return out.astype(np.float64).reshape(count_p, cells)
-
-        w2_cell = np.bincount(cell, weights=w2, minlength=cells)
-        q0 = by_cell(w2)
-        # Centre y first (e = a·(y − ȳ) + (b + a·ȳ)): the squares below then do not
-        # cancel for values far from 0 (an API score of 650 ± 100).
-        shift = float(y.mean()) if len(y) else 0.0
-        # The sums of multiples of y: w2 · |y| and w2 · y · y by cell (of y as given, for
-        # the size below), then of y centred w2 · y, w2 · y · y, y and w · y by pattern ×
-        # cell; the products in place (the same numbers), so that one respondent-sized
-        # temporary lives at a time.
-        abs_cell: np.ndarray
-        sq_cell: np.ndarray
-        if np.any(y):
-            v = np.abs(y)
-            v *= w2
-            abs_cell = np.bincount(cell, weights=v, minlength=cells)
-            v = w2 * y
-            v *= y
-            sq_cell = np.bincount(cell, weights=v, minlength=cells)
-            y = y - shift
-            v = w2 * y
-            q1 = by_cell(v)
-            v *= y  # w2 · y · y
-            q2 = by_cell(v)
-            del v, w2
-            y_sums = by_cell(y) if engine.cells else None
-            wy = by_cell(w * y)
-        else:
-            # Values that do not depend on y (a test's cell proportions pass y = 0):
-            # every sum of a multiple of y is exactly 0, so those passes are skipped.
-            del w2
-            abs_cell = sq_cell = np.zeros(cells)
-            q1 = q2 = y_sums = wy = np.zeros((count_p, cells))
-        # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for the
-        # rounding-noise rule: constant answers leave only the rounding of y − p.
-        size = (a * a).T @ sq_cell + 2 * (np.abs(a) * np.abs(b)).T @ abs_cell + (b * b).T @ w2_cell
-        b = b + a * shift
-        if engine.cells:
-            assert y_sums is not None
-            e_sums = y_sums @ a + by_cell(None) @ b  # Σ e by pattern
-            beta = engine.centring(e_sums, cols)
-            t = sum(m[c] for m, c in zip(beta, engine.cells, strict=True))
-            assert isinstance(t, np.ndarray)
-        else:
-            t = np.zeros((count_p, cols))
-        # Σ z z' with z = w (e − t): Σ w² e e' − Σ w² (e t' + t e') + Σ w² t t'.
-        s0, s1, s2 = q0.sum(axis=0), q1.sum(axis=0), q2.sum(axis=0)
-        ee = (a.T * s2) @ a + (a.T * s1) @ b + (b.T * s1) @ a + (b.T * s0) @ b
-        et = (q1 @ a + q0 @ b).T @ t
-        zz = ee - et - et.T + t.T @ (engine.weight_sq[:, None] * t)
-        z_sum = wy.sum(axis=0) @ a + by_cell(w).sum(axis=0) @ b - engine.weight @ t
-        cov: np.ndarray = n / (n - 1) * (zz - np.outer(z_sum, z_sum) / n)
-        # The rounding-noise rule of variance() and covariance(), on the values' size.
-        noise = np.diag(cov) <= _NOISE * n / (n - 1) * np.maximum(np.diag(ee), size)
-        cov[noise, :] = 0.0
-        cov[:, noise] = 0.0
-        return cov
+        moments = _Moments.of(self._engine, domain, cell, len(a), y)
+        return self._engine.cell_covariance(moments, a if moments.wy is not None else None, b)
 
 
 def declare_design(
@@ -650,6 +669,82 @@ class _Engine:
         fixed = np.bincount(group, weights=np.square(we, out=we), minlength=groups)
         return np.where(total > _NOISE * fixed, total, 0.0)
 
+    def cell_covariance(self, m: _Moments, a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+        """The covariance of the columns of values ``a[c] · y + b[c]`` (a None: ``b[c]``)
+        from their :class:`_Moments` (see SurveyDesign.cell_covariance)."""
+        n = len(self.w)
+        cols = b.shape[1]
+        if n < 2:
+            return np.zeros((cols, cols))
+        s0 = m.w2.sum(axis=0)
+        if a is None or m.wy is None or m.w2y is None or m.w2yy is None:
+            # The size of the values before any cancellation, Σ w² (|a||y| + |b|)², for
+            # the rounding-noise rule.
+            size = (b * b).T @ s0
+            ee = (b.T * s0) @ b
+            q_e = m.w2 @ b  # Σ w² e by pattern
+            e_sums = m.count @ b  # Σ e by pattern
+            z_lin = m.w.sum(axis=0) @ b
+        else:
+            assert m.abs_cell is not None and m.sq_cell is not None
+            size = (a * a).T @ m.sq_cell + 2 * (np.abs(a) * np.abs(b)).T @ m.abs_cell
+            size += (b * b).T @ s0
+            b = b + a * m.shift
+            s1, s2 = m.w2y.sum(axis=0), m.w2yy.sum(axis=0)
+            ee = (a.T * s2) @ a + (a.T * s1) @ b + (b.T * s1) @ a + (b.T * s0) @ b
+            q_e = m.w2y @ a + m.w2 @ b
+            e_sums = (m.y @ a if m.y is not None else 0.0) + m.count @ b
+            z_lin = m.wy.sum(axis=0) @ a + m.w.sum(axis=0) @ b
+        if self.cells:
+            beta = self.centring(e_sums, cols)
+            t = sum(c[k] for c, k in zip(beta, self.cells, strict=True))
+            assert isinstance(t, np.ndarray)
+        else:
+            t = np.zeros((len(self.size), cols))
+        # Σ z z' with z = w (e − t): Σ w² e e' − Σ w² (e t' + t e') + Σ w² t t'.
+        et = q_e.T @ t
+        zz = ee - et - et.T + t.T @ (self.weight_sq[:, None] * t)
+        z_sum = z_lin - self.weight @ t
+        cov: np.ndarray = n / (n - 1) * (zz - np.outer(z_sum, z_sum) / n)
+        # The rounding-noise rule of variance() and covariance(), on the values' size.
+        noise = np.diag(cov) <= _NOISE * n / (n - 1) * np.maximum(np.diag(ee), size)
+        cov[noise, :] = 0.0
+        cov[:, noise] = 0.0
+        return cov
+
+    def level_variance(self, sums: LevelSums, v: np.ndarray) -> np.ndarray:
+        """:meth:`variance` of values ``v[group, level]`` from their level sums: the terms
+        of :meth:`_sum_of_squares` summed by pattern × group × level, not by respondent."""
+        n = len(self.w)
+        groups = sums.groups
+        if n < 2:
+            return np.zeros(groups)
+        count, w, w2 = sums.count, sums.w, sums.w2
+        e_sums = (count * v).sum(axis=2)  # Σ e by pattern × group
+        if self.cells:
+            beta = self.centring(e_sums, groups)
+            t_pg = sum(b[c] for b, c in zip(beta, self.cells, strict=True))
+            assert isinstance(t_pg, np.ndarray)
+        else:
+            t_pg = np.zeros_like(e_sums)
+        inside = count.sum(axis=(0, 2))
+        z_mean = ((w * v).sum(axis=(0, 2)) - self.weight @ t_pg) / n
+        # Outside the group z = −w·t (see _sum_of_squares); inside, Σ (w (v − t) − z̄)²
+        # = Σw² (v − t)² − 2 z̄ Σw (v − t) + count · z̄², by pattern × level.
+        w_out = np.maximum(self.weight[:, None] - w.sum(axis=2), 0.0)
+        w2_out = np.maximum(self.weight_sq[:, None] - w2.sum(axis=2), 0.0)
+        d = v[None, :, :] - t_pg[:, :, None]
+        own = (w2 * d * d).sum(axis=(0, 2)) - 2 * z_mean * (w * d).sum(axis=(0, 2))
+        total = (
+            (t_pg**2 * w2_out).sum(axis=0)
+            + 2 * z_mean * (t_pg * w_out).sum(axis=0)
+            + (n - inside) * z_mean**2
+            + own
+            + inside * z_mean**2
+        )
+        fixed = (w2 * v * v).sum(axis=(0, 2))
+        return n / (n - 1) * np.where(total > _NOISE * fixed, total, 0.0)
+
     def centring(self, e_sums: np.ndarray, groups: int) -> list[np.ndarray]:
         """Cell constants β_m (k_m × groups): residual = e − Σ_m β_m[cell_m].
 
@@ -700,6 +795,70 @@ class _Chunk:
     cell: np.ndarray | None
     w_out: np.ndarray | None
     w2_out: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class _Moments:
+    """Weighted sums by raking pattern × cell (arrays patterns × cells) of respondents
+    whose linearised values are ``a[c] · y + b[c]`` in cell c: all
+    :meth:`_Engine.cell_covariance` needs. Those of y (``wy`` = Σ w y, ``w2y`` =
+    Σ w² y, ``w2yy`` = Σ w² y², ``y`` = Σ y, of y less ``shift``, and per cell
+    ``abs_cell`` = Σ w² |y|, ``sq_cell`` = Σ w² y² of y as given) are None where y is 0
+    (values that do not depend on it); ``y`` also where the design has no margins."""
+
+    count: np.ndarray
+    w: np.ndarray
+    w2: np.ndarray
+    wy: np.ndarray | None = None
+    w2y: np.ndarray | None = None
+    w2yy: np.ndarray | None = None
+    y: np.ndarray | None = None
+    abs_cell: np.ndarray | None = None
+    sq_cell: np.ndarray | None = None
+    shift: float = 0.0
+
+    @classmethod
+    def of(
+        cls, engine: _Engine, domain: Domain, cell: np.ndarray, cells: int, y: np.ndarray
+    ) -> _Moments:
+        """The sums of ``domain``'s respondents in ``cell`` (0..cells-1) with answers y."""
+        y = np.asarray(y, dtype=np.float64)
+        w = domain.weights
+        w2 = w * w
+        cell = np.asarray(cell, dtype=np.intp)  # cast once, not in every bincount
+        key = domain.pattern * cells + cell
+        count_p = len(engine.size)
+
+        def by_cell(values: np.ndarray | None) -> np.ndarray:
+            out = np.bincount(key, weights=values, minlength=count_p * cells)
+            return out.astype(np.float64).reshape(count_p, cells)
+
+        count, w_sums, w2_sums = by_cell(None), by_cell(w), by_cell(w2)
+        if not np.any(y):
+            # Values that do not depend on y (a test's cell proportions pass y = 0):
+            # every sum of a multiple of y is exactly 0, so those passes are skipped.
+            return cls(count, w_sums, w2_sums)
+        # Centre y first (e = a·(y − ȳ) + (b + a·ȳ)): the squares then do not cancel
+        # for values far from 0 (an API score of 650 ± 100). The sums of w2 · |y| and
+        # w2 · y · y by cell are of y as given (for the size of the values); the
+        # products in place (the same numbers), one respondent-sized temporary at a time.
+        shift = float(y.mean()) if len(y) else 0.0
+        v = np.abs(y)
+        v *= w2
+        abs_cell = np.bincount(cell, weights=v, minlength=cells)
+        v = w2 * y
+        v *= y
+        sq_cell = np.bincount(cell, weights=v, minlength=cells)
+        y = y - shift
+        v = w2 * y
+        w2y = by_cell(v)
+        v *= y  # w2 · y · y
+        w2yy = by_cell(v)
+        del v, w2
+        y_sums = by_cell(y) if engine.cells else None
+        return cls(
+            count, w_sums, w2_sums, by_cell(w * y), w2y, w2yy, y_sums, abs_cell, sq_cell, shift
+        )
 
 
 def _conjugate_gradients(a: sparse.csr_array, diagonal: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -70,6 +70,7 @@ from panelkit.stats.design import (
     Domain,
     GroupSums,
     Influence,
+    LevelSums,
     SurveyDesign,
     declare_design,
 )
@@ -320,6 +321,55 @@ def _shared(design: SurveyDesign, known: _Groups) -> _Groups:
     return replace(known, sums=design.group_sums(known.domain, known.g, len(known.n)))
 
 
+@dataclass(frozen=True, eq=False)
+class _Tally:
+    """A ratio's answer for one breakdown worked out from level sums: per group what a
+    :class:`Linearised` holds but the influence values (its variance comes with it)."""
+
+    kind: EstimateKind
+    estimate: np.ndarray
+    n: np.ndarray
+    df: np.ndarray
+    n_kish: np.ndarray
+    n_positive: np.ndarray | None = None
+    spread: np.ndarray | None = None
+
+
+def _levels(
+    design: SurveyDesign, domain: Domain, level: np.ndarray, levels: int, b: Breakdown
+) -> LevelSums | None:
+    """The design's level sums of ``domain`` by ``b`` and ``level`` (an answer's index,
+    one per respondent of ``domain``); None where they would not fit its memory bound."""
+    return design.level_sums(domain, b.codes[domain.rows], b.groups, level, levels)
+
+
+def _level_ratio(
+    design: SurveyDesign, sums: LevelSums, y: np.ndarray, kind: EstimateKind
+) -> tuple[_Tally, np.ndarray]:
+    """:func:`ratio` of an answer ``y[level]`` that depends only on the level, and its
+    variance, from level sums alone: the same estimate, counts and spread, and the
+    variance of the same linearised values ``(y − ȳ)/Σw`` of each group, without a pass
+    over the respondents."""
+    y = np.asarray(y, dtype=np.float64)
+    n = sums.per_group(sums.count).astype(np.int64)
+    w_by = sums.w.sum(axis=0)  # Σw by group × level
+    w_sum = w_by.sum(axis=1)
+    w_sq = sums.per_group(sums.w2)
+    weighted = w_sum > 0
+    total = w_by @ y
+    est = np.divide(total, w_sum, out=np.full(sums.groups, np.nan), where=weighted)
+    centred = y[None, :] - np.where(weighted, est, 0.0)[:, None]
+    df = np.maximum(sums.per_group(sums.positive).astype(np.int64) - 1, 0)
+    m = df + 1.0
+    squares = (w_by * centred * centred).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where((m > 1) & weighted, m / (m - 1) * squares / w_sum, np.nan)
+    values = np.divide(centred, w_sum[:, None], out=np.zeros_like(centred), where=weighted[:, None])
+    kish = np.divide(w_sum**2, w_sq, out=np.full(sums.groups, np.nan), where=w_sq > 0)
+    tally = _Tally(kind, est, n, df, kish, spread=spread)
+    return tally, design.level_variance(sums, values)
+
+
 def _ratio(
     domain: Domain, y: np.ndarray, breakdown: Breakdown, grouping: _Groups | None = None
 ) -> tuple[Linearised, np.ndarray | None]:
@@ -448,7 +498,7 @@ _INTERVALS: dict[
 def _estimates(
     indicator: str,
     breakdown: Breakdown,
-    lin: Linearised,
+    lin: Linearised | _Tally,
     var: np.ndarray,
     method: CiMethod,
     level: float,
@@ -498,7 +548,7 @@ def _estimates(
     return out
 
 
-def _deff(var: float, lin: Linearised, j: int) -> float | None:
+def _deff(var: float, lin: Linearised | _Tally, j: int) -> float | None:
     """R's ``svymean(deff = "replace")``: the variance over ``s²/m``, m the respondents
     with a weight; None where the answers do not vary (a share of 0 or 1)."""
     if lin.spread is None:
@@ -538,6 +588,30 @@ def _ratio_rows(ratio: Callable[[Domain, np.ndarray, Breakdown], Linearised]) ->
     return rows
 
 
+def _share_rows(
+    design: SurveyDesign,
+    ind: Indicator,
+    domain: Domain,
+    yes: np.ndarray,
+    b: Breakdown,
+    method: CiMethod,
+    level: float,
+) -> list[list[Estimate]]:
+    """The rows of a share, one per group: from level sums (one pass over the domain)
+    where they fit, else from the respondents' linearised values."""
+    yes = np.asarray(yes, dtype=bool)
+    sums = _levels(design, domain, yes.view(np.int8), 2, b)
+    if sums is None:
+        return _ratio_rows(share)(design, ind, domain, yes, b, method, level)
+    tally, var = _level_ratio(design, sums, _YES, EstimateKind.SHARE)
+    positive = sums.count[:, :, 1].sum(axis=0).astype(np.int64)
+    tally = replace(tally, n_positive=positive)
+    return [[e] for e in _estimates(ind.id, b, tally, var, method, level)]
+
+
+_YES = np.array([0.0, 1.0])  # a share's answer at its levels (no, yes)
+
+
 def _distribution_rows(
     design: SurveyDesign,
     ind: Indicator,
@@ -549,11 +623,22 @@ def _distribution_rows(
 ) -> list[list[Estimate]]:
     """Every answer as a share of the domain's answers, per group in the schema's order."""
     per_answer = []
-    known = _shared(design, _groups(domain, b))  # the same groups for every answer
-    for k, answer in enumerate(categories(design, ind)):
-        lin = replace(share(domain, codes == k, b, known), kind=EstimateKind.DISTRIBUTION)
-        var = design.variance(lin.influence)
-        per_answer.append(_estimates(ind.id, b, lin, var, method, level, category=answer))
+    answers = categories(design, ind)
+    # one pass over the domain for every answer where the level sums fit
+    sums = _levels(design, domain, codes, len(answers), b)
+    known = None if sums is not None else _shared(design, _groups(domain, b))
+    for k, answer in enumerate(answers):
+        tally: Linearised | _Tally
+        if sums is not None:
+            y = np.zeros(len(answers))
+            y[k] = 1.0
+            tally, var = _level_ratio(design, sums, y, EstimateKind.DISTRIBUTION)
+            positive = sums.count[:, :, k].sum(axis=0).astype(np.int64)
+            tally = replace(tally, n_positive=positive)
+        else:
+            tally = replace(share(domain, codes == k, b, known), kind=EstimateKind.DISTRIBUTION)
+            var = design.variance(tally.influence)
+        per_answer.append(_estimates(ind.id, b, tally, var, method, level, category=answer))
     return [[rows[j] for rows in per_answer] for j in range(b.groups)]
 
 
@@ -580,8 +665,11 @@ def _quantile_rows(
     # sorted once per group for its quantiles and their interval ends
     ranked = [_ranked(xs[m], ws[m]) if m.size else None for m in members]
     del members  # a million row numbers; only whether a group has any is needed below
-    # the variances' shared sums, made after the sorting's temporaries are gone
-    known = _shared(design, known)
+    # the variances' shared sums (for F̂ by respondent, where level sums do not fit),
+    # made after the sorting's temporaries are gone
+    fits = design.levels_fit(groups, 2)
+    if not fits:
+        known = _shared(design, known)
     out: list[list[Estimate]] = [[] for _ in range(groups)]
     for p in ind.quantiles:
         q = np.array(
@@ -593,9 +681,14 @@ def _quantile_rows(
         else:  # a respondent without a group is not at or below any group's quantile
             at_most = np.zeros(len(domain), dtype=bool)
             at_most[keep] = xs <= q[g]
-        cdf = share(domain, at_most, b, known)
-        del at_most
-        var = design.variance(cdf.influence)
+        sums = _levels(design, domain, at_most.view(np.int8), 2, b) if fits else None
+        cdf: Linearised | _Tally
+        if sums is not None:
+            cdf, var = _level_ratio(design, sums, _YES, EstimateKind.SHARE)
+        else:
+            cdf = share(domain, at_most, b, known)
+            var = design.variance(cdf.influence)
+        del at_most, sums
         for j, label in enumerate(b.labels):
             base = Estimate(
                 indicator=ind.id,
@@ -688,7 +781,7 @@ RATIOS: dict[EstimateKind, Callable[[Domain, np.ndarray, Breakdown], Linearised]
 }
 
 _ESTIMATORS: dict[EstimateKind, _Estimator] = {
-    EstimateKind.SHARE: _ratio_rows(RATIOS[EstimateKind.SHARE]),
+    EstimateKind.SHARE: _share_rows,
     EstimateKind.MEAN: _ratio_rows(RATIOS[EstimateKind.MEAN]),
     EstimateKind.DISTRIBUTION: _distribution_rows,
     EstimateKind.QUANTILE: _quantile_rows,
