@@ -8,7 +8,9 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -81,3 +83,22 @@ def zip_of(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             zf.writestr(name, data)
     return buffer.getvalue()
+
+
+def random_design(
+    rows: Sequence[Sequence[Any]], weights: Any, frame: Any, sweeps: int | None
+) -> tuple[Any, Any]:
+    """A design raked on two margins, and its domain, from Hypothesis rows whose items 3
+    and 4 are the margin cells and item 5 says whether the respondent is in the domain
+    (the first always is)."""
+    import numpy as np
+
+    from panelkit.stats.design import declare_design
+
+    margins = [np.unique(np.array([r[k] for r in rows]), return_inverse=True)[1] for k in (3, 4)]
+    inside = np.array([r[5] for r in rows])
+    inside[0] = True
+    design = declare_design(
+        frame, weights=weights, calibration=[m.reshape(-1) for m in margins], sweeps=sweeps
+    )
+    return design, design.domain(inside)

@@ -19,7 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import invoke
+from helpers import invoke, random_design
 from panelkit.stats.comparison import Adjust, adjust_p
 from panelkit.stats.contrasts import group_contrasts
 from panelkit.stats.design import Breakdown, SurveyDesign, declare_design
@@ -434,14 +434,8 @@ def test_cell_covariance_is_the_covariance_of_its_values(
     cell = np.array([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
     w = np.array([r[2] for r in rows])
-    margins = [np.unique(np.array([r[k] for r in rows]), return_inverse=True)[1] for k in (3, 4)]
-    inside = np.array([r[5] for r in rows])
-    inside[0] = True
-    design = declare_design(
-        pd.DataFrame({"y": y}), weights=w, calibration=[m.reshape(-1) for m in margins],
-        sweeps=sweeps,
-    )  # fmt: skip
-    domain = design.domain(inside)
+    design, domain = random_design(rows, w, pd.DataFrame({"y": y}), sweeps)
+    inside = np.isin(np.arange(len(rows)), domain.rows)
     rng = np.random.default_rng(len(rows))
     a, b = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     c, v = cell[inside], y[inside]

@@ -268,9 +268,12 @@ def level_contrasts(design: SurveyDesign, sums: LevelSums, y: np.ndarray) -> Gro
     w_by = sums.w.sum(axis=0)  # Σw by group × level
 
     def variance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # a[g] · y[l] + b[g] at group g, level l, per column
+        # a[g] · y[l] + b[g] at group g, level l, per column; their size before the sum
+        # cancels, Σ w² (|a||y| + |b|)², for the noise rule, as cell_covariance's
         values = a[:, None, :] * y[None, :, None] + b[:, None, :]
-        return np.diag(design.level_covariance(sums, values))
+        bound = np.abs(a)[:, None, :] * np.abs(y)[None, :, None] + np.abs(b)[:, None, :]
+        size = np.einsum("gl,glk->k", sums.w2.sum(axis=0), bound * bound)
+        return np.diag(design.level_covariance(sums, values, size))
 
     n_group = sums.per_group(sums.count).astype(np.int64)
     return _contrasts(n_group, w_by.sum(axis=1), w_by @ y, variance)

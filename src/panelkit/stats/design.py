@@ -337,10 +337,15 @@ class SurveyDesign:
         self._own(sums)
         return self._engine.level_variance(sums, np.asarray(values, dtype=np.float64))
 
-    def level_covariance(self, sums: LevelSums, values: np.ndarray) -> np.ndarray:
+    def level_covariance(
+        self, sums: LevelSums, values: np.ndarray, size: np.ndarray | None = None
+    ) -> np.ndarray:
         """:meth:`covariance` of columns of linearised values that depend only on the group
         and level: respondent i in group j at level l has ``values[j, l, k]`` in column k
-        (groups × levels × columns), in every column (a contrast's group and its rest)."""
+        (groups × levels × columns), in every column (a contrast's group and its rest).
+        ``size``: per column, the values' size before any cancellation for the rounding-
+        noise rule (None: Σ w² values²; values ``a · y + b`` give Σ w² (|a||y| + |b|)², as
+        :meth:`cell_covariance` has it)."""
         self._own(sums)
         v = np.asarray(values, dtype=np.float64)
         cells = sums.groups * sums.levels
@@ -350,7 +355,7 @@ class SurveyDesign:
             w=sums.w.reshape(count_p, cells),
             w2=sums.w2.reshape(count_p, cells),
         )
-        return self._engine.cell_covariance(moments, None, v.reshape(cells, -1))
+        return self._engine.cell_covariance(moments, None, v.reshape(cells, -1), size)
 
     def _own(self, sums: LevelSums) -> None:
         if sums.engine is not self._engine:
@@ -669,9 +674,12 @@ class _Engine:
         fixed = np.bincount(group, weights=np.square(we, out=we), minlength=groups)
         return np.where(total > _NOISE * fixed, total, 0.0)
 
-    def cell_covariance(self, m: _Moments, a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+    def cell_covariance(
+        self, m: _Moments, a: np.ndarray | None, b: np.ndarray, given: np.ndarray | None = None
+    ) -> np.ndarray:
         """The covariance of the columns of values ``a[c] · y + b[c]`` (a None: ``b[c]``)
-        from their :class:`_Moments` (see SurveyDesign.cell_covariance)."""
+        from their :class:`_Moments` (see SurveyDesign.cell_covariance); ``given``: the
+        values' size for the noise rule, if not the one worked out here."""
         n = len(self.w)
         cols = b.shape[1]
         if n < 2:
@@ -695,6 +703,8 @@ class _Engine:
             q_e = m.w2y @ a + m.w2 @ b
             e_sums = (m.y @ a if m.y is not None else 0.0) + m.count @ b
             z_lin = m.wy.sum(axis=0) @ a + m.w.sum(axis=0) @ b
+        if given is not None:
+            size = given
         if self.cells:
             beta = self.centring(e_sums, cols)
             t = sum(c[k] for c, k in zip(beta, self.cells, strict=True))
