@@ -143,3 +143,33 @@ def test_weights_as_parquet(tmp_path: Path) -> None:
     frame = pd.read_parquet(tmp_path / "w.parquet")
     assert list(frame.columns) == ["snum", "weight", "stype", "sch_wide"]
     assert len(frame) == 200 and abs(frame["weight"].sum() - 6194) < 1e-6
+
+
+def test_the_weights_csv_is_pandas_writer_of_the_text_frame(tmp_path: Path) -> None:
+    # The CSV writer takes the weighting variables as the survey's Categoricals (formatted
+    # once per category); its bytes are those of pandas' writer on the frame as text.
+    import pandas as pd
+
+    from panelkit.files import safe_frame
+    from panelkit.jobs import weight_survey
+    from panelkit.project import resolve_files
+
+    files = resolve_files(
+        data=API / "data.csv", schema=API / "schema.yaml", margins=API / "margins.csv"
+    )
+    weighted = weight_survey(files)
+    kept = weighted.weights_frame(categories=True)
+    assert isinstance(kept["stype"].dtype, pd.CategoricalDtype)
+    text = weighted.weights_frame()
+    assert text["stype"].dtype != kept["stype"].dtype
+    out = tmp_path / "w.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "weight", str(API / "data.csv"), "--schema", str(API / "schema.yaml"),
+            "--margins", str(API / "margins.csv"), "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    pandas_bytes = safe_frame(text).to_csv(index=False, float_format="%.15g", lineterminator="\n")
+    assert out.read_bytes() == pandas_bytes.encode("utf-8")

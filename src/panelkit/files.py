@@ -114,9 +114,18 @@ def _column_fields(column: pd.Series, float_format: str) -> tuple[Any, Any] | No
     dtype = column.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         import pyarrow as pa
+        import pyarrow.compute as pc
 
-        # Arrow-backed text: dictionary-encoded in Arrow, no Python string per cell
-        encoded = pa.chunked_array(pa.array(column)).combine_chunks().dictionary_encode()
+        # Arrow-backed text: no Python string per cell
+        arr = pa.chunked_array(pa.array(column)).combine_chunks()
+        head = arr.slice(0, _SAMPLE)
+        if pc.count_distinct(head, mode="all").as_py() > 0.9 * len(head):
+            # Nearly every value distinct (ids): each cell is its own field; a dictionary
+            # of a million distinct values would be a hash pass for nothing.
+            codes = np.arange(len(arr))
+            codes[np.asarray(arr.is_null().to_numpy(zero_copy_only=False))] = -1
+            return codes, _text_fields(arr.fill_null(""))
+        encoded = arr.dictionary_encode()
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         return codes, _text_fields(encoded.dictionary)
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
@@ -141,6 +150,9 @@ def _column_fields(column: pd.Series, float_format: str) -> tuple[Any, Any] | No
     if not all(type(u) is str for u in uniques):
         return None
     return codes, _text_fields(uniques)
+
+
+_SAMPLE = 4096  # a text column's first cells, to tell ids (nearly all distinct) from answers
 
 
 def _text_fields(texts: Any, *, neutralise: bool = True) -> Any:

@@ -103,18 +103,27 @@ class WeightedSurvey:
     def reconciliation(self) -> Reconciliation:
         return self.survey.reconciliation()
 
-    def weights_frame(self) -> pd.DataFrame:
-        """One row per used respondent: the id (or line), ``weight`` and the weighting variables."""
+    def weights_frame(self, *, categories: bool = False) -> pd.DataFrame:
+        """One row per used respondent: the id (or line), ``weight`` and the weighting
+        variables, as text (``categories``: as the survey's Categoricals, which a CSV
+        writer formats once per category instead of once per row)."""
         import pandas as pd
 
         survey = self.survey
         schema = survey.schema
         key = schema.id if schema.id is not None else survey.unit
         ids = survey.frame[schema.id] if schema.id is not None else pd.Series(survey.lines)
-        columns: dict[str, object] = {key: ids.to_numpy(), "weight": self.design.weights}
+        # the arrays, not the Series (whose index is the usable rows'); an Arrow-backed
+        # id column stays Arrow, not a million Python strings
+        columns: dict[str, object] = {key: ids.array, "weight": self.design.weights}
         if self.margins is not None:
             for var in dict.fromkeys(v for m in self.margins.margins for v in m.variables):
-                columns[var] = survey.frame[var].astype(object).to_numpy()
+                column = survey.frame[var]
+                text = isinstance(column.dtype, pd.CategoricalDtype) and all(
+                    type(c) is str for c in column.dtype.categories
+                )
+                kept = categories and text
+                columns[var] = column.array if kept else column.astype(object).to_numpy()
         return pd.DataFrame(columns)
 
 
@@ -212,7 +221,7 @@ def write_weights(
     settings = _settings(files, settings, given)
     weighted = weight_survey(files, settings)
     with step("publish"):
-        frame = weighted.weights_frame()
+        frame = weighted.weights_frame(categories=suffix != ".parquet")
         if suffix == ".parquet":
             import io
 
