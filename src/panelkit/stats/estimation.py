@@ -9,7 +9,10 @@ contrast plugs in beside it with its own influence values, its own ``kind`` and
 its own interval, without touching the variance. Estimates on one domain and
 breakdown (a distribution's answers, a quantile's cumulative shares) are made here
 together, so this is where the design's ``group_sums`` (what their variances share)
-are made once and handed over in each influence.
+are made once and handed over in each influence. A share's, a distribution's and a
+quantile's F̂ answers take a few values, so their rows come from the design's
+``level_sums`` instead (one pass over the domain by raking pattern × group × answer;
+``_level_ratio``), wherever those sums fit the design's memory bound.
 
 Each share indicator is a weighted ratio: the weighted count of "yes" over the
 weighted count of respondents in the domain (``where`` ∩ group) who answered.
