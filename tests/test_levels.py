@@ -102,6 +102,14 @@ def test_level_covariance_is_the_cell_covariance_of_the_same_values(case: Case) 
     want = design.cell_covariance(domain.take(kept), cell, np.zeros(len(kept)), np.zeros_like(b), b)
     size = float(((domain.weights[kept, None] * b[cell]) ** 2).sum())
     assert close(design.level_covariance(sums, values), want, size)
+    # values a · y + b, y per level far from 0 (the centring of y), as a contrast's
+    slopes = rng.normal(size=(GROUPS, LEVELS, 2))
+    y = 600 + 100 * rng.normal(size=LEVELS)
+    a = slopes.reshape(GROUPS * LEVELS, 2)
+    sub = domain.take(kept)
+    want = design.cell_covariance(sub, cell, y[level[kept]], a, b)
+    size = float(((sub.weights[:, None] * (np.abs(a[cell]) * 700 + np.abs(b[cell]))) ** 2).sum())
+    assert close(design.level_covariance(sums, values, slopes, y), want, size)
 
 
 @settings(max_examples=150, deadline=None)

@@ -268,12 +268,10 @@ def level_contrasts(design: SurveyDesign, sums: LevelSums, y: np.ndarray) -> Gro
     w_by = sums.w.sum(axis=0)  # Σw by group × level
 
     def variance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # a[g] · y[l] + b[g] at group g, level l, per column; their size before the sum
-        # cancels, Σ w² (|a||y| + |b|)², for the noise rule, as cell_covariance's
-        values = a[:, None, :] * y[None, :, None] + b[:, None, :]
-        bound = np.abs(a)[:, None, :] * np.abs(y)[None, :, None] + np.abs(b)[:, None, :]
-        size = np.einsum("gl,glk->k", sums.w2.sum(axis=0), bound * bound)
-        return np.diag(design.level_covariance(sums, values, size))
+        # a[g] · y[l] + b[g] at group g, level l, per column, as group_contrasts' values
+        shape = (sums.groups, sums.levels, a.shape[1])
+        at = np.broadcast_to(a[:, None, :], shape)
+        return np.diag(design.level_covariance(sums, np.broadcast_to(b[:, None, :], shape), at, y))
 
     n_group = sums.per_group(sums.count).astype(np.int64)
     return _contrasts(n_group, w_by.sum(axis=1), w_by @ y, variance)

@@ -338,24 +338,24 @@ class SurveyDesign:
         return self._engine.level_variance(sums, np.asarray(values, dtype=np.float64))
 
     def level_covariance(
-        self, sums: LevelSums, values: np.ndarray, size: np.ndarray | None = None
+        self,
+        sums: LevelSums,
+        b: np.ndarray,
+        a: np.ndarray | None = None,
+        y: np.ndarray | None = None,
     ) -> np.ndarray:
-        """:meth:`covariance` of columns of linearised values that depend only on the group
-        and level: respondent i in group j at level l has ``values[j, l, k]`` in column k
-        (groups × levels × columns), in every column (a contrast's group and its rest).
-        ``size``: per column, the values' size before any cancellation for the rounding-
-        noise rule (None: Σ w² values²; values ``a · y + b`` give Σ w² (|a||y| + |b|)², as
-        :meth:`cell_covariance` has it)."""
+        """:meth:`cell_covariance` of values that depend only on the group and level:
+        respondent i in group j at level l has ``a[j, l, k] · y[l] + b[j, l, k]`` in
+        column k (``a``, ``b``: groups × levels × columns; ``y`` one per level; without
+        them ``b`` alone), in every column (a contrast's group and its rest)."""
         self._own(sums)
-        v = np.asarray(values, dtype=np.float64)
         cells = sums.groups * sums.levels
-        count_p = len(self._engine.size)
-        moments = _Moments(
-            count=sums.count.reshape(count_p, cells),
-            w=sums.w.reshape(count_p, cells),
-            w2=sums.w2.reshape(count_p, cells),
-        )
-        return self._engine.cell_covariance(moments, None, v.reshape(cells, -1), size)
+        moments = _Moments.of_levels(sums, y)
+        b = np.asarray(b, dtype=np.float64).reshape(cells, -1)
+        if a is not None and moments.wy is not None:
+            a = np.asarray(a, dtype=np.float64).reshape(cells, -1)
+            return self._engine.cell_covariance(moments, a, b)
+        return self._engine.cell_covariance(moments, None, b)
 
     def _own(self, sums: LevelSums) -> None:
         if sums.engine is not self._engine:
@@ -674,12 +674,9 @@ class _Engine:
         fixed = np.bincount(group, weights=np.square(we, out=we), minlength=groups)
         return np.where(total > _NOISE * fixed, total, 0.0)
 
-    def cell_covariance(
-        self, m: _Moments, a: np.ndarray | None, b: np.ndarray, given: np.ndarray | None = None
-    ) -> np.ndarray:
+    def cell_covariance(self, m: _Moments, a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
         """The covariance of the columns of values ``a[c] · y + b[c]`` (a None: ``b[c]``)
-        from their :class:`_Moments` (see SurveyDesign.cell_covariance); ``given``: the
-        values' size for the noise rule, if not the one worked out here."""
+        from their :class:`_Moments` (see SurveyDesign.cell_covariance)."""
         n = len(self.w)
         cols = b.shape[1]
         if n < 2:
@@ -703,8 +700,6 @@ class _Engine:
             q_e = m.w2y @ a + m.w2 @ b
             e_sums = (m.y @ a if m.y is not None else 0.0) + m.count @ b
             z_lin = m.wy.sum(axis=0) @ a + m.w.sum(axis=0) @ b
-        if given is not None:
-            size = given
         if self.cells:
             beta = self.centring(e_sums, cols)
             t = sum(c[k] for c, k in zip(beta, self.cells, strict=True))
@@ -868,6 +863,36 @@ class _Moments:
         y_sums = by_cell(y) if engine.cells else None
         return cls(
             count, w_sums, w2_sums, by_cell(w * y), w2y, w2yy, y_sums, abs_cell, sq_cell, shift
+        )
+
+    @classmethod
+    def of_levels(cls, sums: LevelSums, y: np.ndarray | None) -> _Moments:
+        """The same sums from a domain's level sums (cells: group × level, level fastest)
+        for answers ``y[level]`` (None: values that do not depend on y)."""
+        count_p = sums.count.shape[0]
+        cells = sums.groups * sums.levels
+        count = sums.count.reshape(count_p, cells)
+        w = sums.w.reshape(count_p, cells)
+        w2 = sums.w2.reshape(count_p, cells)
+        if y is None or not np.any(y):
+            return cls(count, w, w2)
+        per_cell = np.tile(np.asarray(y, dtype=np.float64), sums.groups)
+        n = count.sum()
+        shift = float(count.sum(axis=0) @ per_cell / n) if n else 0.0
+        w2_cell = w2.sum(axis=0)
+        centred = per_cell - shift
+        y_sums = count * centred if sums.engine.cells else None
+        return cls(
+            count,
+            w,
+            w2,
+            w * centred,
+            w2 * centred,
+            w2 * centred * centred,
+            y_sums,
+            w2_cell * np.abs(per_cell),
+            w2_cell * per_cell * per_cell,
+            shift,
         )
 
 
