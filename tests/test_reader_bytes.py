@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from panelkit.errors import ExportError
 from panelkit.input import raw as raw_input
 from panelkit.input.delimited import (
+    _LONE_CR_RE,
     _arrow_columns,
     _decode_or_refuse,
     _export_bytes,
+    _lf,
     _normalise_newlines,
     _parse_arrow,
     _parse_pandas,
@@ -43,7 +45,9 @@ def _new(raw: bytes) -> tuple[str, str]:
         data, encoding, codec = _export_bytes(raw, "f.csv")
     except ExportError as exc:
         return "refused", str(exc)
-    return encoding, data.decode(codec)
+    # CRLF may be left in (pyarrow ends lines on it), a lone CR never
+    assert _LONE_CR_RE.search(data) is None
+    return encoding, _lf(data).decode(codec)
 
 
 @pytest.mark.parametrize("text", _TEXTS)
@@ -133,3 +137,57 @@ def test_stripped_texts_strip_as_python(texts: list[str]) -> None:
         mp.setattr(raw_input, "_ARROW_STRIP_FROM", 0)
         got = raw_input.stripped_texts(texts).tolist()
     assert got == [t.strip() or None for t in texts]
+
+
+# Windows line ends are left in the bytes for pyarrow (a copy of the export fewer): the
+# export read with CRLF must be the export read with "\n", cell by cell and line by line,
+# whichever parser reads it, with quoted values across lines, blank and white-space lines,
+# lines above the header and a missing last line end.
+_FIELDS = st.sampled_from(["a", " b ", "", "Æble", '"x;y"', '"two\nlines"', '"say ""hi"""', "7"])
+
+
+def _read(data: bytes, header_row: int) -> tuple[object, ...]:
+    import tempfile
+    from pathlib import Path
+
+    from panelkit.input.delimited import read_delimited
+    from panelkit.input.raw import ReadRequest
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.csv"
+        path.write_bytes(data)
+        try:
+            raw = read_delimited(ReadRequest(path, "export.csv", header_row=header_row))
+        except ExportError as exc:
+            return ("refused", str(exc))
+    frame = raw.frame.astype(object).where(raw.frame.notna(), None)
+    return (list(frame.columns), frame.to_numpy().tolist(), raw.lines.tolist(), raw.delimiter)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(_FIELDS, min_size=3, max_size=3), min_size=1, max_size=8),
+    extra=st.lists(st.sampled_from(["", "  ", "\t"]), max_size=2),
+    above=st.booleans(),
+    end=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+    where=st.integers(0, 8),
+)
+def test_crlf_reads_as_lf(
+    rows: list[list[str]], extra: list[str], above: bool, end: bool, encoding: str, where: int
+) -> None:
+    lines = [";".join(r) for r in [["id", "q", "r"], *rows]]
+    at = 1 + where % len(lines)  # a blank or white-space line among the rows
+    lines[at:at] = extra
+    if above:
+        lines.insert(0, "Eksport fra SurveyXact")
+    text = "\n".join(lines) + ("\n" if end else "")
+    lf = text.encode(encoding)
+    crlf = text.replace("\n", "\r\n").encode(encoding)
+    header_row = 2 if above else 1
+    assert _read(crlf, header_row) == _read(lf, header_row)
+
+
+def test_crlf_stays_in_the_bytes_a_lone_cr_does_not() -> None:
+    assert _export_bytes(b"id;q\r\n1;a\r\n", "f.csv")[0] == b"id;q\r\n1;a\r\n"
+    assert _export_bytes(b"id;q\r1;a\r\n2;b\n", "f.csv")[0] == b"id;q\n1;a\n2;b\n"
