@@ -4,12 +4,16 @@ running, and every failure of the helper drawn here instead."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from panelkit.publish.chartpool import ChartJob, Helper, draw_charts, helper
+from panelkit.publish import chartpool
+from panelkit.publish.chartpool import ChartJob, Helper, draw_charts, helper, helpers
 from panelkit.publish.charts import (
     Chart,
     ChartRow,
@@ -172,3 +176,82 @@ def test_a_helper_ended_while_it_draws_is_gone_and_its_charts_drawn_here(
         drawing = start_charts(jobs(), h)  # the helper is handed a chart at once
     assert gone(pid)
     assert drawing.finish(lambda _label: None) == here
+
+
+# Two drawers where the machine can fork: the helper process forks a worker once the chart
+# modules are imported, and this process leaves the charts to the two of them.
+forks = pytest.mark.skipif(
+    not chartpool._can_fork(), reason="the worker is forked only on Linux with 2+ cores"
+)
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started that are still there (Linux's /proc)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def worker_of(pid: int) -> int:
+    """The worker the helper ``pid`` forks (once its imports are done)."""
+    deadline = time.monotonic() + 60
+    while not (found := children(pid)):
+        assert time.monotonic() < deadline, "the helper never forked its worker"
+        time.sleep(0.02)
+    (worker,) = found
+    return worker
+
+
+def ended(pid: int) -> bool:
+    """The process is gone: not running, and no zombie left of it."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+@forks
+def test_two_drawers_give_every_chart_and_this_process_draws_none(
+    here: list[Chart], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_here(self: ChartJob) -> Chart:
+        raise AssertionError(f"{self.label} was drawn in this process")
+
+    steps: list[str] = []
+    with helpers() as started:
+        assert len(started) == 2
+        monkeypatch.setattr(ChartJob, "here", not_here)
+        assert draw_charts(jobs(), steps.append, started) == here
+    assert steps == ["one", "groups", "two", "twice"]
+
+
+@forks
+def test_the_helper_and_its_worker_are_both_gone_after_the_block() -> None:
+    with helpers() as started:
+        pid = started[0].pid
+        worker = worker_of(pid)
+        draw_charts(jobs()[:2], lambda _label: None, started)
+    assert gone(pid) and ended(worker)
+
+
+@forks
+def test_both_are_gone_when_the_block_ends_while_they_draw(here: list[Chart]) -> None:
+    from panelkit.publish.chartpool import start_charts
+
+    with helpers() as started:
+        pid = started[0].pid
+        worker = worker_of(pid)
+        drawing = start_charts(jobs(), started)  # each is handed a chart at once
+    assert gone(pid) and ended(worker)
+    assert drawing.finish(lambda _label: None) == here  # what they had not drawn: here
+
+
+@forks
+def test_a_worker_that_dies_leaves_its_charts_to_the_helper(here: list[Chart]) -> None:
+    with helpers() as started:
+        pid = started[0].pid
+        worker = worker_of(pid)
+        os.kill(worker, signal.SIGKILL)
+        steps: list[str] = []
+        assert draw_charts(jobs(), steps.append, started) == here
+        assert steps == ["one", "groups", "two", "twice"]
+        assert started[1].draw(jobs()[0]) is None  # and it is asked no more
+    assert gone(pid) and ended(worker)

@@ -773,7 +773,7 @@ def test_charts_drawn_in_this_process_alone_give_the_same_report(
     steps come in the same order (the charts are drawn on both cores otherwise)."""
     from panelkit.publish import chartpool
 
-    monkeypatch.setattr(chartpool, "_start", lambda: None)
+    monkeypatch.setattr(chartpool, "_start", lambda worker=False: [])
     calls: list[tuple[str, int, int]] = []
     out = project.parent / "alone"
     result = jobs.write_report(resolve_files(cwd=project), out, progress=lambda *a: calls.append(a))

@@ -344,7 +344,7 @@ if TYPE_CHECKING:
 
     from panelkit.input.baselines import Baseline
     from panelkit.input.indicators import IndicatorFile
-    from panelkit.publish.chartpool import Helper
+    from panelkit.publish.chartpool import Helpers
     from panelkit.publish.factbox import FactBox, FactRef, Omission
     from panelkit.publish.report import Progress
     from panelkit.results import Lang
@@ -586,7 +586,7 @@ def write_report(
     """Build the yearly report and write it as the folder ``out``, atomically, holding
     the folder's lock from the first check to the swap (a second run is refused).
     With ``pdf`` (setting) also ``report.pdf``; WeasyPrint and Pango are checked first."""
-    from panelkit.publish.chartpool import helper
+    from panelkit.publish.chartpool import helpers
     from panelkit.publish.report import report_lock
 
     opts = _settings(files, settings, given)
@@ -595,7 +595,7 @@ def write_report(
 
         check_pdf_support()
     # The charts' helper process starts first: its imports overlap the reading and estimating.
-    with report_lock(out), helper() as charts:
+    with report_lock(out), helpers() as charts:
         return _write_report(files, out, opts, force=force, progress=progress, charts=charts)
 
 
@@ -606,7 +606,7 @@ def _write_report(
     *,
     force: bool = False,
     progress: Progress | None = None,
-    charts: Helper | None = None,
+    charts: Helpers = None,
 ) -> ReportResult:
     """Build the yearly report and write it as the folder ``out``, atomically.
 

@@ -1,19 +1,25 @@
-"""Drawing the report's charts on both cores: a helper process draws some, this one the rest.
+"""Drawing the report's charts on both cores, in helper processes.
 
 A chart takes a fraction of a second of matplotlib, all of it holding the GIL, so a
-thread cannot share the work; a second process can. `helper()` starts one early (at the
-start of a report job, so its imports of matplotlib overlap this process's reading and
-estimating) and `draw_charts` hands it the next chart whenever it is free, drawing the
-others here. Charts are independent and deterministic, so the bytes do not depend on
-which process drew them.
+thread cannot share the work; other processes can. `helpers()` starts a helper process
+early (at the start of a report job, so its imports of matplotlib overlap this process's
+reading and estimating). Where it can fork (Linux, two cores or more), the helper forks a
+second drawer once its imports are done: two drawers for one import of matplotlib, and
+this process then leaves the charts to them, never importing matplotlib itself (that
+import was a quarter of its part of the work). With one helper, `draw_charts` hands it
+the next chart whenever it is free and draws the others here. Charts are independent and
+deterministic, so the bytes do not depend on which process drew them.
 
-The helper is a plain ``python -c`` child talking pickles over its stdin and stdout,
-not :mod:`multiprocessing`: no forkserver left running for the life of the caller, no
-process-wide start method or preload changed, no re-import of the caller's ``__main__``
-script, no fork of this multi-threaded process. Where no process can be started, or the
-helper fails or dies, its charts are drawn here: the same bytes, silently. Its stderr goes
-nowhere (the library never prints), and it is ended and reaped when `helper()` exits;
-it also exits by itself when this process goes (its stdin closes).
+The helper is a plain ``python -c`` child talking pickles over its stdin and stdout (the
+worker over two pipes of its own), not :mod:`multiprocessing`: no forkserver left
+running for the life of the caller, no process-wide start method or preload changed, no
+re-import of the caller's ``__main__`` script, no fork of this multi-threaded process
+(the helper forks before it has a second thread: no BLAS threads are started in it).
+Where no process can be started, or a helper fails or dies, its charts are drawn by the
+other or here: the same bytes, silently. Their stderr goes nowhere (the library never
+prints); they end when `helpers()` exits (at the end of their input, or killed together
+after ``_GRACE``), the worker reaped by the helper and the helper by this process, and
+they also end by themselves when this process goes (their input closes).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import contextlib
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -33,7 +40,16 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from panelkit.publish.charts import Chart
 
-__all__ = ["ChartJob", "Drawing", "Helper", "draw_charts", "helper", "start_charts"]
+__all__ = [
+    "ChartJob",
+    "Drawing",
+    "Helper",
+    "Helpers",
+    "draw_charts",
+    "helper",
+    "helpers",
+    "start_charts",
+]
 
 # The child's first act: this process's import path, then the loop below.
 _BOOT = (
@@ -60,30 +76,33 @@ class ChartJob:
 
 
 class Helper:
-    """A started helper process; `draw` one job at a time, `close` when done."""
+    """A helper drawing charts over a pair of pipes: the helper process (``process``), or
+    the worker it forked; `draw` one job at a time, `close` when done."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+    def __init__(
+        self, send: IO[bytes], receive: IO[bytes], process: subprocess.Popen[bytes] | None
+    ) -> None:
+        self._send = send
+        self._receive = receive
         self._process = process
         self._broken = False
         self._turn = threading.Lock()  # one job at a time on the pipes, whoever asks
 
     @property
     def pid(self) -> int:
-        return self._process.pid
+        """The helper process's id (a forked worker's parent's)."""
+        return -1 if self._process is None else self._process.pid
 
     def draw(self, job: ChartJob) -> Chart | None:
         """The chart drawn by the helper; None when it cannot (then never again)."""
         with self._turn:
             if self._broken:
                 return None
-            send: IO[bytes] | None = self._process.stdin
-            receive: IO[bytes] | None = self._process.stdout
             try:
-                assert send is not None and receive is not None
                 message = pickle.dumps((job.draw, job.args, dict(job.kwargs)), protocol=5)
-                send.write(message)
-                send.flush()
-                ok, chart = pickle.load(receive)
+                self._send.write(message)
+                self._send.flush()
+                ok, chart = pickle.load(self._receive)
             except Exception:  # not picklable, helper gone, garbled reply: draw it here
                 self._broken = True
                 return None
@@ -91,82 +110,149 @@ class Helper:
             return None
         return chart
 
-    def close(self) -> None:
-        """End the helper and reap it (it holds no state worth a goodbye)."""
-        process = self._process
-        # Killed first: a feeder thread waiting for its reply then gets end of file and
-        # lets go of the pipe, which could not be closed under it.
+    def end_input(self) -> None:
+        """No more jobs: the helper ends after the chart it may be drawing."""
+        self._broken = True
         with contextlib.suppress(OSError):
-            process.kill()
-        process.wait()
-        for pipe in (process.stdin, process.stdout):
-            with contextlib.suppress(OSError):
-                if pipe is not None:
-                    pipe.close()
+            self._send.close()  # a write under way finishes first (the file's own lock)
+
+    def close(self) -> None:
+        """End the helper and reap it: at the end of its input, or killed (with the worker
+        it forked: they share a process group) if it has not ended within ``_GRACE``."""
+        self.end_input()
+        process = self._process
+        if process is not None:
+            try:
+                process.wait(timeout=_GRACE)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    process.kill()
+                process.wait()
+        # By now nothing writes to it: a feeder thread reading it has had its reply or EOF.
+        with contextlib.suppress(OSError):
+            self._receive.close()
 
 
-def _start() -> Helper | None:
-    """A helper process importing the chart modules, or None where none can be started."""
+# Seconds a helper may take to finish the chart it is drawing once its input has ended.
+_GRACE = 5.0
+
+
+def _can_fork() -> bool:
+    # Linux only: a forked child of a process that has loaded system frameworks is not
+    # safe on macOS, and Windows has no fork. One core has nothing to share.
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+
+
+def _start(worker: bool = False) -> list[Helper]:
+    """A helper process importing the chart modules and, with ``worker``, a second drawer
+    it forks from itself once they are imported (one import of matplotlib for two
+    drawers); empty where no process can be started."""
     if not sys.executable:
-        return None
+        return []
     import json
 
+    fds: tuple[int, ...] = ()
+    if worker and _can_fork():
+        jobs_r, jobs_w = os.pipe()
+        replies_r, replies_w = os.pipe()
+        fds = (jobs_r, replies_w)
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, json.dumps([str(p) for p in sys.path])],
+            [
+                sys.executable,
+                "-c",
+                _BOOT,
+                json.dumps([str(p) for p in sys.path]),
+                ",".join(map(str, fds)),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             close_fds=True,  # the report's lock stays this process's alone
+            pass_fds=fds,
+            process_group=0,  # with its worker, ended as one if it must be killed
+            # no BLAS threads: the helper forks, and it draws (no linear algebra)
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
         )
     except (OSError, ValueError, TypeError, subprocess.SubprocessError):
-        return None
-    return Helper(process)
+        if fds:
+            for fd in (jobs_r, jobs_w, replies_r, replies_w):
+                os.close(fd)
+        return []
+    assert process.stdin is not None and process.stdout is not None
+    started = [Helper(process.stdin, process.stdout, process)]
+    if fds:
+        os.close(jobs_r)
+        os.close(replies_w)
+        started.append(Helper(os.fdopen(jobs_w, "wb"), os.fdopen(replies_r, "rb"), None))
+    return started
 
 
 @contextlib.contextmanager
 def helper() -> Iterator[Helper | None]:
     """A helper process for `draw_charts` for this block (None if it cannot start); it is
     ended when the block ends, however it ends."""
-    started = _start()
+    with helpers(worker=False) as started:
+        yield started[0] if started else None
+
+
+@contextlib.contextmanager
+def helpers(*, worker: bool = True) -> Iterator[list[Helper]]:
+    """The helpers for this block: a helper process and, where it can fork (Linux, two
+    cores or more) and ``worker``, a second drawer forked from it; empty where no process
+    can start. They are ended when the block ends, however it ends."""
+    started = _start(worker)
     try:
         yield started
     finally:
-        if started is not None:
-            started.close()
+        for one in started:  # every input ended first, so they end together
+            one.end_input()
+        for one in started:  # the process first: it ends only after its worker
+            one.close()
+
+
+Helpers = Helper | Sequence[Helper] | None
 
 
 def draw_charts(
-    jobs: Sequence[ChartJob], step: Callable[[str], None], helper: Helper | None = None
+    jobs: Sequence[ChartJob], step: Callable[[str], None], helper: Helpers = None
 ) -> list[Chart]:
     """Every job's chart, in the jobs' order, with ``step(job.label)`` said in that order
     (`start_charts`, then at once `Drawing.finish`)."""
     return start_charts(jobs, helper).finish(step)
 
 
-def start_charts(jobs: Sequence[ChartJob], helper: Helper | None = None) -> Drawing:
-    """Start drawing: with a ``helper``, a thread feeds it the next job (largest first)
-    whenever it is free, from now on; this process draws the rest in `Drawing.finish`, so
-    what it does in between overlaps the helper's charts."""
+def start_charts(jobs: Sequence[ChartJob], helper: Helpers = None) -> Drawing:
+    """Start drawing: a thread per helper feeds it the next job (largest first) whenever
+    it is free, from now on. With one helper this process draws the rest in
+    `Drawing.finish`, so what it does in between overlaps the helper's charts; with two or
+    more it leaves them the charts (matplotlib is then never imported here) and draws
+    only what a helper could not."""
     return Drawing(jobs, helper)
 
 
 class Drawing:
     """The charts of `start_charts` being drawn; `finish` gives them."""
 
-    def __init__(self, jobs: Sequence[ChartJob], helper: Helper | None) -> None:
+    def __init__(self, jobs: Sequence[ChartJob], helper: Helpers) -> None:
         self._jobs = list(jobs)
         self._charts: list[Chart | None] = [None] * len(jobs)
         self._order = deque(sorted(range(len(jobs)), key=lambda i: -jobs[i].size))
         self._lock = threading.Lock()
         self._drawn_there: queue.Queue[int | None] = queue.Queue()
         self._said = 0
-        self._feeder: threading.Thread | None = None
-        if helper is not None and len(jobs) > 1:
-            self._feeder = threading.Thread(
-                target=self._feed, args=(helper,), name="panelkit-charts", daemon=True
-            )
-            self._feeder.start()
+        there = [] if helper is None else [helper] if isinstance(helper, Helper) else helper
+        # One helper and one job: drawn here, where it costs no pickling.
+        there = list(there) if len(jobs) > 1 else []
+        self._here_too = len(there) < 2
+        self._feeders = [
+            threading.Thread(target=self._feed, args=(h,), name="panelkit-charts", daemon=True)
+            for h in there
+        ]
+        for feeder in self._feeders:
+            feeder.start()
 
     def _take(self) -> int | None:
         with self._lock:
@@ -195,17 +281,20 @@ class Drawing:
         ``step(job.label)`` is said in that order as soon as a chart and all before it
         are drawn, always from this thread."""
         try:
-            while (i := self._take()) is not None:
+            while self._here_too and (i := self._take()) is not None:
                 self._charts[i] = self._jobs[i].here()
+                self._say(step)
+            ended = 0
+            while ended < len(self._feeders):  # the helpers' last charts
+                if self._drawn_there.get() is None:
+                    ended += 1
                 self._say(step)
         except BaseException:
             with self._lock:
-                self._order.clear()  # the helper stops after the chart it is drawing
+                self._order.clear()  # the helpers stop after the chart they are drawing
             raise
-        if self._feeder is not None:
-            while self._drawn_there.get() is not None:  # the helper's last charts
-                self._say(step)
-            self._feeder.join()
+        for feeder in self._feeders:
+            feeder.join()
         for i, job in enumerate(self._jobs):  # any the helper handed back after the loop
             if self._charts[i] is None:
                 self._charts[i] = job.here()
@@ -214,7 +303,8 @@ class Drawing:
 
 
 def _serve() -> None:
-    """The helper's loop: read a job, draw it, write ``(ok, chart)``; end at end of input."""
+    """The helper process: import the chart modules, fork the worker if asked (its pipes'
+    descriptors in ``sys.argv[2]``), then draw what comes until the end of input."""
     # The pipes are the protocol's alone: anything printed goes nowhere.
     receive = os.fdopen(os.dup(0), "rb")
     send = os.fdopen(os.dup(1), "wb")
@@ -229,6 +319,27 @@ def _serve() -> None:
 
     from panelkit.publish import charts, kindcharts  # noqa: F401
 
+    worker = [int(fd) for fd in sys.argv[2].split(",") if fd] if len(sys.argv) > 2 else []
+    if worker:
+        # The worker's pipes; it is reaped by the kernel as it ends (SIGCHLD ignored), and
+        # this process ends only after it (waitpid below), so none is left a zombie.
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        jobs, replies = worker
+        if os.fork() == 0:  # this process has one thread (no BLAS threads): safe to fork
+            receive.close()
+            send.close()
+            _loop(os.fdopen(jobs, "rb"), os.fdopen(replies, "wb"))
+            os._exit(0)  # nothing of the parent's to run or flush
+        os.close(jobs)
+        os.close(replies)
+    _loop(receive, send)
+    if worker:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(-1, 0)  # returns when the worker has ended (then: no child)
+
+
+def _loop(receive: IO[bytes], send: IO[bytes]) -> None:
+    """Read a job, draw it, write ``(ok, chart)``; return at the end of the input."""
     while True:
         try:
             draw, args, kwargs = pickle.load(receive)

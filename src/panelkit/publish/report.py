@@ -32,7 +32,7 @@ from panelkit.publish.words import texts
 from panelkit.results import EstimateKind
 
 if TYPE_CHECKING:
-    from panelkit.publish.chartpool import ChartJob, Helper
+    from panelkit.publish.chartpool import ChartJob, Helpers
     from panelkit.publish.factbox import FactBox
     from panelkit.publish.tables import Sheet
 
@@ -65,7 +65,7 @@ def render_report(
     progress: Callable[[str], None] | None = None,
     *,
     pdf: bool = False,
-    helper: Helper | None = None,
+    helper: Helpers = None,
 ) -> dict[str, bytes]:
     """Every file of the report folder: relative name → bytes, run.json last; ``pdf``:
     also ``report.pdf`` (:mod:`panelkit.publish.pdf`, one step more); ``helper``: a
