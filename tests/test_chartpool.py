@@ -255,3 +255,12 @@ def test_a_worker_that_dies_leaves_its_charts_to_the_helper(here: list[Chart]) -
         assert steps == ["one", "groups", "two", "twice"]
         assert started[1].draw(jobs()[0]) is None  # and it is asked no more
     assert gone(pid) and ended(worker)
+
+
+@forks
+def test_a_block_ended_before_the_helper_is_ready_leaves_nothing_behind() -> None:
+    # Ended at once (a report refused before its charts): the helper, still importing,
+    # is killed after the idle grace, before it has forked a worker.
+    with helpers() as started:
+        pid = started[0].pid
+    assert gone(pid) and not children(pid)

@@ -110,20 +110,29 @@ class Helper:
             return None
         return chart
 
+    @property
+    def busy(self) -> bool:
+        """Whether a job is on its way there or back (its feeder waits for the chart)."""
+        return self._turn.locked()
+
     def end_input(self) -> None:
         """No more jobs: the helper ends after the chart it may be drawing."""
         self._broken = True
         with contextlib.suppress(OSError):
             self._send.close()  # a write under way finishes first (the file's own lock)
 
-    def close(self) -> None:
+    def close(self, grace: float | None = None) -> None:
         """End the helper and reap it: at the end of its input, or killed (with the worker
-        it forked: they share a process group) if it has not ended within ``_GRACE``."""
+        it forked: they share a process group) if it has not ended within ``grace``
+        seconds (default: ``_GRACE`` while it draws, else ``_IDLE``: an idle helper ends
+        at once, and one still importing has no job and no worker to wait for)."""
+        if grace is None:
+            grace = _GRACE if self.busy else _IDLE
         self.end_input()
         process = self._process
         if process is not None:
             try:
-                process.wait(timeout=_GRACE)
+                process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(OSError):
                     os.killpg(process.pid, signal.SIGKILL)
@@ -135,8 +144,10 @@ class Helper:
             self._receive.close()
 
 
-# Seconds a helper may take to finish the chart it is drawing once its input has ended.
+# Seconds a helper may take to finish the chart it is drawing once its input has ended,
+# and to end when it draws nothing (it exits without Python's shutdown: milliseconds).
 _GRACE = 5.0
+_IDLE = 0.1
 
 
 def _can_fork() -> bool:
@@ -207,10 +218,12 @@ def helpers(*, worker: bool = True) -> Iterator[list[Helper]]:
     try:
         yield started
     finally:
+        # A helper ends only after its worker, so it is given time while either draws.
+        grace = _GRACE if any(one.busy for one in started) else _IDLE
         for one in started:  # every input ended first, so they end together
             one.end_input()
-        for one in started:  # the process first: it ends only after its worker
-            one.close()
+        for one in started:  # the process first
+            one.close(grace)
 
 
 Helpers = Helper | Sequence[Helper] | None
@@ -336,6 +349,9 @@ def _serve() -> None:
     if worker:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(-1, 0)  # returns when the worker has ended (then: no child)
+    # Everything sent is flushed: no Python shutdown (a tenth of a second the report's
+    # process would wait for, with matplotlib loaded).
+    os._exit(0)
 
 
 def _loop(receive: IO[bytes], send: IO[bytes]) -> None:
