@@ -264,3 +264,20 @@ def test_a_block_ended_before_the_helper_is_ready_leaves_nothing_behind() -> Non
     with helpers() as started:
         pid = started[0].pid
     assert gone(pid) and not children(pid)
+
+
+@forks
+def test_where_the_helper_cannot_fork_it_draws_alone(
+    here: list[Chart], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The helper's fork fails (no processes left for it): it closes the worker's pipes and
+    # draws alone; the worker is seen gone at its first job.
+    refuse = "import os\ndef no(): raise OSError('no more processes')\nos.fork = no\n"
+    monkeypatch.setattr(chartpool, "_BOOT", refuse + chartpool._BOOT)
+    steps: list[str] = []
+    with helpers() as started:
+        pid = started[0].pid
+        assert draw_charts(jobs(), steps.append, started) == here
+        assert started[1].draw(jobs()[0]) is None and started[0].draw(jobs()[0]) == here[0]
+    assert steps == ["one", "groups", "two", "twice"]
+    assert gone(pid) and not children(pid)

@@ -338,7 +338,11 @@ def _serve() -> None:
         # this process ends only after it (waitpid below), so none is left a zombie.
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)
         jobs, replies = worker
-        if os.fork() == 0:  # this process has one thread (no BLAS threads): safe to fork
+        try:
+            child = os.fork()  # this process has one thread (no BLAS threads): safe to fork
+        except OSError:  # no worker: its pipes closed, so the report sees it gone at once
+            child, worker = -1, []
+        if child == 0:
             receive.close()
             send.close()
             _loop(os.fdopen(jobs, "rb"), os.fdopen(replies, "wb"))
