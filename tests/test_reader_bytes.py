@@ -4,6 +4,9 @@ sums against numpy's."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,7 +23,9 @@ from panelkit.input.delimited import (
     _normalise_newlines,
     _parse_arrow,
     _parse_pandas,
+    read_delimited,
 )
+from panelkit.input.raw import ReadRequest
 from panelkit.stats.estimation import _CUMSUM_CHUNK, _cumsum_long
 
 _TEXTS = [
@@ -147,12 +152,6 @@ _FIELDS = st.sampled_from(["a", " b ", "", "Æble", '"x;y"', '"two\nlines"', '"s
 
 
 def _read(data: bytes, header_row: int) -> tuple[object, ...]:
-    import tempfile
-    from pathlib import Path
-
-    from panelkit.input.delimited import read_delimited
-    from panelkit.input.raw import ReadRequest
-
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.csv"
         path.write_bytes(data)

@@ -142,10 +142,10 @@ def read_delimited_text(path: str | Path) -> DelimitedText:
     shown = printable(str(path))
     p = Path(path)
     data = read_bytes(p, shown)
-    if not data.startswith(_BOMS_UTF16) and b"\r" in data:
+    if not data.startswith(_BOMS_UTF16):
         # Every other encoding read here is ASCII-compatible: CR and LF are these bytes,
         # and replacing them in the bytes is cheaper than in the text (a copy fewer).
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        data = _lf(data)
     text, encoding = _decode_or_refuse(data, shown)
     del data
     if not text or text.isspace():
@@ -291,7 +291,7 @@ def _export_bytes(data: bytes, shown: str) -> tuple[bytes, str, str]:
     if b"\r" in data and _LONE_CR_RE.search(data):
         # CR and LF are these bytes in every other encoding read here. CRLF alone is
         # left in: making it "\n" copied the whole export (0.4 s at a million rows).
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        data = _lf(data)
     start = len(_BOM_UTF8) if data.startswith(_BOM_UTF8) else 0
     if _is_utf8(data, start):
         encoding, codec = ("utf-8-sig" if start else "utf-8"), "utf-8"
@@ -310,8 +310,11 @@ def _export_bytes(data: bytes, shown: str) -> tuple[bytes, str, str]:
 
 
 def _lf(data: bytes) -> bytes:
-    """``data`` with "\\n" newlines (it has no lone "\\r": :func:`_export_bytes`)."""
-    return data.replace(b"\r\n", b"\n") if b"\r" in data else data
+    """``data`` (ASCII-compatible) with "\\n" newlines: CRLF and a lone CR both end a
+    line, for pandas and for a person's editor."""
+    if b"\r" not in data:
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def _is_utf8(data: bytes, start: int) -> bool:

@@ -89,9 +89,9 @@ class Helper:
         self._turn = threading.Lock()  # one job at a time on the pipes, whoever asks
 
     @property
-    def pid(self) -> int:
-        """The helper process's id (a forked worker's parent's)."""
-        return -1 if self._process is None else self._process.pid
+    def pid(self) -> int | None:
+        """The helper process's id; None for the worker it forked (its parent reaps it)."""
+        return None if self._process is None else self._process.pid
 
     def draw(self, job: ChartJob) -> Chart | None:
         """The chart drawn by the helper; None when it cannot (then never again)."""
@@ -121,23 +121,21 @@ class Helper:
         with contextlib.suppress(OSError):
             self._send.close()  # a write under way finishes first (the file's own lock)
 
-    def close(self, grace: float | None = None) -> None:
+    def close(self, grace: float) -> None:
         """End the helper and reap it: at the end of its input, or killed (with the worker
         it forked: they share a process group) if it has not ended within ``grace``
-        seconds (default: ``_GRACE`` while it draws, else ``_IDLE``: an idle helper ends
-        at once, and one still importing has no job and no worker to wait for)."""
-        if grace is None:
-            grace = _GRACE if self.busy else _IDLE
+        seconds."""
         self.end_input()
         process = self._process
         if process is not None:
             try:
                 process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                with contextlib.suppress(OSError):
+                try:
                     os.killpg(process.pid, signal.SIGKILL)
-                with contextlib.suppress(OSError):
-                    process.kill()
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        process.kill()
                 process.wait()
         # By now nothing writes to it: a feeder thread reading it has had its reply or EOF.
         with contextlib.suppress(OSError):
@@ -218,7 +216,8 @@ def helpers(*, worker: bool = True) -> Iterator[list[Helper]]:
     try:
         yield started
     finally:
-        # A helper ends only after its worker, so it is given time while either draws.
+        # A helper ends only after its worker, so it is given time while either draws; an
+        # idle one ends at once, and one still importing has no job or worker to wait for.
         grace = _GRACE if any(one.busy for one in started) else _IDLE
         for one in started:  # every input ended first, so they end together
             one.end_input()
@@ -257,9 +256,9 @@ class Drawing:
         self._drawn_there: queue.Queue[int | None] = queue.Queue()
         self._said = 0
         there = [] if helper is None else [helper] if isinstance(helper, Helper) else helper
-        # One helper and one job: drawn here, where it costs no pickling.
-        there = list(there) if len(jobs) > 1 else []
-        self._here_too = len(there) < 2
+        self._here_too = len(there) < 2  # two drawers there: matplotlib never loads here
+        if self._here_too and len(jobs) < 2:
+            there = []  # one job, and this process draws anyway: no pickling
         self._feeders = [
             threading.Thread(target=self._feed, args=(h,), name="panelkit-charts", daemon=True)
             for h in there
@@ -332,25 +331,27 @@ def _serve() -> None:
 
     from panelkit.publish import charts, kindcharts  # noqa: F401
 
-    worker = [int(fd) for fd in sys.argv[2].split(",") if fd] if len(sys.argv) > 2 else []
-    if worker:
+    fds = [int(fd) for fd in sys.argv[2].split(",") if fd] if len(sys.argv) > 2 else []
+    forked = False
+    if fds:
         # The worker's pipes; it is reaped by the kernel as it ends (SIGCHLD ignored), and
         # this process ends only after it (waitpid below), so none is left a zombie.
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-        jobs, replies = worker
+        jobs, replies = fds
         try:
             child = os.fork()  # this process has one thread (no BLAS threads): safe to fork
         except OSError:  # no worker: its pipes closed, so the report sees it gone at once
-            child, worker = -1, []
+            child = -1
         if child == 0:
             receive.close()
             send.close()
             _loop(os.fdopen(jobs, "rb"), os.fdopen(replies, "wb"))
             os._exit(0)  # nothing of the parent's to run or flush
+        forked = child > 0
         os.close(jobs)
         os.close(replies)
     _loop(receive, send)
-    if worker:
+    if forked:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(-1, 0)  # returns when the worker has ended (then: no child)
     # Everything sent is flushed: no Python shutdown (a tenth of a second the report's
