@@ -145,7 +145,7 @@ pd.DataFrame(clean).to_csv(sys.argv[3], index=False)
 
 @dataclass(frozen=True)
 class DemoPaths:
-    """The bundled demo's schema, margins and indicators (as panelkit.demo.bundled_demo)."""
+    """The bundled demo's schema, margins and indicators (as panelkit.bundled.bundled_demo)."""
 
     schema: Path = ROOT / "data" / "schemas" / "borgerpanel-2022.yaml"
     margins: Path = ROOT / "data" / "margins" / "amager-oest-2021.csv"

@@ -20,6 +20,7 @@ TOP_LEVEL_RANK = {
     "panelkit.disclosure": 0,
     "panelkit.timings": 0,
     "panelkit.audit": 1,
+    "panelkit.bundled": 1,
     "panelkit.demo": 5,
     "panelkit.project": 5,
     "panelkit.settings": 5,

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from helpers import invoke
 from panelkit import jobs
-from panelkit.demo import bundled_demo
+from panelkit.bundled import bundled_demo
 from panelkit.project import resolve_files
 from panelkit.stats.comparison import ComparisonSet
 

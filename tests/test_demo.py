@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from panelkit import demo
+from panelkit import bundled, demo
 from panelkit.errors import SettingsError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,13 +49,13 @@ def _margins() -> pd.DataFrame:
 
 
 def test_shipped_export_is_what_the_code_generates(export: bytes) -> None:
-    shipped = demo.bundled_demo().data
+    shipped = bundled.bundled_demo().data
     assert shipped == DATA / "demo" / "borgerpanel-2022.csv"
     assert shipped.read_bytes() == export
 
 
 def test_shipped_previous_wave_is_what_the_code_generates() -> None:
-    previous = demo.bundled_demo().previous
+    previous = bundled.bundled_demo().previous
     assert previous == DATA / "demo" / "borgerpanel-2021.csv"
     assert previous.read_bytes() == demo.previous_wave_bytes()
     assert previous.read_bytes().count(b"\r\n") == round(demo.DEMO_SIZE * 0.8) + 1
@@ -268,7 +268,7 @@ def test_both_shipped_waves_give_the_loneliness_score() -> None:
     from panelkit.input.schema import load_schema
     from panelkit.input.validation import validate
 
-    for name in (demo.DATA_NAME, demo.PREVIOUS_DATA_NAME):
+    for name in (bundled.DATA_NAME, bundled.PREVIOUS_DATA_NAME):
         survey = validate(read_export(DATA / "demo" / name), load_schema(SCHEMA))
         assert survey.report.ok, name
         score = survey.frame["ucla3"]
@@ -315,8 +315,8 @@ def test_baselines_hold_fixed_published_figures() -> None:
 
 
 def test_bundled_demo_points_at_the_shipped_files() -> None:
-    files = demo.bundled_demo()
-    assert demo.bundled_data_dir() == DATA
+    files = bundled.bundled_demo()
+    assert bundled.bundled_data_dir() == DATA
     assert (files.schema, files.margins, files.indicators, files.baselines) == (
         SCHEMA,
         MARGINS,
@@ -327,16 +327,16 @@ def test_bundled_demo_points_at_the_shipped_files() -> None:
 
 
 def test_missing_data_dir_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo, "__file__", str(tmp_path / "site" / "panelkit" / "demo.py"))
+    monkeypatch.setattr(bundled, "__file__", str(tmp_path / "site" / "panelkit" / "bundled.py"))
     with pytest.raises(SettingsError, match="bundled demo data is missing"):
-        demo.bundled_data_dir()
+        bundled.bundled_data_dir()
 
 
 def test_write_demo_project(tmp_path: Path) -> None:
     target = tmp_path / "project"
     files = demo.write_demo_project(target, n=300, seed=5)
     assert files.data.read_bytes() == demo.demo_export_bytes(300, 5)
-    shipped = demo.bundled_demo()
+    shipped = bundled.bundled_demo()
     for name in ("schema", "margins", "indicators", "baselines"):
         assert getattr(files, name).read_bytes() == getattr(shipped, name).read_bytes()
     assert files.project_file == target / "panelkit.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import invoke
 from panelkit import jobs
-from panelkit.demo import bundled_demo
+from panelkit.bundled import bundled_demo
 from panelkit.project import resolve_files
 from panelkit.results import EstimateSet
 

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from helpers import invoke
-from panelkit.demo import bundled_demo
+from panelkit.bundled import bundled_demo
 from panelkit.disclosure import Suppression
 from panelkit.errors import SettingsError
 from panelkit.input.baselines import parse_baselines

@@ -20,7 +20,7 @@ R_CSV = Path(__file__).parent / "data" / "demo-r" / "r-estimates.csv"
 
 
 def test_demo_estimates_and_ses_match_r(tmp_path: Path) -> None:
-    from panelkit.demo import bundled_demo
+    from panelkit.bundled import bundled_demo
 
     demo = bundled_demo()
     files = resolve_files(

@@ -22,13 +22,24 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+# The shipped files' names and places: in the light module `bundled`, so that the CLI
+# finds the demo without loading numpy and pandas.
+from panelkit.bundled import (
+    CURRENT_LABEL,
+    DATA_NAME,
+    PREVIOUS_DATA_NAME,
+    PREVIOUS_LABEL,
+    DemoFiles,
+    bundled_demo,
+    demo_layout,
+)
 from panelkit.errors import SettingsError
 
 # Of the seeds 20220901-20221200 (the survey ran August-September 2022), the one whose
@@ -37,20 +48,12 @@ from panelkit.errors import SettingsError
 DEMO_SEED = 20221105
 DEMO_SIZE = 1340
 
-DATA_NAME = "borgerpanel-2022.csv"
 # A demo project also holds last year's wave of the same panel (linked, formats §9), so
 # the report's wave-on-wave section has something to show: 80 % as many respondents, of
 # whom this year's half answered again; a person's answers correlate across the waves.
-PREVIOUS_DATA_NAME = "borgerpanel-2021.csv"
-PREVIOUS_LABEL = "2021"
-CURRENT_LABEL = "2022"
 PREVIOUS_SHARE = 0.8
 LINKED_SHARE = 0.5  # of this wave's respondents, those who answered last year too
 _SAME_ANSWER = 0.6  # chance a linked member gives last year the answer of this year
-SCHEMA_NAME = "borgerpanel-2022.yaml"
-MARGINS_NAME = "amager-oest-2021.csv"
-INDICATORS_NAME = "borgerpanel-2022.yaml"
-BASELINES_NAME = "sundhedsprofil-2021.csv"
 
 # Population rates the design is tuned to, by indicator id: the share answering "yes"
 # among those who answered, in the population of the margins file. Five are the figures
@@ -270,51 +273,6 @@ def _export_bytes(columns: Mapping[str, np.ndarray]) -> bytes:
 # --------------------------------------------------------------------------- bundled files
 
 
-@dataclass(frozen=True)
-class DemoFiles:
-    """The files of a demo project (or of the shipped demo, then ``project_file`` is None)."""
-
-    data: Path
-    schema: Path
-    margins: Path
-    indicators: Path
-    baselines: Path
-    project_file: Path | None = None
-    previous: Path | None = None  # last year's export
-
-
-def bundled_data_dir() -> Path:
-    """The shipped data folder: ``panelkit/_data`` in a wheel, else the repository's ``data/``."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data", here.parents[1] / "data"):
-        if candidate.is_dir():
-            return candidate
-    raise SettingsError(
-        f"the bundled demo data is missing (looked in {here / '_data'} and "
-        f"{here.parents[1] / 'data'}); reinstall panelkit, or pass your own files"
-    )
-
-
-def bundled_demo() -> DemoFiles:
-    """Paths of the shipped demo export, schema, margins, indicators and baselines."""
-    root = bundled_data_dir()
-    files = replace(
-        _layout(root, data=root / "demo" / DATA_NAME),
-        previous=root / "demo" / PREVIOUS_DATA_NAME,
-    )
-    for path in (
-        files.data,
-        files.schema,
-        files.margins,
-        files.indicators,
-        files.baselines,
-        files.previous,
-    ):
-        if path is not None and not path.is_file():
-            raise SettingsError(f"{path}: bundled demo file missing; reinstall panelkit")
-    return files
-
-
 def previous_wave_bytes(n: int = DEMO_SIZE, seed: int = DEMO_SEED) -> bytes:
     """The demo's 2021 wave: a linked wave of the same panel (:func:`_previous_columns`)."""
     return _export_bytes(_previous_columns(n, seed))
@@ -345,7 +303,7 @@ def write_demo_project(
     export = demo_export_bytes(n, seed)  # before writing anything, so a bad n writes nothing
     previous = previous_wave_bytes(n, seed)
     shipped = bundled_demo()
-    target = _layout(directory, data=directory / "data" / DATA_NAME)
+    target = demo_layout(directory, data=directory / "data" / DATA_NAME)
     previous_path = directory / "data" / PREVIOUS_DATA_NAME
     project_file = directory / "panelkit.yaml"
     _check_replaceable(
@@ -425,17 +383,6 @@ def _write_record(directory: Path, written: tuple[Path, ...], n: int, seed: int)
         created=source_date(),
     )
     write_bytes_atomic(directory / "demo.run.json", record)
-
-
-def _layout(root: Path, *, data: Path) -> DemoFiles:
-    # The same sub-folders in the shipped data and in a written project.
-    return DemoFiles(
-        data=data,
-        schema=root / "schemas" / SCHEMA_NAME,
-        margins=root / "margins" / MARGINS_NAME,
-        indicators=root / "indicators" / INDICATORS_NAME,
-        baselines=root / "baselines" / BASELINES_NAME,
-    )
 
 
 def _project_yaml(files: DemoFiles, root: Path, n: int, seed: int, previous: Path) -> str:

@@ -4,6 +4,7 @@ bundled demo (files) or the defaults (settings)."""
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -88,6 +89,15 @@ class ProjectFiles:
         return tuple(p for p in items if p is not None)
 
 
+def default_cache_dir() -> Path:
+    """Where this user's cache of parsed exports lives (input/cache.py):
+    ``PANELKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/panelkit``, else ``~/.cache/panelkit``."""
+    if os.environ.get("PANELKIT_CACHE_DIR"):
+        return Path(os.environ["PANELKIT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "panelkit"
+
+
 def resolve_files(
     *,
     data: Path | None = None,
@@ -131,7 +141,7 @@ def resolve_files(
             settings=settings,
         )
     if data is None and schema is None:
-        from panelkit.demo import bundled_demo
+        from panelkit.bundled import CURRENT_LABEL, PREVIOUS_LABEL, bundled_demo
 
         demo = bundled_demo()
         return ProjectFiles(
@@ -142,11 +152,11 @@ def resolve_files(
             baselines=baselines if baselines is not None else demo.baselines,
             origin=Origin.DEMO,
             previous=PreviousWave(
-                demo.previous, demo.schema, demo.margins, label="2021", linked=True
+                demo.previous, demo.schema, demo.margins, label=PREVIOUS_LABEL, linked=True
             )
             if demo.previous is not None
             else None,
-            settings={"label": "2022"},
+            settings={"label": CURRENT_LABEL},
         )
     if data is None or schema is None:
         missing = "data" if data is None else "schema"

@@ -6,14 +6,14 @@ are cached is said in ``filekinds`` (``FileKind.cacheable``). The cache
 holds a copy of the export's rows, so it is personal data like the export
 itself: it lives in the user's own cache folder (``PANELKIT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/panelkit``, else ``~/.cache/panelkit``), readable only by its
-owner, and ``--no-cache`` turns it off. CSV and parquet are read directly.
+owner (``project.default_cache_dir``), and ``--no-cache`` turns it off. CSV and parquet
+are read directly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,14 +28,6 @@ from panelkit.input.raw import ExportFormat, RawExport
 
 _FORMAT_VERSION = 1
 _LINE_COLUMN = "__panelkit_line__"
-
-
-def default_cache_dir() -> Path:
-    """Where cached exports live for this user."""
-    if os.environ.get("PANELKIT_CACHE_DIR"):
-        return Path(os.environ["PANELKIT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "panelkit"
 
 
 def read_export_cached(
