@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -290,3 +291,31 @@ def test_where_the_helper_cannot_fork_it_draws_alone(
         assert started[1].draw(jobs()[0]) is None and started[0].draw(jobs()[0]) == here[0]
     assert steps == ["one", "groups", "two", "twice"]
     assert gone(pid) and group_ended(pid)
+
+
+# Draws the module's charts in a fresh process, after warm_up() if argv[1] says so, and
+# prints the SHA-256 of their bytes.
+_DRAW_FRESH = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[2])
+import test_chartpool as t
+from panelkit.publish import charts
+if sys.argv[1] == "warm":
+    charts.warm_up()
+drawn = [t.indicator_chart(t.ROWS, lang=t.Lang.DA, title=t.TITLE),
+         t.group_chart(t.PANELS, lang=t.Lang.DA, title=t.TITLE)]
+print(hashlib.sha256(b"".join(c.png + c.svg for c in drawn)).hexdigest())
+"""
+
+
+def test_a_warmed_up_helper_draws_the_bytes_of_a_cold_process() -> None:
+    # The helper draws throwaway charts while it waits (charts.warm_up): the caches that
+    # leaves must change no byte of the charts drawn after it.
+    def digest(how: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-c", _DRAW_FRESH, how, str(Path(__file__).parent)],
+            capture_output=True, text=True, check=True, timeout=300,
+        )  # fmt: skip
+        return out.stdout.strip()
+
+    assert digest("warm") == digest("cold")

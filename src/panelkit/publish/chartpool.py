@@ -331,6 +331,10 @@ def _serve() -> None:
 
     from panelkit.publish import charts, kindcharts  # noqa: F401
 
+    # Its first job comes once the report's process has read and estimated: the first
+    # chart's one-off costs are paid meanwhile, and before the fork, once for both drawers.
+    with contextlib.suppress(Exception):
+        charts.warm_up()
     fds = [int(fd) for fd in sys.argv[2].split(",") if fd] if len(sys.argv) > 2 else []
     forked = False
     if fds:
