@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,62 @@ def test_generated_hostile_yaml_is_a_clean_error_or_a_value(text: str) -> None:
     # It loaded: then it had no alias, no duplicate key and is shallow.
     assert "*" not in text and "&" not in text
     assert isinstance(value, dict)
+
+
+def _outcome(text: str) -> tuple[str, object]:
+    try:
+        return ("value", load_yaml_text(text, "gen.yaml", SettingsError))
+    except PanelkitError as exc:
+        return ("error", str(exc))
+
+
+def _pure_python_outcome(text: str) -> tuple[str, object]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yaml, "__with_libyaml__", False)
+        return _outcome(text)
+
+
+_plain = st.recursive(
+    st.one_of(st.integers(-1000, 1000), st.booleans(), st.none(), st.text(max_size=12)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@st.composite
+def _plain_documents(draw: st.DrawFn) -> str:
+    """Ordinary YAML as PyYAML writes it, in block or flow style."""
+    return str(yaml.safe_dump(draw(_plain), default_flow_style=draw(st.booleans())))
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_documents(), _plain_documents()))
+def test_libyaml_and_the_pure_python_parser_agree(text: str) -> None:
+    # libyaml parses the files (the fast path); the pure-Python parser is what the errors
+    # quote: the same value, or the same error line, either way.
+    assert _outcome(text) == _pure_python_outcome(text)
+
+
+SHIPPED_YAML = sorted(
+    [*(Path(__file__).parents[1] / "data").rglob("*.yaml"), *(API.parent).rglob("*.yaml")]
+)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: p.name)
+def test_shipped_yaml_loads_the_same_by_libyaml(path: Path) -> None:
+    text = path.read_text(encoding="utf-8-sig")
+    assert _outcome(text)[0] == "value"
+    assert _outcome(text) == _pure_python_outcome(text)
+
+
+def test_a_file_libyaml_rejects_gets_the_pure_python_parsers_words() -> None:
+    # libyaml says "did not find expected ',' or '}'"; the message quotes PyYAML's parser.
+    assert _outcome("a: {b: 1\n\n\nc: 2\n") == (
+        "error",
+        "gen.yaml: line 4, column 2: not valid YAML (expected ',' or '}', but got ':'); "
+        "check the indentation and quoting",
+    )

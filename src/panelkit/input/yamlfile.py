@@ -5,10 +5,15 @@ aliases without bound (a few lines that take gigabytes), nest until Python's
 recursion limit, and give a key twice (the second silently wins). This loader
 refuses anchors and aliases, bounds depth and size, and makes a duplicate key an
 error naming its lines, all as one-line errors of the caller's kind.
+
+Files are parsed by libyaml (PyYAML's C parser, a tenth of the pure-Python parser's
+time) after a pass over its events for the same refusals; a file libyaml rejects is
+parsed again by the pure-Python loader, whose messages the errors quote.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,11 +31,50 @@ class _Refused(Exception):
         self.message = message
 
 
-def _loader_class() -> type:
+def _alias(mark: Any) -> _Refused:
+    return _Refused(
+        mark.line + 1,
+        mark.column + 1,
+        "YAML anchors and aliases (&name, *name) are not allowed; write each value out in full",
+    )
+
+
+def _too_deep(mark: Any) -> _Refused:
+    return _Refused(
+        mark.line + 1,
+        mark.column + 1,
+        f"nested more than {MAX_DEPTH} levels deep; a panelkit file needs only a few",
+    )
+
+
+def _check_events(text: str) -> None:
+    """The loader's refusals (an anchor or alias, a node deeper than ``MAX_DEPTH``) on
+    libyaml's events, before libyaml composes anything: its composer resolves aliases
+    and recurses in C without a bound."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
-        """SafeLoader without aliases, with bounded nesting and unique keys."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _alias(event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent) and depth + 1 > MAX_DEPTH:
+            raise _too_deep(event.start_mark)
+
+
+@functools.cache
+def _loader_class(fast: bool) -> type:
+    """The safe loader: on libyaml (``fast``, its events checked first by `_check_events`)
+    or pure Python (refusing as it composes)."""
+    import yaml
+
+    class Composer(yaml.SafeLoader):
+        """SafeLoader without aliases and with bounded nesting."""
 
         _depth = 0
 
@@ -38,23 +82,17 @@ def _loader_class() -> type:
             event = self.peek_event()
             mark = event.start_mark
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise _Refused(
-                    mark.line + 1,
-                    mark.column + 1,
-                    "YAML anchors and aliases (&name, *name) are not allowed; "
-                    "write each value out in full",
-                )
+                raise _alias(mark)
             self._depth += 1
             if self._depth > MAX_DEPTH:
-                raise _Refused(
-                    mark.line + 1,
-                    mark.column + 1,
-                    f"nested more than {MAX_DEPTH} levels deep; a panelkit file needs only a few",
-                )
+                raise _too_deep(mark)
             try:
                 return super().compose_node(parent, index)
             finally:
                 self._depth -= 1
+
+    class Loader(yaml.CSafeLoader if fast else Composer):  # type: ignore[misc]
+        """The safe loader with unique keys."""
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: dict[Any, int] = {}
@@ -75,7 +113,7 @@ def _loader_class() -> type:
                 seen[key] = line
             return super().construct_mapping(node, deep=deep)
 
-    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)  # type: ignore[type-var]
+    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
     return Loader
 
 
@@ -104,9 +142,8 @@ def load_yaml_text(text: str, name: str, error: type[Exception]) -> Any:
 
     if len(text) > MAX_BYTES:
         raise error(f"{name}: larger than {MAX_BYTES // 1_000_000} MB; check the file")
-    loader = _loader_class()(text)
     try:
-        return loader.get_single_data()
+        return _parse(text)
     except _Refused as exc:
         where = f"line {exc.line}" + (f", column {exc.column}" if exc.column else "")
         raise error(f"{name}: {where}: {exc.message}") from None
@@ -132,6 +169,27 @@ def load_yaml_text(text: str, name: str, error: type[Exception]) -> Any:
         ) from None
     except RecursionError:
         raise error(f"{name}: nested too deeply; a panelkit file needs only a few levels") from None
+
+
+def _parse(text: str) -> Any:
+    """The document, by libyaml where PyYAML has it; a document libyaml rejects is parsed
+    again in pure Python, so that the error is always that parser's (its messages and
+    marks are the ones panelkit's errors quote)."""
+    import yaml
+
+    if getattr(yaml, "__with_libyaml__", False):
+        try:
+            _check_events(text)
+            return _load(text, fast=True)
+        except yaml.YAMLError:
+            pass
+    return _load(text, fast=False)
+
+
+def _load(text: str, *, fast: bool) -> Any:
+    loader = _loader_class(fast)(text)
+    try:
+        return loader.get_single_data()
     finally:
         loader.dispose()
 
