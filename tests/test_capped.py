@@ -415,6 +415,13 @@ def test_conjugate_gradients_match_the_dense_solve(
         design.frame, weights=design.weights, calibration=design.calibration.cells, bounded=True
     )
     assert sparse_design._engine.inverse is None and design._engine.inverse is not None
+    # ... and with the cross tables sparse too (margins of many cells): the same again.
+    monkeypatch.setattr(design_module, "_DENSE_CELLS", 0)
+    all_sparse = declare_design(
+        design.frame, weights=design.weights, calibration=design.calibration.cells, bounded=True
+    )
+    assert not any(isinstance(t, np.ndarray) for row in all_sparse._engine.cross for t in row)
     for want in CASES[5]["estimates"]:
         if want["kind"] == "mean":
             assert _mean_se(sparse_design, want) == pytest.approx(_mean_se(design, want), rel=1e-10)
+            assert _mean_se(all_sparse, want) == pytest.approx(_mean_se(design, want), rel=1e-10)

@@ -245,3 +245,27 @@ def test_estimates_say_their_kind_and_share_rows_keep_the_json_contract(
     assert row["kind"] == "share"
     fields = Estimate.__dataclass_fields__
     assert fields["kind"].default is EstimateKind.SHARE
+
+
+def _tables_dense(design: SurveyDesign) -> list[bool]:
+    return [isinstance(t, np.ndarray) for row in design._engine.cross for t in row]
+
+
+def test_sparse_cross_tables_give_the_dense_tables_variances(
+    design: SurveyDesign, indicators: tuple[Indicator, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The margins' cross tables are dense up to _DENSE_CELLS cells and sparse beyond (a
+    # margin of many cells): the same raking residuals and variances, to rounding.
+    rng = np.random.default_rng(11)
+    domain, _ = share_domain(design, indicators[0])
+    g = design.breakdown("stype").codes[domain.rows].astype(np.intp)
+    values = rng.normal(size=(len(domain), 3))
+    dense = [design.variance(Influence(domain, g, values[:, j], 3)) for j in range(3)]
+    assert all(_tables_dense(design))
+    monkeypatch.setattr("panelkit.stats.design._DENSE_CELLS", 0)
+    kept_sparse = SurveyDesign(design.frame, design.weights, design.calibration)
+    assert not any(_tables_dense(kept_sparse))
+    domain, _ = share_domain(kept_sparse, indicators[0])
+    for j in range(3):
+        got = kept_sparse.variance(Influence(domain, g, values[:, j], 3))
+        np.testing.assert_allclose(got, dense[j], rtol=1e-12)

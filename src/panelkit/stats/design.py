@@ -41,7 +41,7 @@ and hands it over with each :class:`Influence`; otherwise ``variance`` works it 
 for the one estimate. The exact residual solves the normal equations of the cell
 dummies (K × K for K margin cells in all, from the margins' cross tables) once per
 design as a pseudo-inverse, or, where that matrix would exceed the same 64 MB, by
-conjugate gradients on the sparse cross tables.
+conjugate gradients on the cross tables (sparse where a pair of margins has many cells).
 
 Answers with a few values (a share's yes/no, a distribution's answers) go further:
 their linearised values depend only on the respondent's group and answer ("level"),
@@ -61,11 +61,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from panelkit.errors import DataError
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from panelkit.input.margins import Margins
     from panelkit.input.validation import SurveyData
     from panelkit.results import WeightingResult
@@ -81,6 +82,11 @@ _BLOCK_BYTES = 64 * 2**20
 # Conjugate gradients (the exact residual with too many cells for a dense solve)
 # stop at this relative residual of the normal equations.
 _CG_TOLERANCE = 1e-13
+# A cross table of two margins with more cells than this is kept sparse (most pairs of
+# cells never meet); a smaller one is dense, which multiplies in a fraction of the time
+# (a raked design's variance makes thousands of these products) and leaves scipy.sparse
+# unloaded for the usual few-dozen-cell margins.
+_DENSE_CELLS = 2**16
 
 
 @dataclass(frozen=True, eq=False)
@@ -506,7 +512,8 @@ class _Engine:
     weight_sq: np.ndarray  # Σw² per pattern
     cells: tuple[np.ndarray, ...]  # per margin: the cell of each pattern
     count: tuple[np.ndarray, ...]  # per margin: respondents per cell
-    cross: tuple[tuple[sparse.csr_array, ...], ...]  # cross[a][b]: respondents, cells a × b
+    # cross[a][b]: respondents, cells a × b (dense, or sparse beyond _DENSE_CELLS)
+    cross: tuple[tuple[np.ndarray | sparse.csr_array, ...], ...]
     sweeps: int | None  # None: the exact residual (see _Engine.exact)
     all_weighted: bool  # no weight is 0
     # The exact residual's normal equations: their pseudo-inverse (K × K), or None to
@@ -529,19 +536,15 @@ class _Engine:
         count = tuple(
             np.bincount(c, weights=size, minlength=k) for c, k in zip(cells, ks, strict=True)
         )
-        # Sparse: a margin may have many cells, and most pairs of cells never meet.
         cross = tuple(
-            tuple(
-                sparse.csr_array((size, (a, b)), shape=(ka, kb))
-                for b, kb in zip(cells, ks, strict=True)
-            )
+            tuple(_cross_table(size, a, b, ka, kb) for b, kb in zip(cells, ks, strict=True))
             for a, ka in zip(cells, ks, strict=True)
         )
         sweeps = None if calibration.exact else calibration.sweeps
         inverse = None
         total_cells = sum(ks)
         if sweeps is None and cells and 8 * total_cells**2 <= _BLOCK_BYTES:
-            normal = sparse.block_array([list(row) for row in cross]).toarray()
+            normal = np.block([[_dense(table) for table in row] for row in cross])
             # The margins share the constant (and more where their cells never meet),
             # so the system is singular: its pseudo-inverse gives one solution, and the
             # residual is the same for every solution.
@@ -769,7 +772,12 @@ class _Engine:
             if self.inverse is not None:
                 solution = self.inverse @ rhs
             else:
-                normal = sparse.block_array([list(row) for row in self.cross], format="csr")
+                from scipy import sparse
+
+                normal = sparse.block_array(
+                    [[sparse.csr_array(table) for table in row] for row in self.cross],
+                    format="csr",
+                )
                 solution = _conjugate_gradients(normal, np.concatenate(self.count), rhs)
             bounds = np.cumsum([0] + [len(k) for k in self.count])
             return [solution[lo:hi] for lo, hi in itertools.pairwise(bounds)]
@@ -894,6 +902,21 @@ class _Moments:
             w2_cell * per_cell * per_cell,
             shift,
         )
+
+
+def _cross_table(
+    size: np.ndarray, a: np.ndarray, b: np.ndarray, ka: int, kb: int
+) -> np.ndarray | sparse.csr_array:
+    """Respondents per cell a × b of two margins, from each pattern's cells and size."""
+    if ka * kb <= _DENSE_CELLS:
+        return np.bincount(a * kb + b, weights=size, minlength=ka * kb).reshape(ka, kb)
+    from scipy import sparse
+
+    return sparse.csr_array((size, (a, b)), shape=(ka, kb))
+
+
+def _dense(table: np.ndarray | sparse.csr_array) -> np.ndarray:
+    return table if isinstance(table, np.ndarray) else table.toarray()
 
 
 def _conjugate_gradients(a: sparse.csr_array, diagonal: np.ndarray, b: np.ndarray) -> np.ndarray:

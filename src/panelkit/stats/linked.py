@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, special
+from scipy import special
 
 from panelkit.errors import DataError, SettingsError
 from panelkit.input.indicators import Indicator
@@ -59,10 +59,13 @@ class Members:
     count: int
     linked: int
 
-    def summing(self, which: np.ndarray) -> sparse.csr_array:
-        """The member × row matrix that sums a wave's row values per member."""
-        rows = len(which)
-        return sparse.csr_array((np.ones(rows), (which, np.arange(rows))), shape=(self.count, rows))
+    def sums(self, which: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """A wave's row values (rows × columns) summed per member (members × columns);
+        ``which``: the member of each row."""
+        out = np.zeros((self.count, values.shape[1]))
+        for j in range(values.shape[1]):  # a pass over the rows per column (group)
+            out[:, j] = np.bincount(which, weights=values[:, j], minlength=self.count)
+        return out
 
 
 def member_ids(design: SurveyDesign, id_name: str | None, wave: str) -> pd.Series:
@@ -127,7 +130,7 @@ def linked_variance(
         return np.zeros(cur.groups)
     z_cur = current.scores(cur.domain, _by_group(cur))
     z_prev = previous.scores(prev.domain, _by_group(prev))
-    u = members.summing(members.current) @ z_cur - members.summing(members.previous) @ z_prev
+    u = members.sums(members.current, z_cur) - members.sums(members.previous, z_prev)
     u -= u.mean(axis=0)
     var = m / (m - 1) * (u * u).sum(axis=0)
     fixed = m / (m - 1) * (_uncentred(cur) + _uncentred(prev))
