@@ -270,7 +270,7 @@ def _export_bytes(columns: Mapping[str, np.ndarray]) -> bytes:
     return "\r\n".join(lines).encode("cp1252")
 
 
-# --------------------------------------------------------------------------- bundled files
+# --------------------------------------------------------------------------- demo project
 
 
 def previous_wave_bytes(n: int = DEMO_SIZE, seed: int = DEMO_SEED) -> bytes:

@@ -333,6 +333,7 @@ def _serve() -> None:
 
     # Its first job comes once the report's process has read and estimated: the first
     # chart's one-off costs are paid meanwhile, and before the fork, once for both drawers.
+    # Only a speed-up: should it fail, the real charts still come, or fail, on their own.
     with contextlib.suppress(Exception):
         charts.warm_up()
     fds = [int(fd) for fd in sys.argv[2].split(",") if fd] if len(sys.argv) > 2 else []
