@@ -541,10 +541,14 @@ def _x_step(upper: float) -> int:
 
 
 def _percent_axis(ax: Axes, upper: float, lang: Lang, *, label: bool) -> None:
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     ax.set_xlim(0, upper)
-    ax.xaxis.set_major_locator(MultipleLocator(_x_step(upper)))
+    # Only the ticks in view: a MultipleLocator also gives one beyond each end, which
+    # matplotlib makes tick objects for (and labels, on every pass) without drawing them.
+    step = _x_step(upper)
+    ticks = [float(step * k) for k in range(round(upper / step) + 1)]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: format_tick(x, lang)))
     ax.xaxis.grid(True, color=_GRID, linewidth=0.6)
     ax.set_axisbelow(True)
