@@ -90,6 +90,24 @@ def test_both_together_give_every_chart_in_order_with_steps_in_order(
     assert steps == ["one", "groups", "two", "twice"]  # the jobs' order, not the drawing's
 
 
+def test_a_workbook_job_is_made_there_with_the_same_bytes_and_no_step(
+    started: Helper, here: list[Chart]
+) -> None:
+    # The report hands the helpers its workbook too, as the last (smallest) job.
+    from panelkit.publish.tables import Sheet, workbook
+
+    sheets = (
+        Sheet("Andele", ("indikator", "andel"), (("ensomme", 0.23), ("helbred", 0.14)), (2,)),
+    )
+    book = ChartJob(workbook, (sheets,), size=0)
+    steps: list[str] = []
+    *drawn, made = draw_charts([*jobs(), book], steps.append, started)
+    assert drawn == here
+    assert made == workbook(sheets) and made.startswith(b"PK")  # a zip: the .xlsx
+    assert steps == ["one", "groups", "two", "twice"]  # an empty label is no step
+    assert started.draw(book) == made
+
+
 def test_no_process_is_left_behind() -> None:
     with helper() as h:
         assert h is not None

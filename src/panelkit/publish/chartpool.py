@@ -35,10 +35,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from panelkit.publish.charts import Chart
+from typing import IO, Any
 
 __all__ = [
     "ChartJob",
@@ -62,16 +59,18 @@ _BOOT = (
 class ChartJob:
     """One chart to draw: a module-level drawing function of ``charts``/``kindcharts``
     and its arguments (frozen records, so they pickle), the progress step said once it
-    is drawn, and its size (rows drawn) to hand out the largest first."""
+    is drawn, and its size (rows drawn) to hand out the largest first. Any other
+    deterministic module-level function may be a job too (the report's workbook, whose
+    modules the helper also imports); an empty label says no step for it."""
 
-    draw: Callable[..., Chart]
+    draw: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     label: str = ""
     size: int = 1
 
-    def here(self) -> Chart:
-        """The chart, drawn in this process."""
+    def here(self) -> Any:
+        """The chart (or other result), made in this process."""
         return self.draw(*self.args, **self.kwargs)
 
 
@@ -93,7 +92,7 @@ class Helper:
         """The helper process's id; None for the worker it forked (its parent reaps it)."""
         return None if self._process is None else self._process.pid
 
-    def draw(self, job: ChartJob) -> Chart | None:
+    def draw(self, job: ChartJob) -> Any:
         """The chart drawn by the helper; None when it cannot (then never again)."""
         with self._turn:
             if self._broken:
@@ -230,7 +229,7 @@ Helpers = Helper | Sequence[Helper] | None
 
 def draw_charts(
     jobs: Sequence[ChartJob], step: Callable[[str], None], helper: Helpers = None
-) -> list[Chart]:
+) -> list[Any]:
     """Every job's chart, in the jobs' order, with ``step(job.label)`` said in that order
     (`start_charts`, then at once `Drawing.finish`)."""
     return start_charts(jobs, helper).finish(step)
@@ -250,7 +249,7 @@ class Drawing:
 
     def __init__(self, jobs: Sequence[ChartJob], helper: Helpers) -> None:
         self._jobs = list(jobs)
-        self._charts: list[Chart | None] = [None] * len(jobs)
+        self._charts: list[Any] = [None] * len(jobs)
         self._order = deque(sorted(range(len(jobs)), key=lambda i: -jobs[i].size))
         self._lock = threading.Lock()
         self._drawn_there: queue.Queue[int | None] = queue.Queue()
@@ -285,10 +284,11 @@ class Drawing:
 
     def _say(self, step: Callable[[str], None]) -> None:
         while self._said < len(self._jobs) and self._charts[self._said] is not None:
-            step(self._jobs[self._said].label)
+            if label := self._jobs[self._said].label:
+                step(label)
             self._said += 1
 
-    def finish(self, step: Callable[[str], None]) -> list[Chart]:
+    def finish(self, step: Callable[[str], None]) -> list[Any]:
         """Every chart, in the jobs' order, drawing here what the helper has not taken;
         ``step(job.label)`` is said in that order as soon as a chart and all before it
         are drawn, always from this thread."""
@@ -336,6 +336,12 @@ def _serve() -> None:
     # Only a speed-up: should it fail, the real charts still come, or fail, on their own.
     with contextlib.suppress(Exception):
         charts.warm_up()
+    # The workbook is made here too: openpyxl is imported while this process waits, not
+    # in the report's process while the drawers want both cores.
+    import openpyxl  # noqa: F401
+
+    from panelkit.publish import tables  # noqa: F401
+
     fds = [int(fd) for fd in sys.argv[2].split(",") if fd] if len(sys.argv) > 2 else []
     forked = False
     if fds:

@@ -73,16 +73,16 @@ def render_report(
     step = progress or (lambda _label: None)
     lang = content.lang
     out: dict[str, bytes] = {}
-    # The helper (if any) draws charts from here on; the tables and the workbook are made
-    # meanwhile, and said after the charts, as the steps have always come.
-    from panelkit.publish.chartpool import start_charts
-
-    drawing = start_charts(_chart_jobs(content), helper)
-    tables = _csv_tables(content)
+    # The helpers (if any) draw the charts from here on, and make the workbook last (the
+    # smallest job: it fills a drawer's idle end); the tables are made here meanwhile. Both
+    # are said after the charts, as the steps have always come.
+    from panelkit.publish.chartpool import ChartJob, start_charts
     from panelkit.publish.tables import workbook
 
-    book = workbook(report_sheets(content))
-    charts = drawing.finish(step)
+    book_job = ChartJob(workbook, (report_sheets(content),), size=0)
+    drawing = start_charts([*_chart_jobs(content), book_job], helper)
+    tables = _csv_tables(content)
+    *charts, book = drawing.finish(step)
     for chart in charts:
         out[f"charts/{chart.name}.png"] = chart.png
         out[f"charts/{chart.name}.svg"] = chart.svg
