@@ -25,6 +25,7 @@ they also end by themselves when this process goes (their input closes).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import queue
@@ -342,6 +343,10 @@ def _serve() -> None:
 
     from panelkit.publish import tables  # noqa: F401
 
+    # What is loaded by now lives as long as this process: kept out of the collector's
+    # passes (the charts' many short-lived objects set those off), and so, after the fork,
+    # out of the pages a pass would write to and copy. About -2.5 % of the demo report.
+    gc.freeze()
     fds = [int(fd) for fd in sys.argv[2].split(",") if fd] if len(sys.argv) > 2 else []
     forked = False
     if fds:
