@@ -280,3 +280,27 @@ def test_a_drawing_wider_than_its_canvas_is_saved_whole() -> None:
     assert long.strip() in texts(wide)  # the whole legend entry, in the SVG as well
     again = indicator_chart(rows, lang=Lang.DA, title=TITLE)
     assert (wide.png, wide.svg) == (again.png, again.svg)
+
+
+def test_an_axis_label_is_drawn_only_where_it_has_text() -> None:
+    # `_images` hides empty axis labels (matplotlib would place and measure them for
+    # nothing); a label with text must stay and be drawn.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from panelkit.publish.charts import _images
+
+    def drawn(xlabel: str) -> tuple[bytes, Figure]:
+        fig = Figure(figsize=(4, 2), dpi=50)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1])
+        ax.set_xlabel(xlabel)
+        png, _svg = _images(fig)
+        return png, fig
+
+    labelled, fig = drawn("Andel (%)")
+    assert fig.axes[0].xaxis.label.get_visible()
+    assert not fig.axes[0].yaxis.label.get_visible()
+    unlabelled, _fig = drawn("")
+    assert labelled != unlabelled
