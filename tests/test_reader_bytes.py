@@ -89,20 +89,26 @@ def test_cumsum_long_is_numpys(n: int) -> None:
 # The Arrow reader against pandas' parser of the same text: the header's cells, every
 # cell (stripped, "" missing) and each column's categories in order of first appearance,
 # including answers equal to their column's name (the header is parsed as a record).
-_CELLS = st.sampled_from(["a", "b", " a ", "", "q", "id", "Æble", "x y", '"a;b"', "1"])
+# Cells are parsed as bytes and each column's distinct values decoded (cp1252 and latin-1
+# by a byte table): "€" and "–" are 3 bytes in UTF-8, "Æ" 2, "\xa0" white space.
+_CELLS = st.sampled_from(
+    ["a", "b", " a ", "", "q", "id", "Æble", "x y", '"a;b"', "1", "€ 5", "ø–å", "\xa0x\xa0"]
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    header=st.lists(st.sampled_from(["id", "q", "r", " q "]), min_size=1, max_size=3),
+    header=st.lists(st.sampled_from(["id", "q", "r", " q ", "spørgsmål"]), min_size=1, max_size=3),
     rows=st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=1, max_size=12),
-    encoding=st.sampled_from(["utf-8", "cp1252"]),
+    encoding=st.sampled_from(["utf-8", "cp1252", "latin-1"]),
 )
 def test_arrow_columns_are_pandas_columns(
     header: list[str], rows: list[list[str]], encoding: str
 ) -> None:
     width = len(header)
     text = "".join(";".join(r[:width]) + "\n" for r in [header, *rows])
+    if encoding == "latin-1":
+        text = text.replace("€", "¤").replace("–", "±")  # not in latin-1
     body = text.encode(encoding)
     encoded = _parse_arrow(body, ";", text.split("\n", 1)[0], encoding)
     if encoded is None:  # pyarrow declined (e.g. a row of one blank cell): pandas' job

@@ -9,6 +9,7 @@ physical line it starts on, also when a quoted value spans several lines.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Sequence
@@ -367,15 +368,18 @@ def _absent_byte_char(data: bytes) -> str:
 _Parsed = tuple[list[str], list[pd.Series], int]  # names, columns, records (header included)
 
 
-# the header's cells, each column's dictionary-encoded batches, the records (header too),
-# whether a quoted value may hold a CRLF
-_Encoded = tuple[list[str], list[Any], int, bool]
+# the header's cells, each column's dictionary-encoded batches of bytes, the records
+# (header too), whether a quoted value may hold a CRLF, the codec of the bytes
+_Encoded = tuple[list[str], list[Any], int, bool, str]
 
 
 def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _Encoded | None:
     """Parse with pyarrow's multi-threaded CSV reader: the header's cells, each column
     dictionary-encoded as it is parsed (a column of plain strings never exists), the
-    number of records, the header included, and whether a quoted value may hold a CRLF.
+    number of records, the header included, whether a quoted value may hold a CRLF and
+    the codec. Cells stay bytes: :func:`_arrow_columns` decodes each column's distinct
+    values, never every cell (pyarrow's own decoding of a cp1252 export calls Python's
+    codec block by block and took half the parse).
 
     None where pyarrow refuses the text or would read it differently from pandas
     (a short row, a line of white space, a quote never closed): then pandas
@@ -399,11 +403,10 @@ def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _E
             pa.py_buffer(body),
             # pyarrow decodes a non-UTF-8 body block by block as it parses (Python's
             # codec, so the same text), never the whole body at once
-            read_options=pacsv.ReadOptions(
-                column_names=names,
-                use_threads=True,
-                encoding="utf8" if codec == "utf-8" else codec,
-            ),
+            # "utf8": no transcoding; binary columns are not checked either (the
+            # text was judged to be in ``codec`` before, and every cell of it is:
+            # delimiters, quotes and newlines are single ASCII bytes in each codec)
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True, encoding="utf8"),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep,
                 quote_char='"',
@@ -413,7 +416,7 @@ def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _E
                 ignore_empty_lines=True,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.binary())),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -423,11 +426,11 @@ def _parse_arrow(body: bytes, sep: str, header: str, codec: str = "utf-8") -> _E
     if not table.num_rows:
         return None
     # The header is the first record: its cells are each column's first value.
-    header_cells = [str(table.column(j)[0].as_py()).strip() for j in range(len(names))]
+    header_cells = [table.column(j)[0].as_py().decode(codec).strip() for j in range(len(names))]
     n_records = table.num_rows
     columns = list(table.columns)
     del table
-    return header_cells, columns, n_records, quoted and b"\r" in body
+    return header_cells, columns, n_records, quoted and b"\r" in body, codec
 
 
 def _arrow_columns(encoded: _Encoded) -> _Parsed:
@@ -436,15 +439,67 @@ def _arrow_columns(encoded: _Encoded) -> _Parsed:
     cell. Each column's blocks are freed as it is converted."""
     import pyarrow as pa
 
-    header_cells, parts, n_records, crlf = encoded
+    header_cells, parts, n_records, crlf, codec = encoded
     columns: list[pd.Series] = []
     for _ in range(len(parts)):
         # one dictionary for all blocks, in order of first appearance (as one encoding)
         column = parts.pop(0).unify_dictionaries().combine_chunks()
+        column = pa.DictionaryArray.from_arrays(column.indices, _text(column.dictionary, codec))
         columns.append(_categorical_cells(_without_header(column), crlf=crlf))
         del column
     pa.default_memory_pool().release_unused()  # the blocks' memory back to the system
     return header_cells, columns, n_records
+
+
+@functools.cache
+def _utf8_table(codec: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each byte's UTF-8 form in a single-byte ``codec``: its length (1-3) and up to
+    three bytes, as lookup tables."""
+    lengths = np.ones(256, np.int64)
+    forms = np.zeros((256, 3), np.uint8)
+    for b in range(256):
+        try:
+            char = bytes([b]).decode(codec)
+        except UnicodeDecodeError:  # never met: a file with such a byte is read as latin-1
+            char = chr(b)
+        form = char.encode("utf-8")
+        lengths[b] = len(form)
+        forms[b, : len(form)] = list(form)
+    return lengths, forms
+
+
+def _text(values: Any, codec: str) -> Any:
+    """A column's distinct values (an Arrow binary array, no nulls) as Arrow strings,
+    decoded from ``codec``. Vectorised: the ids alone are a million distinct values."""
+    import pyarrow as pa
+
+    if codec == "utf-8":
+        return values.cast(pa.string())  # checked again, on the distinct values only
+    _, offsets_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, np.int32)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    first, last = int(offsets[0]), int(offsets[-1])
+    data = (
+        np.frombuffer(data_buffer, np.uint8)[first:last] if last > first else np.empty(0, np.uint8)
+    )
+    if not (data >= 0x80).any():  # ASCII: the same bytes in UTF-8 (both codecs agree on them)
+        return values.cast(pa.string())
+    lengths, forms = _utf8_table(codec)
+    size = lengths[data]
+    ends = np.cumsum(size)
+    starts = ends - size
+    out = np.empty(int(ends[-1]), np.uint8)
+    for k in range(3):  # the k-th byte of every character that has one
+        has = size > k
+        out[starts[has] + k] = forms[data[has], k]
+    kind, offset_type = (
+        (pa.string(), np.int32) if len(out) < 2**31 else (pa.large_string(), np.int64)
+    )
+    new_offsets = np.concatenate([[0], ends])[offsets - first].astype(offset_type)
+    return pa.Array.from_buffers(
+        kind, len(values), [None, pa.py_buffer(new_offsets), pa.py_buffer(out)]
+    )
 
 
 def _without_header(column: Any) -> Any:
