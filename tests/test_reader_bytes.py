@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from panelkit.errors import ExportError
+from panelkit.input import delimited
 from panelkit.input import raw as raw_input
 from panelkit.input.delimited import (
     _LONE_CR_RE,
@@ -91,8 +92,12 @@ def test_cumsum_long_is_numpys(n: int) -> None:
 # including answers equal to their column's name (the header is parsed as a record).
 # Cells are parsed as bytes and each column's distinct values decoded (cp1252 and latin-1
 # by a byte table): "€" and "–" are 3 bytes in UTF-8, "Æ" 2, "\xa0" white space.
+# Quoted values across lines ("to\nlinjer") are never cut by the reader's pieces.
 _CELLS = st.sampled_from(
-    ["a", "b", " a ", "", "q", "id", "Æble", "x y", '"a;b"', "1", "€ 5", "ø–å", "\xa0x\xa0"]
+    [
+        *("a", "b", " a ", "", "q", "id", "Æble", "x y", '"a;b"', "1"),
+        *("€ 5", "ø–å", "\xa0x\xa0", '"to\nlinjer"', '"\n;\n"'),
+    ]
 )
 
 
@@ -101,16 +106,24 @@ _CELLS = st.sampled_from(
     header=st.lists(st.sampled_from(["id", "q", "r", " q ", "spørgsmål"]), min_size=1, max_size=3),
     rows=st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=1, max_size=12),
     encoding=st.sampled_from(["utf-8", "cp1252", "latin-1"]),
+    piece=st.sampled_from([None, 1, 9]),
 )
 def test_arrow_columns_are_pandas_columns(
-    header: list[str], rows: list[list[str]], encoding: str
+    header: list[str], rows: list[list[str]], encoding: str, piece: int | None
 ) -> None:
     width = len(header)
     text = "".join(";".join(r[:width]) + "\n" for r in [header, *rows])
     if encoding == "latin-1":
         text = text.replace("€", "¤").replace("–", "±")  # not in latin-1
     body = text.encode(encoding)
-    encoded = _parse_arrow(body, ";", text.split("\n", 1)[0], encoding)
+    head = text.split("\n", 1)[0]
+    with pytest.MonkeyPatch.context() as mp:
+        if piece is not None:  # cut into pieces of a few bytes: one record or a few each
+            mp.setattr(delimited, "_PIECE", piece)
+        encoded = _parse_arrow(body, ";", head, encoding)
+    # pieces end at records' ends, never in a quoted value: pyarrow reads them as it
+    # reads the whole (a cut in a quoted value would leave it to pandas, a slow path)
+    assert (encoded is None) == (_parse_arrow(body, ";", head, encoding) is None)
     if encoded is None:  # pyarrow declined (e.g. a row of one blank cell): pandas' job
         return
     names, columns, n = _arrow_columns(encoded)
@@ -177,9 +190,16 @@ def _read(data: bytes, header_row: int) -> tuple[object, ...]:
     end=st.booleans(),
     encoding=st.sampled_from(["utf-8", "cp1252"]),
     where=st.integers(0, 8),
+    piece=st.sampled_from([None, 1, 5]),
 )
 def test_crlf_reads_as_lf(
-    rows: list[list[str]], extra: list[str], above: bool, end: bool, encoding: str, where: int
+    rows: list[list[str]],
+    extra: list[str],
+    above: bool,
+    end: bool,
+    encoding: str,
+    where: int,
+    piece: int | None,
 ) -> None:
     lines = [";".join(r) for r in [["id", "q", "r"], *rows]]
     at = 1 + where % len(lines)  # a blank or white-space line among the rows
@@ -190,7 +210,12 @@ def test_crlf_reads_as_lf(
     lf = text.encode(encoding)
     crlf = text.replace("\n", "\r\n").encode(encoding)
     header_row = 2 if above else 1
-    assert _read(crlf, header_row) == _read(lf, header_row)
+    with pytest.MonkeyPatch.context() as mp:
+        # pieces of a few bytes (quoted values across lines are never cut), read as a whole
+        whole = _read(lf, header_row)
+        if piece is not None:
+            mp.setattr(delimited, "_PIECE", piece)
+        assert _read(crlf, header_row) == _read(lf, header_row) == whole
 
 
 def test_crlf_stays_in_the_bytes_a_lone_cr_does_not() -> None:
