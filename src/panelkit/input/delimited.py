@@ -480,14 +480,20 @@ def _pieces(body: bytes, spans: tuple[np.ndarray, np.ndarray] | None) -> list[tu
 def _arrow_columns(encoded: _Encoded) -> _Parsed:
     """The parsed columns, each a Categorical of its stripped distinct values (an empty
     cell is missing), so neither the parse nor validation builds a Python string per
-    cell. Each column's blocks are freed as it is converted."""
+    cell; a column of mostly distinct values (ids) is Arrow-backed text instead. Each
+    column's blocks are freed as it is converted."""
     import pyarrow as pa
 
     header_cells, parts, n_records, crlf, codec = encoded
     columns: list[pd.Series] = []
     for _ in range(len(parts)):
+        part = parts.pop(0)
+        if 2 * sum(len(chunk.dictionary) for chunk in part.chunks) > len(part):
+            columns.append(_distinct_cells(part, codec, crlf=crlf))
+            continue
         # one dictionary for all blocks, in order of first appearance (as one encoding)
-        column = parts.pop(0).unify_dictionaries().combine_chunks()
+        column = part.unify_dictionaries().combine_chunks()
+        del part
         column = pa.DictionaryArray.from_arrays(column.indices, _text(column.dictionary, codec))
         columns.append(_categorical_cells(_without_header(column), crlf=crlf))
         del column
@@ -544,6 +550,32 @@ def _text(values: Any, codec: str) -> Any:
     return pa.Array.from_buffers(
         kind, len(values), [None, pa.py_buffer(new_offsets), pa.py_buffer(out)]
     )
+
+
+def _distinct_cells(part: Any, codec: str, *, crlf: bool = False) -> pd.Series:
+    """A parsed column of mostly distinct values (ids, numbers with decimals), without
+    the header's cell, as stripped Arrow-backed text ("" missing); ``crlf``: a CRLF inside
+    a value becomes "\\n". One dictionary for all blocks would be a hash pass over a
+    million distinct values for nothing, and a Categorical of them another (pandas
+    checks that its categories are distinct); each block's cells are decoded instead."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.chunked_array(
+        [_text(chunk.dictionary.take(chunk.indices), codec) for chunk in part.chunks]
+    )
+    texts = texts.slice(1)  # the header's cell
+    if crlf:
+        texts = pc.replace_substring(texts, "\r\n", "\n")
+    return pd.Series(pd.array(stripped_arrow(texts), dtype=_arrow_text()))
+
+
+def _arrow_text() -> Any:
+    """pandas' own text dtype on Arrow, missing as NaN (``str`` in pandas 3)."""
+    try:
+        return pd.StringDtype("pyarrow", na_value=np.nan)
+    except TypeError:  # pandas before 2.3
+        return pd.StringDtype("pyarrow_numpy")
 
 
 def _without_header(column: Any) -> Any:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from panelkit.errors import DataError
 from panelkit.files import safe_cell
-from panelkit.input.raw import RawExport, stripped_texts
+from panelkit.input.raw import RawExport, stripped_arrow, stripped_texts
 from panelkit.input.schema import Derived, Schema, Score, ScoreMethod, Variable, VarType
 from panelkit.results import Reconciliation, RowProblem, ValidationReport
 
@@ -218,6 +218,14 @@ def _plain_text(series: pd.Series) -> pd.Series:
         else:
             table = np.array([*(str(v).strip() or None for v in categories), None], dtype=object)
         return pd.Series(table[series.cat.codes.to_numpy()], index=series.index, dtype=object)
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        # Arrow-backed text (a CSV's ids): stripped in Arrow, no Python string per cell
+        # until the result's
+        cells = stripped_arrow(pa.chunked_array(pa.array(series.array)))
+        plain = np.asarray(cells.to_numpy(zero_copy_only=False), dtype=object)
+        return pd.Series(plain, index=series.index, dtype=object)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.map(lambda v: None if pd.isna(v) else _number_cell(float(v))).astype(object)
     text = series.astype(object)
