@@ -28,6 +28,7 @@ from panelkit.input.delimited import (
     read_delimited,
 )
 from panelkit.input.raw import ReadRequest
+from panelkit.input.validation import _plain_text
 from panelkit.stats.estimation import _CUMSUM_CHUNK, _cumsum_long
 
 _TEXTS = [
@@ -231,3 +232,22 @@ def test_crlf_reads_as_lf(
 def test_crlf_stays_in_the_bytes_a_lone_cr_does_not() -> None:
     assert _export_bytes(b"id;q\r\n1;a\r\n", "f.csv")[0] == b"id;q\r\n1;a\r\n"
     assert _export_bytes(b"id;q\r1;a\r\n2;b\n", "f.csv")[0] == b"id;q\n1;a\n2;b\n"
+
+
+# Validation strips an Arrow-backed text column (a CSV's ids) in Arrow: the same stripped
+# text, None where empty or missing, as for the same cells in an object column.
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(alphabet=st.sampled_from(" \t\xa0\u3000a7Æ-"), max_size=5)),
+        max_size=12,
+    )
+)
+def test_arrow_text_is_stripped_as_object_text(cells: list[str | None]) -> None:
+    arrow = pd.Series(pd.array(cells, dtype=delimited._arrow_text()))
+    plain = pd.Series(cells, dtype=object)
+    got = _plain_text(arrow)
+    assert got.dtype == object
+    want = _plain_text(plain)  # missing as None or NaN there: both are missing
+    assert got.tolist() == [None if pd.isna(v) else v for v in want.tolist()]
+    assert got.tolist() == [(c.strip() or None) if c is not None else None for c in cells]
