@@ -192,3 +192,27 @@ def test_a_group_whose_respondents_all_weigh_0_has_no_test() -> None:
     assert sums is not None
     assert association(design, domain, level, breakdown) is None
     assert level_association(design, sums) is None
+
+
+def test_a_table_whose_groups_each_gave_one_answer_has_no_test() -> None:
+    # Found by the property above: one respondent of group 0 answered 0, three of group 1
+    # answered 2, one of group 2 answered 1 (the others are outside the domain). Six of
+    # the nine cells are empty, too few to span the four interaction contrasts: the
+    # Rao-Scott matrix is singular, and a solve gave F = 5.84 (p = 0.006) on one path,
+    # an error on the other. Neither is a test.
+    rows: list[Row] = [(0, 0, 0.0, 0, 0, False)] * 24 + [
+        (1, 2, 2.0, 0, 0, True),
+        (1, 2, 1.485900747981563, 0, 1, True),
+        (1, 2, 3.264080465984215, 0, 0, True),
+        (2, 1, 2.0, 0, 0, True),
+    ]
+    design, domain, g, level, breakdown, sums = build(rows, None)
+    assert sorted(zip(g.tolist(), level.tolist(), strict=True)) == [
+        (0, 0),
+        (1, 2),
+        (1, 2),
+        (1, 2),
+        (2, 1),
+    ]
+    assert association(design, domain, level, breakdown) is None
+    assert level_association(design, sums) is None

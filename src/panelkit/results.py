@@ -324,7 +324,8 @@ class LeftOut(StrEnum):
     SUPPRESSED = "suppressed"  # the group, the rest or the domain is suppressed (disclosure)
     EMPTY = "empty"  # no respondent in the group or in the rest
     TOO_FEW = "too_few"  # a test: fewer than two groups or two answers in the domain
-    UNDEFINED = "undefined"  # no variance: the SE (or the test's design effect) is 0
+    UNDEFINED = "undefined"  # no variance: the SE (or the test's design effect) is 0, or the
+    # test's Rao–Scott system is singular (each group gave one answer, say)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ interaction columns, residualised on the main effects), ``D = diag(1/p̂)`` (0 f
 empty cell) and ``Δ = (C'DC/N)⁻¹ (C'DVDC)``. Then ``F = X²/tr Δ`` with ``X²``
 Pearson's statistic of the weighted table scaled to N, ``ndf = (tr Δ)²/tr Δ²``,
 ``ddf = ndf · (N − 1)`` and ``p`` the F tail. N is every respondent of the design
-(R's ``subset()`` of a raked design keeps every row); it cancels from F.
+(R's ``subset()`` of a raked design keeps every row); it cancels from F. Where
+``C'DC`` is singular to machine precision (empty cells that leave the interaction
+unspanned), R's ``solve()`` stops, and there is no test.
 
 Everything is one pass per indicator × breakdown: weighted sums by ``np.bincount``
 and one covariance of a few columns (``SurveyDesign.cell_covariance``: the values are
@@ -390,6 +392,14 @@ def _association(
     contrasts = _interaction_contrasts(nr, nc)
     inv = np.divide(1.0, share, out=np.zeros(cells), where=share > 0)
     denom = contrasts.T @ (inv[:, None] * contrasts) / n
+    with np.errstate(all="ignore"):
+        rcond = 1.0 / np.linalg.cond(denom, 1)
+    if not rcond >= np.finfo(float).eps:
+        # Empty cells leave too few to span the interaction (each group gave one answer,
+        # say): R's solve() stops there ("computationally singular": the reciprocal
+        # condition number below machine epsilon), and so no test here. numpy's solve
+        # may still return numbers, made of rounding.
+        return None
     scaled = inv[:, None] * contrasts
     numer = scaled.T @ v @ scaled
     try:
