@@ -482,3 +482,45 @@ def test_the_terminal_shows_a_means_contrast_in_its_units(monkeypatch: pytest.Mo
     cells = [c.strip() for c in line.strip("│").split("│")]
     assert cells[3:7] == ["7.4", "6.1", "+1.3", "+0.7 to +1.8"]
     assert "%" not in line
+
+
+def test_a_singular_table_has_no_test_as_in_r() -> None:
+    # Each group gave a single answer. R 4.2.2, survey 4.1.1:
+    #   df <- data.frame(g = factor(c(0,1,1,1,2,0,1,2)), y = factor(c(0,2,2,2,1,0,2,1)),
+    #                    w = c(1,2,1.4859,3.264,2,1.5,1,2.5))
+    #   svychisq(~y + g, svydesign(ids = ~1, weights = ~w, data = df))
+    #   Error: system is computationally singular: reciprocal condition number = 1.66375e-17
+    # (numpy's solve went on and gave F = 6.87, p = 0.009 before.)
+    import pandas as pd
+
+    from panelkit.stats.contrasts import association
+
+    g = np.array([0, 1, 1, 1, 2, 0, 1, 2], dtype=np.int8)
+    y = np.array([0, 2, 2, 2, 1, 0, 2, 1])
+    w = np.array([1, 2, 1.4859, 3.264, 2, 1.5, 1, 2.5])
+    design = declare_design(pd.DataFrame({"g": g}), weights=w)
+    domain = design.domain(np.ones(len(g), dtype=bool))
+    assert association(design, domain, y, Breakdown("g", g, ("0", "1", "2"))) is None
+
+
+def test_a_table_with_empty_cells_that_is_not_singular_is_tested_as_in_r() -> None:
+    # Three of the nine cells empty, the system still of full rank. R 4.2.2, survey 4.1.1:
+    #   df <- data.frame(g = factor(c(0,0,1,1,1,2,0,1,2,2,0,2)),
+    #                    y = factor(c(0,1,2,2,1,1,0,2,1,0,1,1)),
+    #                    w = c(1,2,1.4859,3.264,2,1.5,1,2.5,0.8,1.7,2.2,1.1))
+    #   svychisq(~y + g, svydesign(ids = ~1, weights = ~w, data = df))
+    #   F = 2.25450266992, ndf = 3.6209201763, ddf = 39.8301219393, p = 0.0860855510282
+    import pandas as pd
+
+    from panelkit.stats.contrasts import association
+
+    g = np.array([0, 0, 1, 1, 1, 2, 0, 1, 2, 2, 0, 2], dtype=np.int8)
+    y = np.array([0, 1, 2, 2, 1, 1, 0, 2, 1, 0, 1, 1])
+    w = np.array([1, 2, 1.4859, 3.264, 2, 1.5, 1, 2.5, 0.8, 1.7, 2.2, 1.1])
+    design = declare_design(pd.DataFrame({"g": g}), weights=w)
+    domain = design.domain(np.ones(len(g), dtype=bool))
+    test = association(design, domain, y, Breakdown("g", g, ("0", "1", "2")))
+    assert test is not None
+    got = (test.f, test.ndf, test.ddf, test.p)
+    want = (2.25450266992, 3.6209201763, 39.8301219393, 0.0860855510282)
+    assert got == pytest.approx(want, rel=1e-6)
