@@ -46,24 +46,34 @@ from r_job import R_SCRIPT  # noqa: E402
 BY = ("age_group", "sex", "area")
 STEPS = ("read", "validate", "weight", "estimate", "publish")
 
-WEIGHTIPY_JOB = r"""
-import sys, pandas as pd, weightipy as wp
-data, margins = sys.argv[1], sys.argv[2]
-df = pd.read_csv(data)
+# weightipy's scheme from the margins file (``margins``): each margin's targets in percent.
+_WEIGHTIPY_SCHEME = r"""
 m = pd.read_csv(margins, comment="#")
 scheme = {}
 for var, part in m.groupby("variable", sort=False):
     col = var.replace("|", "_")
     total = part["target"].sum()
     scheme[col] = {c: 100 * t / total for c, t in zip(part["category"], part["target"])}
+"""
+
+WEIGHTIPY_JOB = (
+    r"""
+import sys, pandas as pd, weightipy as wp
+data, margins = sys.argv[1], sys.argv[2]
+df = pd.read_csv(data)
+"""
+    + _WEIGHTIPY_SCHEME
+    + r"""
 wp.weight_dataframe(df, wp.scheme_from_dict(scheme))
 """
+)
 
 # The same job as `panelkit weight` done the way an analyst's script would: pandas reads
 # the raw export, the weighting variables are made from it as the demo's schema says
 # (sex's codes, age's bins), weightipy rakes, and the ids and weights are written as CSV.
 # Unlike panelkit, it checks nothing. A second yardstick, beside the issue's own.
-WEIGHTIPY_RAW_JOB = r"""
+WEIGHTIPY_RAW_JOB = (
+    r"""
 import sys, pandas as pd, weightipy as wp
 export, margins, out = sys.argv[1], sys.argv[2], sys.argv[3]
 raw = pd.read_csv(export, sep=";", encoding="cp1252", dtype=str)
@@ -75,15 +85,13 @@ df = pd.DataFrame({
     "area": raw["s_3"].str.strip(),
     "age_group_sex": group.astype(str) + "|" + sex,
 })
-m = pd.read_csv(margins, comment="#")
-scheme = {}
-for var, part in m.groupby("variable", sort=False):
-    col = var.replace("|", "_")
-    total = part["target"].sum()
-    scheme[col] = {c: 100 * t / total for c, t in zip(part["category"], part["target"])}
+"""
+    + _WEIGHTIPY_SCHEME
+    + r"""
 weighted = wp.weight_dataframe(df, wp.scheme_from_dict(scheme))
 weighted[["respondent_id", "weights"]].to_csv(out, index=False)
 """
+)
 
 
 @dataclass

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from helpers import invoke, random_design
 from panelkit.stats.comparison import Adjust, adjust_p
-from panelkit.stats.contrasts import group_contrasts
+from panelkit.stats.contrasts import Association, association, group_contrasts
 from panelkit.stats.design import Breakdown, SurveyDesign, declare_design
 
 DATA = Path(__file__).parent / "data"
@@ -484,6 +485,15 @@ def test_the_terminal_shows_a_means_contrast_in_its_units(monkeypatch: pytest.Mo
     assert "%" not in line
 
 
+def _rao_scott(g: list[int], y: list[int], w: list[float]) -> Association | None:
+    """The test of answer ``y`` by group ``g`` on a plain weighted design, as R's
+    ``svychisq(~y + g, svydesign(ids = ~1, weights = ~w, data = df))``."""
+    groups = np.array(g, dtype=np.int8)
+    design = declare_design(pd.DataFrame({"g": groups}), weights=np.array(w))
+    domain = design.domain(np.ones(len(g), dtype=bool))
+    return association(design, domain, np.array(y), Breakdown("g", groups, ("0", "1", "2")))
+
+
 def test_a_singular_table_has_no_test_as_in_r() -> None:
     # Each group gave a single answer. R 4.2.2, survey 4.1.1:
     #   df <- data.frame(g = factor(c(0,1,1,1,2,0,1,2)), y = factor(c(0,2,2,2,1,0,2,1)),
@@ -491,16 +501,8 @@ def test_a_singular_table_has_no_test_as_in_r() -> None:
     #   svychisq(~y + g, svydesign(ids = ~1, weights = ~w, data = df))
     #   Error: system is computationally singular: reciprocal condition number = 1.66375e-17
     # (numpy's solve went on and gave F = 6.87, p = 0.009 before.)
-    import pandas as pd
-
-    from panelkit.stats.contrasts import association
-
-    g = np.array([0, 1, 1, 1, 2, 0, 1, 2], dtype=np.int8)
-    y = np.array([0, 2, 2, 2, 1, 0, 2, 1])
-    w = np.array([1, 2, 1.4859, 3.264, 2, 1.5, 1, 2.5])
-    design = declare_design(pd.DataFrame({"g": g}), weights=w)
-    domain = design.domain(np.ones(len(g), dtype=bool))
-    assert association(design, domain, y, Breakdown("g", g, ("0", "1", "2"))) is None
+    g, y = [0, 1, 1, 1, 2, 0, 1, 2], [0, 2, 2, 2, 1, 0, 2, 1]
+    assert _rao_scott(g, y, [1, 2, 1.4859, 3.264, 2, 1.5, 1, 2.5]) is None
 
 
 def test_a_table_with_empty_cells_that_is_not_singular_is_tested_as_in_r() -> None:
@@ -510,16 +512,8 @@ def test_a_table_with_empty_cells_that_is_not_singular_is_tested_as_in_r() -> No
     #                    w = c(1,2,1.4859,3.264,2,1.5,1,2.5,0.8,1.7,2.2,1.1))
     #   svychisq(~y + g, svydesign(ids = ~1, weights = ~w, data = df))
     #   F = 2.25450266992, ndf = 3.6209201763, ddf = 39.8301219393, p = 0.0860855510282
-    import pandas as pd
-
-    from panelkit.stats.contrasts import association
-
-    g = np.array([0, 0, 1, 1, 1, 2, 0, 1, 2, 2, 0, 2], dtype=np.int8)
-    y = np.array([0, 1, 2, 2, 1, 1, 0, 2, 1, 0, 1, 1])
-    w = np.array([1, 2, 1.4859, 3.264, 2, 1.5, 1, 2.5, 0.8, 1.7, 2.2, 1.1])
-    design = declare_design(pd.DataFrame({"g": g}), weights=w)
-    domain = design.domain(np.ones(len(g), dtype=bool))
-    test = association(design, domain, y, Breakdown("g", g, ("0", "1", "2")))
+    g, y = [0, 0, 1, 1, 1, 2, 0, 1, 2, 2, 0, 2], [0, 1, 2, 2, 1, 1, 0, 2, 1, 0, 1, 1]
+    test = _rao_scott(g, y, [1, 2, 1.4859, 3.264, 2, 1.5, 1, 2.5, 0.8, 1.7, 2.2, 1.1])
     assert test is not None
     got = (test.f, test.ndf, test.ddf, test.p)
     want = (2.25450266992, 3.6209201763, 39.8301219393, 0.0860855510282)

@@ -559,15 +559,20 @@ def _distinct_cells(part: Any, codec: str, *, crlf: bool = False) -> pd.Series:
     million distinct values for nothing, and a Categorical of them another (pandas
     checks that its categories are distinct); each block's cells are decoded instead."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     texts = pa.chunked_array(
         [_text(chunk.dictionary.take(chunk.indices), codec) for chunk in part.chunks]
     )
     texts = texts.slice(1)  # the header's cell
-    if crlf:
-        texts = pc.replace_substring(texts, "\r\n", "\n")
-    return pd.Series(pd.array(stripped_arrow(texts), dtype=_arrow_text()))
+    return pd.Series(pd.array(_cleaned(texts, crlf=crlf), dtype=_arrow_text()))
+
+
+def _cleaned(values: Any, *, crlf: bool) -> Any:
+    """Arrow text as the cells of a column: stripped as ``str.strip()``, "" null, and with
+    ``crlf`` a CRLF inside a value made "\\n" (a quoted value's line break, as pandas)."""
+    import pyarrow.compute as pc
+
+    return stripped_arrow(pc.replace_substring(values, "\r\n", "\n") if crlf else values)
 
 
 def _arrow_text() -> Any:
@@ -606,7 +611,7 @@ def _categorical_cells(encoded: Any, *, crlf: bool = False) -> pd.Series:
     import pyarrow.compute as pc
 
     values = encoded.dictionary
-    cleaned = stripped_arrow(pc.replace_substring(values, "\r\n", "\n") if crlf else values)
+    cleaned = _cleaned(values, crlf=crlf)
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
     if cleaned.null_count == 0 and pc.all(pc.equal(cleaned, values)).as_py() is not False:
         categories, codes = values, indices  # the categories already

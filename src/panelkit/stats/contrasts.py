@@ -377,7 +377,8 @@ def _association(
 ) -> Association | None:
     """The Rao–Scott F from the table's weighted cells (answer fastest), given the design
     covariance of values ``b[cell]`` per column (cells × columns): None where a row or
-    column of the table has no weight, or the design effects are not positive."""
+    column of the table has no weight, its system is singular (as R's ``solve()`` says), or
+    the design effects are not positive."""
     cells = nr * nc
     total = cell_w.sum()
     if not total > 0:
@@ -387,25 +388,21 @@ def _association(
     expected = np.outer(table.sum(axis=1), table.sum(axis=0))
     if not np.all(expected > 0):
         return None  # an answer or group whose respondents all weigh 0: no test
-    # Linearised cell proportions (1[cell] − p)/Σw; their covariance is V.
-    v = covariance((np.eye(cells) - share[None, :]) / total)
     contrasts = _interaction_contrasts(nr, nc)
     inv = np.divide(1.0, share, out=np.zeros(cells), where=share > 0)
     denom = contrasts.T @ (inv[:, None] * contrasts) / n
-    with np.errstate(all="ignore"):
-        rcond = 1.0 / np.linalg.cond(denom, 1)
-    if not rcond >= np.finfo(float).eps:
-        # Empty cells leave too few to span the interaction (each group gave one answer,
-        # say): R's solve() stops there ("computationally singular": the reciprocal
-        # condition number below machine epsilon), and so no test here. numpy's solve
-        # may still return numbers, made of rounding.
+    # Empty cells may leave too few to span the interaction (each group gave one answer,
+    # say): R's solve() stops there ("computationally singular": the reciprocal condition
+    # number below machine epsilon), and so no test here, before the design covariance is
+    # made. numpy's solve may still return numbers, made of rounding. (An exactly
+    # singular matrix has the condition number inf.)
+    if not 1.0 / np.linalg.cond(denom, 1) >= np.finfo(float).eps:
         return None
+    # Linearised cell proportions (1[cell] − p)/Σw; their covariance is V.
+    v = covariance((np.eye(cells) - share[None, :]) / total)
     scaled = inv[:, None] * contrasts
     numer = scaled.T @ v @ scaled
-    try:
-        delta = np.linalg.solve(denom, numer)
-    except np.linalg.LinAlgError:
-        return None
+    delta = np.linalg.solve(denom, numer)
     trace = float(np.trace(delta))
     trace_sq = float(np.trace(delta @ delta))
     if not (trace > 0 and trace_sq > 0):
